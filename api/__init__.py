@@ -1,0 +1,1 @@
+"""GraphQL API, web app and command line of qcredit."""

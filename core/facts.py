@@ -1,0 +1,211 @@
+"""A subject as of a date: the ledger events that count, with corrections applied.
+
+Policies never read the ledger; they read :class:`Facts`.  Assembling facts is a pure function of
+the recorded events, the grading date and (optionally) the moment up to which records are taken
+into account, so that "what did we know on date X" stays answerable.
+
+Correction rules (兵团 第十条, applied for every policy because they are the general law of credit
+information, not one city's choice):
+
+* ``REVOKE`` and ``ERRONEOUS`` — the act never counts, on any date (第十条（二）（五）);
+* ``AMEND`` — the changed attributes replace the original ones on every date (第十条（三）（四）);
+* ``REPAIR`` — the event counts before the repair date and not from it on (第十条（六）).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .model import (
+    CORRECTION_KIND,
+    CorrectionAction,
+    Enterprise,
+    Event,
+    EventStatus,
+    Product,
+    SubjectType,
+)
+from .temporal import established_for, in_calendar_year, within_months, within_years
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A ledger event as it counts on the grading date."""
+
+    id: int
+    kind: str
+    occurred_on: date
+    recorded_at: datetime
+    attributes: Mapping[str, Any]
+    product_id: int | None = None
+    status: EventStatus = EventStatus.ACTIVE
+    external_id: str | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.attributes.get(name, default)
+
+    def matches(self, kinds: tuple[str, ...], attrs: Mapping[str, Any]) -> bool:
+        if kinds and self.kind not in kinds:
+            return False
+        for name, wanted in attrs.items():
+            value = self.attributes.get(name)
+            if callable(wanted):
+                if not wanted(value):
+                    return False
+            elif isinstance(wanted, (set, frozenset, tuple, list)):
+                if value not in wanted:
+                    return False
+            elif value != wanted:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class CorrectionState:
+    """What the corrections recorded so far say about one event."""
+
+    status: EventStatus
+    changes: Mapping[str, Any]
+    repaired_on: date | None
+    void: bool  # revoked or erroneous: never counts
+
+
+def correction_states(
+    events: Iterable[Event], known_at: datetime | None = None
+) -> dict[int, CorrectionState]:
+    """Fold the CORRECTION events into a state per corrected event id."""
+    corrections = sorted(
+        (
+            e
+            for e in events
+            if e.kind == CORRECTION_KIND
+            and e.corrects_id is not None
+            and (known_at is None or e.recorded_at <= known_at)
+        ),
+        key=lambda e: (e.recorded_at, e.id),
+    )
+    states: dict[int, CorrectionState] = {}
+    for c in corrections:
+        target = c.corrects_id
+        assert target is not None
+        action = CorrectionAction(c.attributes["action"])
+        prev = states.get(target, CorrectionState(EventStatus.ACTIVE, {}, None, False))
+        if prev.void:
+            continue
+        if action is CorrectionAction.AMEND:
+            changes = {**prev.changes, **dict(c.attributes.get("changes") or {})}
+            states[target] = CorrectionState(
+                EventStatus.REPAIRED if prev.repaired_on else EventStatus.AMENDED,
+                changes,
+                prev.repaired_on,
+                False,
+            )
+        elif action is CorrectionAction.REPAIR:
+            states[target] = CorrectionState(
+                EventStatus.REPAIRED, prev.changes, c.occurred_on, False
+            )
+        else:
+            states[target] = CorrectionState(action.status, prev.changes, prev.repaired_on, True)
+    return states
+
+
+def effective_facts(
+    events: Iterable[Event], as_of: date, known_at: datetime | None = None
+) -> tuple[Fact, ...]:
+    """The events that count on ``as_of``, oldest first, with corrections applied."""
+    events = list(events)
+    states = correction_states(events, known_at)
+    facts: list[Fact] = []
+    for e in events:
+        if e.kind == CORRECTION_KIND or e.occurred_on > as_of:
+            continue
+        if known_at is not None and e.recorded_at > known_at:
+            continue
+        state = states.get(e.id)
+        attributes: Mapping[str, Any] = e.attributes
+        status = EventStatus.ACTIVE
+        if state is not None:
+            if state.void:
+                continue
+            if state.repaired_on is not None and as_of >= state.repaired_on:
+                continue
+            if state.changes:
+                attributes = {
+                    k: v for k, v in {**e.attributes, **state.changes}.items() if v is not None
+                }
+            status = state.status
+        facts.append(
+            Fact(e.id, e.kind, e.occurred_on, e.recorded_at, attributes, e.product_id, status,
+                 e.external_id)
+        )
+    facts.sort(key=lambda f: (f.occurred_on, f.id))
+    return tuple(facts)
+
+
+Filter = Callable[[Fact], bool]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a policy may know about one subject on one date."""
+
+    as_of: date
+    subject_type: SubjectType
+    enterprise: Enterprise
+    product: Product | None
+    products: tuple[Product, ...]
+    events: tuple[Fact, ...]
+
+    @property
+    def subject_id(self) -> int:
+        return self.product.id if self.product is not None else self.enterprise.id
+
+    @property
+    def region_code(self) -> str:
+        return self.enterprise.town_code or self.enterprise.region_code
+
+    # -- selecting events -------------------------------------------------------------------
+    def of(self, *kinds: str, **attrs: Any) -> list[Fact]:
+        """Events of the given kinds whose attributes match (a value, a set of values, or a
+        predicate).  ``facts.of("SAMPLING_INSPECTION", result="FAIL")``."""
+        return [f for f in self.events if f.matches(kinds, attrs)]
+
+    def within_years(self, years: int, *kinds: str, **attrs: Any) -> list[Fact]:
+        """近 N 年 / N 年内: events inside the N-year period ending on the grading date."""
+        return [f for f in self.of(*kinds, **attrs) if within_years(f.occurred_on, self.as_of, years)]
+
+    def within_months(self, months: int, *kinds: str, **attrs: Any) -> list[Fact]:
+        return [
+            f for f in self.of(*kinds, **attrs) if within_months(f.occurred_on, self.as_of, months)
+        ]
+
+    def this_year(self, *kinds: str, **attrs: Any) -> list[Fact]:
+        """当年: events in the calendar year of the grading date."""
+        return [f for f in self.of(*kinds, **attrs) if in_calendar_year(f.occurred_on, self.as_of)]
+
+    def between(self, start: date, end: date, *kinds: str, **attrs: Any) -> list[Fact]:
+        return [f for f in self.of(*kinds, **attrs) if start <= f.occurred_on <= end]
+
+    def latest(self, *kinds: str, **attrs: Any) -> Fact | None:
+        found = self.of(*kinds, **attrs)
+        return found[-1] if found else None
+
+    def own(self) -> list[Fact]:
+        """Events recorded on the enterprise itself, not on one of its products."""
+        return [f for f in self.events if f.product_id is None]
+
+    # -- the subject ------------------------------------------------------------------------
+    def established_for(self, years: int) -> bool:
+        """成立满 N 年 on the grading date (an unknown date never counts as old enough)."""
+        return established_for(self.enterprise.established_on, self.as_of, years)
+
+    def product_categories(self) -> set[str]:
+        return {p.category for p in self.products if p.category}
+
+
+def ids(facts: Iterable[Fact]) -> tuple[int, ...]:
+    """Event ids for a :class:`~qcredit.core.policy.Reason`."""
+    return tuple(f.id for f in facts)

@@ -1,0 +1,100 @@
+"""The plug-in contract of qcredit: every hook a policy package may implement.
+
+A package joins by declaring an entry point in the ``qcredit.policies`` group that names a module
+(or object) carrying ``@hookimpl`` functions::
+
+    [project.entry-points."qcredit.policies"]
+    myprovince = "myprovince_policy"
+
+and implementing the hooks below.  The five policies shipped with qcredit load through this same
+path; the core knows none of them by name.
+
+Hook implementations are called with keyword arguments; an implementation may accept any subset
+of a hook's arguments (pluggy's rule).  Unless a hook says otherwise, every implementation is
+called and their results are collected in a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .facts import Facts
+    from .policy import Grading, Policy
+    from .vocabulary import EventKind
+
+PROJECT = "qcredit"
+ENTRY_POINT_GROUP = "qcredit.policies"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def qcredit_policies() -> Sequence[Policy]:
+    """Register the policies this plug-in supplies.
+
+    Called once, when the registry loads plug-ins (at server start, and by every CLI command).
+
+    :returns: a sequence of :class:`~qcredit.core.policy.Policy` instances.  Each carries its
+        metadata (id, official name, region codes, effective dates, levels) and its grading,
+        supervision and publicity rules.  Two policies with the same ``id`` — from this plug-in or
+        from two — stop the registry with a :class:`~qcredit.core.errors.PluginConflict` naming
+        both sources.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def qcredit_event_kinds() -> Sequence[EventKind]:
+    """Register extra event kinds with their attribute schemas.
+
+    Called once, when the registry loads plug-ins, after the core vocabulary (DESIGN.md) is in
+    place.  A kind whose code is already known must be identical to the known one, or the registry
+    stops with a :class:`~qcredit.core.errors.PluginConflict`.
+
+    :returns: a sequence of :class:`~qcredit.core.vocabulary.EventKind`.
+    """
+
+
+@hookspec
+def qcredit_adjust_grading(policy: Policy, facts: Facts, grading: Grading) -> Grading | None:
+    """Adjust a grading across policies — e.g. a province-wide rule wrapping its cities' policies.
+
+    Called by the engine after ``policy.grade`` for every subject and date, before supervision and
+    publicity are derived.  Implementations run in registration order, each receiving the grading
+    as the previous one left it.
+
+    :param policy: the policy that produced the grading.
+    :param facts: the facts the policy graded.
+    :param grading: the grading so far.
+    :returns: ``None`` to leave the grading as it is, or a replacement
+        :class:`~qcredit.core.policy.Grading` — which must add a
+        :class:`~qcredit.core.policy.Reason` saying which rule changed it and why.
+    """
+
+
+@hookspec
+def qcredit_grade_changed(
+    policy: Policy,
+    subject_type: str,
+    subject_id: int,
+    enterprise_id: int,
+    as_of: date,
+    previous: str | None,
+    current: str | None,
+) -> None:
+    """React to a subject's grade changing (warnings, notices, data-sharing sinks).
+
+    Called by the engine after a re-grade has been stored, once per subject and policy whose level
+    differs from the level stored before (``previous`` is ``None`` for a first grading, ``current``
+    is ``None`` when the subject fell out of scope).  Called after the transaction commits; an
+    exception raised here is logged and does not undo the grading.
+
+    :returns: ignored.
+    """
