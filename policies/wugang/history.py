@@ -1,0 +1,67 @@
+"""Which earlier grades Wugang needs (第七条（二）, 第十三条) and when they were taken.
+
+The engine grades the subject on the dates returned by :func:`checkpoints` first (recursively,
+memoised per date) and hands the grades back as ``History``.  A grade only worsens when something
+is recorded (a new adverse event, a new rating) or when a recognition lapses, so the dates on
+which events happened — plus the start of each look-back window — are enough to see every level
+the subject held inside the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from qcredit.core.facts import Fact, Facts
+from qcredit.core.policy import History, PriorGrading
+from qcredit.core.temporal import EvaluationCalendar, window_start
+
+
+def evaluation_calendar(params: Mapping[str, Any]) -> EvaluationCalendar:
+    """评价周期 — the text does not fix it; the parameters do (local default: calendar year)."""
+    return EvaluationCalendar(
+        params["evaluation_period_anchor_month"],
+        params["evaluation_period_anchor_day"],
+        params["evaluation_period_months"],
+    )
+
+
+def accidents_in_lock(facts: Facts, params: Mapping[str, Any]) -> list[Fact]:
+    """Quality accidents whose 第十三条 three-year lock still runs on the grading date."""
+    return facts.within_years(params["lock_accident_years"], "QUALITY_ACCIDENT")
+
+
+def change_dates(facts: Facts) -> list[date]:
+    """Dates the grade may have worsened on: events, and the day after a recognition lapses."""
+    dates = {f.occurred_on for f in facts.events}
+    for r in facts.of("RECOGNITION"):
+        if r.get("until"):
+            dates.add(date.fromisoformat(r.get("until")) + timedelta(days=1))
+    return sorted(dates)
+
+
+def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
+    as_of = facts.as_of
+    wanted: set[date] = {evaluation_calendar(params).previous_period(as_of)[1]}
+    changes = change_dates(facts)
+    # 第十三条 "C级一年内不得调整至A级": every level held since one year ago.
+    lock_start = window_start(as_of, years=params["lock_c_to_a_years"])
+    wanted.add(lock_start)
+    wanted.update(d for d in changes if lock_start < d)
+    # 第十三条 "发生产品质量事故的，三年内不得下调": every level held since the accident.
+    accidents = accidents_in_lock(facts, params)
+    if accidents:
+        first = min(a.occurred_on for a in accidents)
+        wanted.update(a.occurred_on for a in accidents)
+        wanted.update(d for d in changes if first <= d)
+    return sorted(d for d in wanted if d < as_of)
+
+
+def held_between(history: History, start: date, end: date) -> list[PriorGrading]:
+    """Grades the subject held on the checkpoints in ``[start, end)``."""
+    return [g for g in history.known() if start <= g.as_of < end]
+
+
+def on_dates(history: History, dates: Iterable[date]) -> list[PriorGrading]:
+    return [g for d in dates if (g := history.on(d)) is not None]
