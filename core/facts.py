@@ -138,8 +138,16 @@ def effective_facts(
                 }
             status = state.status
         facts.append(
-            Fact(e.id, e.kind, e.occurred_on, e.recorded_at, attributes, e.product_id, status,
-                 e.external_id)
+            Fact(
+                e.id,
+                e.kind,
+                e.occurred_on,
+                e.recorded_at,
+                attributes,
+                e.product_id,
+                status,
+                e.external_id,
+            )
         )
     facts.sort(key=lambda f: (f.occurred_on, f.id))
     return tuple(facts)
@@ -175,7 +183,9 @@ class Facts:
 
     def within_years(self, years: int, *kinds: str, **attrs: Any) -> list[Fact]:
         """近 N 年 / N 年内: events inside the N-year period ending on the grading date."""
-        return [f for f in self.of(*kinds, **attrs) if within_years(f.occurred_on, self.as_of, years)]
+        return [
+            f for f in self.of(*kinds, **attrs) if within_years(f.occurred_on, self.as_of, years)
+        ]
 
     def within_months(self, months: int, *kinds: str, **attrs: Any) -> list[Fact]:
         return [

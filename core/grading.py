@@ -85,9 +85,7 @@ def _digest(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def inputs_digest(
-    policy: Policy, facts: Facts, history: History, parameters_digest: str
-) -> str:
+def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_digest: str) -> str:
     """A fingerprint of everything the grade depends on (Principle 1 of DESIGN.md)."""
     e = facts.enterprise
     return _digest(
@@ -95,8 +93,13 @@ def inputs_digest(
             "policy": [policy.id, policy.version, parameters_digest],
             "asOf": facts.as_of.isoformat(),
             "subject": [facts.subject_type.value, facts.subject_id],
-            "enterprise": [e.code, e.region_code, e.town_code, e.established_on and
-                           e.established_on.isoformat(), sorted(e.roles)],
+            "enterprise": [
+                e.code,
+                e.region_code,
+                e.town_code,
+                e.established_on and e.established_on.isoformat(),
+                sorted(e.roles),
+            ],
             "products": [[p.id, p.trademark, p.nice_class, p.category] for p in facts.products],
             "events": [
                 [f.id, f.kind, f.occurred_on.isoformat(), dict(f.attributes), f.product_id]
@@ -144,8 +147,14 @@ def assess(
         if d >= as_of or not policy.in_force(d):
             continue
         earlier = assess(
-            policy, subject, d, parameters=params, known_at=known_at, adjusters=adjusters,
-            check_in_force=False, _memo=memo,
+            policy,
+            subject,
+            d,
+            parameters=params,
+            known_at=known_at,
+            adjusters=adjusters,
+            check_in_force=False,
+            _memo=memo,
         )
         prior[d] = PriorGrading(d, earlier.level, earlier.score) if earlier else None
     history = History(prior)

@@ -98,3 +98,17 @@ def qcredit_grade_changed(
 
     :returns: ignored.
     """
+
+
+@hookspec
+def qcredit_demo_records(today: date) -> Sequence[dict]:
+    """Supply demonstration data for ``qcredit demo``.
+
+    Called once by ``qcredit demo``.  A policy plug-in returns records in the import format
+    (see ``docs/import-format.md``: ``{"type": "enterprise" | "product" | "event" | "correction",
+    …}``) for enterprises in its own jurisdiction, chosen so that every level of its policy
+    appears when the demo is graded.  Records must be deterministic for a given ``today``.
+
+    :param today: the date the demo is loaded on; events should not lie after it.
+    :returns: a sequence of records, applied in order.
+    """

@@ -124,14 +124,20 @@ class ParameterSet:
 
     def digest(self) -> str:
         payload = [
-            [p.name, p.value, p.valid_from and p.valid_from.isoformat(),
-             p.valid_until and p.valid_until.isoformat()]
+            [
+                p.name,
+                p.value,
+                p.valid_from and p.valid_from.isoformat(),
+                p.valid_until and p.valid_until.isoformat(),
+            ]
             for p in self.all()
         ]
         text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "override") -> ParameterSet:
+    def with_overrides(
+        self, overrides: Mapping[str, Any], origin: str = "override"
+    ) -> ParameterSet:
         """A new set in which the named parameters take new values.
 
         ``overrides`` maps a name to a plain value or to a table with ``value`` and optionally

@@ -25,7 +25,9 @@ LOAD_ENV = "QCREDIT_LOAD_POLICIES"
 PARAMETERS_ENV = "QCREDIT_PARAMETERS"
 
 
-def plugin_manager(extra_plugins: Iterable[Any] = (), entry_points: bool = True) -> pluggy.PluginManager:
+def plugin_manager(
+    extra_plugins: Iterable[Any] = (), entry_points: bool = True
+) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     if entry_points:

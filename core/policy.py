@@ -155,7 +155,9 @@ class Policy(ABC):
     def __init__(self, parameters: ParameterSet | None = None) -> None:
         if parameters is None:
             parameters = (
-                ParameterSet.from_toml(self.parameters_file) if self.parameters_file else ParameterSet([])
+                ParameterSet.from_toml(self.parameters_file)
+                if self.parameters_file
+                else ParameterSet([])
             )
         self.parameters = parameters
 
@@ -203,11 +205,15 @@ class Policy(ABC):
         """The grade of the subject on ``facts.as_of``."""
 
     @abstractmethod
-    def supervision(self, grading: Grading, facts: Facts, params: ParameterView) -> Sequence[Measure]:
+    def supervision(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Measure]:
         """The supervision measures the grade triggers, each citing its article."""
 
     @abstractmethod
-    def publicity(self, grading: Grading, facts: Facts, params: ParameterView) -> Sequence[Disclosure]:
+    def publicity(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Disclosure]:
         """For each audience, whether the grade may be disclosed and whether a review comes first."""
 
     def region_colour(
@@ -226,4 +232,3 @@ class RegionColour:
     colour: str
     reasons: tuple[Reason, ...] = ()
     shares: Mapping[str, float] = field(default_factory=dict)
-

@@ -14,7 +14,7 @@ grade data the API would refuse.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from .grading import Subject
@@ -52,7 +52,9 @@ class SubjectBuilder:
         self.vocabulary = Vocabulary.with_core(extra_kinds)
         self._next_id = 1
 
-    def product(self, trademark: str = "牌", nice_class: int = 9, category: str | None = None) -> int:
+    def product(
+        self, trademark: str = "牌", nice_class: int = 9, category: str | None = None
+    ) -> int:
         pid = 100 + len(self.products) + 1
         self.products.append(Product(pid, self.enterprise.id, trademark, nice_class, category))
         return pid
@@ -77,8 +79,7 @@ class SubjectBuilder:
                 kind=kind,
                 enterprise_id=self.enterprise.id,
                 occurred_on=occurred,
-                recorded_at=recorded_at
-                or datetime.combine(occurred, time(12), tzinfo=timezone.utc),
+                recorded_at=recorded_at or datetime.combine(occurred, time(12), tzinfo=UTC),
                 attributes=attrs,
                 product_id=product,
             )
@@ -110,7 +111,7 @@ class SubjectBuilder:
                 kind=CORRECTION_KIND,
                 enterprise_id=self.enterprise.id,
                 occurred_on=occurred,
-                recorded_at=datetime.combine(occurred, time(12), tzinfo=timezone.utc),
+                recorded_at=datetime.combine(occurred, time(12), tzinfo=UTC),
                 attributes=attrs,
                 product_id=target.product_id,
                 corrects_id=event_id,

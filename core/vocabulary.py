@@ -153,7 +153,9 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
             _enum("level", "NATIONAL PROVINCIAL MUNICIPAL COUNTY"),
         ),
     ),
-    EventKind("SUPERVISION_CHECK", "监督检查", ENTERPRISE, (_enum("result", "PASS FAIL REFUSED", True),)),
+    EventKind(
+        "SUPERVISION_CHECK", "监督检查", ENTERPRISE, (_enum("result", "PASS FAIL REFUSED", True),)
+    ),
     EventKind(
         "ADMINISTRATIVE_PENALTY",
         "行政处罚",
@@ -194,7 +196,11 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "RECTIFICATION",
         "整改确认",
         ENTERPRISE,
-        (AttributeSpec("refersTo", "event", True, description="the event whose problem was fixed"),),
+        (
+            AttributeSpec(
+                "refersTo", "event", True, description="the event whose problem was fixed"
+            ),
+        ),
     ),
     EventKind("PUBLIC_OPINION", "舆情通报/媒体曝光", EITHER, (AttributeSpec("verified", "bool"),)),
     EventKind(
@@ -245,9 +251,13 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
             AttributeSpec("until", "date"),
         ),
     ),
-    EventKind("FALSE_CLAIM", "虚假宣传/虚假数据", EITHER, (_enum("harm", "NONE MINOR MAJOR", True),)),
+    EventKind(
+        "FALSE_CLAIM", "虚假宣传/虚假数据", EITHER, (_enum("harm", "NONE MINOR MAJOR", True),)
+    ),
     EventKind("COUNTERFEIT", "假冒伪劣", EITHER, (AttributeSpec("deliberate", "bool"),)),
-    EventKind("STANDARD_BREACH", "标准", EITHER, (_enum("type", "NO_STANDARD BELOW_DECLARED", True),)),
+    EventKind(
+        "STANDARD_BREACH", "标准", EITHER, (_enum("type", "NO_STANDARD BELOW_DECLARED", True),)
+    ),
     EventKind("AFTER_SALES_BREACH", "售后", ENTERPRISE, (AttributeSpec("serious", "bool"),)),
     EventKind(
         "CREDIT_RATING",
@@ -307,5 +317,7 @@ class Vocabulary:
         kind = self.kinds.get(code) if isinstance(code, str) else None
         if kind is None or not kind.recordable:
             known = ", ".join(sorted(k for k, v in self.kinds.items() if v.recordable))
-            raise InvalidInput(f"unknown event kind {code!r}; known kinds: {known}", field=field_name)
+            raise InvalidInput(
+                f"unknown event kind {code!r}; known kinds: {known}", field=field_name
+            )
         return kind

@@ -1,0 +1,85 @@
+"""The Starlette application: GraphQL at /graphql (GraphiQL in a browser), health at /health."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from qcredit.core.engine import Engine
+from qcredit.core.plugins import Registry
+from qcredit.core.store.db import create_engine, sessionmaker
+from qcredit.core.store.migrate import upgrade
+
+from .context import Context, Services
+from .schema import build_schema
+from .settings import Settings
+
+log = logging.getLogger("qcredit.api")
+
+
+class GraphQLApp(GraphQL):
+    """Strawberry's ASGI view with a per-request context whose session is closed afterwards."""
+
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(build_schema(services.settings), **kwargs)
+        self.services = services
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
+        context = Context(self.services, request=request, response=response)
+        request.scope.setdefault("state", {})["qcredit_context"] = context
+        return context
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            context = scope.get("state", {}).get("qcredit_context")
+            if context is not None:
+                await context.close()
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
+    settings = settings or Settings()
+    registry = registry or Registry.load()
+    db_engine = create_engine(settings.database_url)
+    services = Services(settings, registry, Engine(registry), sessionmaker(db_engine))
+    graphql = GraphQLApp(
+        services,
+        graphql_ide="graphiql" if settings.graphiql else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade(db_engine)
+        yield
+        await db_engine.dispose()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "policies": sorted(registry.policies)})
+
+    async def root(request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/health", health),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Mount("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.state.db_engine = db_engine
+    return app

@@ -1,0 +1,247 @@
+"""The ``qcredit`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from qcredit.core import clock
+from qcredit.core.errors import QcreditError
+from qcredit.core.store.db import DATABASE_ENV, default_url
+
+console = Console(stderr=True)
+out = Console()
+
+
+def _database(args: argparse.Namespace) -> str:
+    url = getattr(args, "database", None) or default_url()
+    os.environ[DATABASE_ENV] = url
+    return url
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=not console.is_terminal and os.environ.get("CI") == "true",
+    )
+
+
+# -- commands ------------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    _database(args)
+    uvicorn.run(
+        "qcredit.api.app:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level="info",
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from qcredit.core.store.db import create_engine
+    from qcredit.core.store.migrate import current_revision, upgrade
+
+    async def run() -> str | None:
+        engine = create_engine(_database(args))
+        await upgrade(engine)
+        rev = await current_revision(engine)
+        await engine.dispose()
+        return rev
+
+    console.print(f"database at revision {asyncio.run(run())}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import build_schema
+
+    out.print(build_schema().as_str(), markup=False, highlight=False, soft_wrap=True)
+    return 0
+
+
+async def _setup(url: str):  # type: ignore[no-untyped-def]
+    from qcredit.core.engine import Engine
+    from qcredit.core.plugins import Registry
+    from qcredit.core.store.db import create_engine, sessionmaker
+    from qcredit.core.store.migrate import upgrade
+
+    db = create_engine(url)
+    await upgrade(db)
+    registry = Registry.load()
+    return db, sessionmaker(db), Engine(registry)
+
+
+def _print_rejections(report) -> None:  # type: ignore[no-untyped-def]
+    if not report.rejected:
+        return
+    table = Table(title=f"{len(report.rejected)} rejected rows")
+    for col in ("line", "code", "field", "reason"):
+        table.add_column(col)
+    for r in report.rejected[:200]:
+        table.add_row(str(r.line), r.code, r.field or "", r.message)
+    console.print(table)
+    if len(report.rejected) > 200:
+        console.print(f"… and {len(report.rejected) - 200} more")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from qcredit.core.importer import import_records, read_records
+
+    path = Path(args.file)
+    if not path.exists():
+        console.print(f"[red]no file {path}")
+        return 2
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        total = sum(1 for _ in read_records(path, args.format))
+        with _progress() as progress:
+            task = progress.add_task(f"importing {path.name}", total=total)
+            report = await import_records(
+                sessions, engine, read_records(path, args.format), batch_size=args.batch,
+                progress=lambda n: progress.advance(task, n),
+            )
+        await db.dispose()
+        return report
+
+    started = time.perf_counter()
+    report = asyncio.run(run())
+    took = time.perf_counter() - started
+    console.print(f"accepted {report.accepted} ({report.by_type}), already present "
+                  f"{report.duplicates}, rejected {len(report.rejected)} in {took:.1f}s")
+    _print_rejections(report)
+    return 1 if report.rejected and args.strict else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from qcredit.core.importer import import_records
+    from qcredit.core.plugins import Registry
+
+    today = clock.today()
+    registry = Registry.load()
+    records: list[dict] = []
+    for batch in registry.pm.hook.qcredit_demo_records(today=today):
+        records.extend(batch or ())
+    numbered = list(enumerate(records, start=1))
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        with _progress() as progress:
+            task = progress.add_task("loading demo data", total=len(numbered))
+            report = await import_records(sessions, engine, numbered, batch_size=500,
+                                          progress=lambda n: progress.advance(task, n))
+        await db.dispose()
+        return report
+
+    started = time.perf_counter()
+    report = asyncio.run(run())
+    console.print(f"demo: {report.accepted} records loaded ({report.by_type}), "
+                  f"{report.duplicates} already present, in {time.perf_counter() - started:.1f}s")
+    _print_rejections(report)
+    return 1 if report.rejected else 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from qcredit.core.engine import standing_date
+    from qcredit.core.grading_run import grade_everything, level_summary
+
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        policies = ([engine.registry.policy(args.policy)] if args.policy
+                    else engine.registry.all_policies())
+        for p in policies:
+            if as_of is not None:
+                p.check_in_force(as_of)
+            else:
+                on = standing_date(p, clock.today())
+                if on is None:
+                    console.print(f"{p.id}: not yet in force (from {p.effective_from})")
+                elif on != clock.today():
+                    console.print(f"{p.id}: expired on {p.effective_until}; graded as of {on}")
+        with _progress() as progress:
+            task = progress.add_task("grading", total=None)
+            count = await grade_everything(
+                sessions, engine, policies, as_of,
+                progress=lambda n, total: progress.update(task, completed=n, total=total),
+            )
+        async with sessions() as s:
+            summary = await level_summary(s, engine.registry, policies)
+        await db.dispose()
+        return count, summary
+
+    started = time.perf_counter()
+    count, summary = asyncio.run(run())
+    took = time.perf_counter() - started
+    table = Table(title=f"standing grades ({count} enterprises graded in {took:.1f}s)")
+    for col in ("policy", "subject", "level", "label", "count"):
+        table.add_column(col)
+    for row in summary:
+        table.add_row(*[str(c) for c in row])
+    out.print(table)
+    return 0
+
+
+# -- parser --------------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qcredit", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--database", help=f"database URL (default: ${DATABASE_ENV} or "
+                        "./qcredit.db), e.g. postgresql://user@host:5432/db")
+        return sp
+
+    s = with_db(sub.add_parser("serve", help="run the GraphQL API"))
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    with_db(dbsub.add_parser("upgrade", help="apply migrations")).set_defaults(func=cmd_db_upgrade)
+
+    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(func=cmd_schema)
+
+    i = with_db(sub.add_parser("import", help="import CSV or JSON Lines"))
+    i.add_argument("file")
+    i.add_argument("--format", choices=["csv", "jsonl"])
+    i.add_argument("--batch", type=int, default=1000)
+    i.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
+    i.set_defaults(func=cmd_import)
+
+    with_db(sub.add_parser("demo", help="load the demo dataset")).set_defaults(func=cmd_demo)
+
+    g = with_db(sub.add_parser("grade", help="re-grade every subject"))
+    g.add_argument("--policy", help="one policy id (default: all)")
+    g.add_argument("--as-of", help="YYYY-MM-DD (default: today, or the last day of an "
+                   "expired policy)")
+    g.set_defaults(func=cmd_grade)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except QcreditError as exc:
+        field = f" [{exc.field}]" if exc.field else ""
+        console.print(f"[red]{exc.code}{field}: {exc.message}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Turning failures into GraphQL errors a client can branch on.
+
+* a :class:`~qcredit.core.errors.QcreditError` keeps its message and gets ``extensions.code`` and
+  ``extensions.field``;
+* a value a GraphQL scalar refuses (an impossible date, a string for an Int) is ``BAD_USER_INPUT``
+  with the path of the input field, so ``2023-02-30`` in ``input.occurredOn`` names ``occurredOn``;
+* other validation failures are ``GRAPHQL_VALIDATION_FAILED``;
+* anything else is masked as ``INTERNAL_SERVER_ERROR`` and logged — no stack trace or internal
+  message reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from graphql.language import ArgumentNode, DocumentNode, Node, ObjectFieldNode
+from strawberry.extensions import SchemaExtension
+
+from qcredit.core.errors import QcreditError
+
+log = logging.getLogger("qcredit.api")
+
+_VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' got invalid value .*? at '([\w.\[\]]+)'")
+_VARIABLE_ROOT = re.compile(r"Variable '\$(\w+)' (?:got invalid value|of required type)")
+_FIELD_NOT_DEFINED = re.compile(r"Field '(\w+)' is not defined by type '\w+'")
+_REQUIRED_FIELD = re.compile(r"Field '(?:\w+\.)?(\w+)' of required type '[^']+' was not provided")
+
+
+def _strip_input(path: str) -> str:
+    path = re.sub(r"\[\d+\]", "", path)
+    return path[len("input.") :] if path.startswith("input.") else path
+
+
+def _parents(document: DocumentNode, target: Node) -> list[Node]:
+    """The chain of AST nodes from the document down to ``target``."""
+    found: list[Node] = []
+
+    def walk(node: Node, trail: list[Node]) -> bool:
+        if node is target:
+            found.extend(trail)
+            return True
+        for key in node.keys:
+            child = getattr(node, key, None)
+            children = child if isinstance(child, (list, tuple)) else [child]
+            for c in children:
+                if isinstance(c, Node) and walk(c, [*trail, node]):
+                    return True
+        return False
+
+    walk(document, [])
+    return found
+
+
+def _literal_field(document: DocumentNode | None, error: GraphQLError) -> str | None:
+    if document is None or not error.nodes:
+        return None
+    names = [
+        n.name.value
+        for n in _parents(document, error.nodes[0])
+        if isinstance(n, (ArgumentNode, ObjectFieldNode))
+    ]
+    if isinstance(error.nodes[0], (ArgumentNode, ObjectFieldNode)):
+        names.append(error.nodes[0].name.value)
+    return _strip_input(".".join(names)) if names else None
+
+
+def input_field(error: GraphQLError, document: DocumentNode | None) -> str | None:
+    """The input field a coercion or validation error is about, if it is about one."""
+    m = _VARIABLE_PATH.search(error.message)
+    if m:
+        return _strip_input(m.group(2))
+    m = _FIELD_NOT_DEFINED.search(error.message) or _REQUIRED_FIELD.search(error.message)
+    if m:
+        return m.group(1)
+    m = _VARIABLE_ROOT.search(error.message)
+    if m:
+        return m.group(1)
+    return _literal_field(document, error)
+
+
+def _is_input_error(error: GraphQLError) -> bool:
+    text = error.message
+    return (
+        text.startswith("Variable '$")
+        or "Expected value of type" in text
+        or "cannot represent" in text
+        or "is not defined by type" in text
+        or "was not provided" in text
+        or "Int cannot represent" in text
+    )
+
+
+def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
+    original = error.original_error
+    while isinstance(original, GraphQLError) and original.original_error is not None:
+        original = original.original_error
+    if isinstance(original, QcreditError):
+        ext = original.extensions()
+        if ext.get("field") is None:
+            field = input_field(error, document)
+            if field:
+                ext["field"] = field
+        message = error.message if error.message.startswith("Variable '$") else original.message
+        return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
+                            original, ext)
+    if original is None or isinstance(original, GraphQLError):
+        if error.extensions and "code" in error.extensions:
+            return error
+        if _is_input_error(error):
+            ext = {"code": "BAD_USER_INPUT"}
+            field = input_field(error, document)
+            if field:
+                ext["field"] = field
+        elif error.path is None:
+            ext = {"code": "GRAPHQL_VALIDATION_FAILED"}
+        else:
+            ext = {"code": "BAD_REQUEST"}
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                            original, {**(error.extensions or {}), **ext})
+    if isinstance(original, (ValueError, TypeError)) and _is_input_error(error):
+        field = input_field(error, document)
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                            original, {"code": "BAD_USER_INPUT", "field": field})
+    log.error("internal error at %s", error.path, exc_info=original)
+    return GraphQLError("Internal server error.", error.nodes, error.source, error.positions,
+                        error.path, None, {"code": "INTERNAL_SERVER_ERROR"})
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error a code (and a field where one is at fault); masks internal errors."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        try:
+            document = self.execution_context.graphql_document
+        except Exception:  # parsing failed: there is no document
+            document = None
+        result.errors = [classify(e, document) for e in result.errors]

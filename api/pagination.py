@@ -1,0 +1,95 @@
+"""Relay cursor connections with ``totalCount`` and a hard cap on page size.
+
+Cursors are opaque (base64 of the last row's key); a page asks for ``first`` rows after one.
+Asking for more than the cap is an error, not a silent truncation (graphql.md §4).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+
+from qcredit.core.errors import InvalidInput
+
+T = TypeVar("T")
+CURSOR_PREFIX = "cursor:"
+
+
+def encode_cursor(key: int) -> str:
+    return base64.b64encode(f"{CURSOR_PREFIX}{key}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        text = base64.b64decode(cursor, validate=True).decode()
+    except Exception:
+        text = ""
+    if not text.startswith(CURSOR_PREFIX) or not text[len(CURSOR_PREFIX) :].lstrip("-").isdigit():
+        raise InvalidInput("after is not a cursor this API issued", field="after")
+    return int(text[len(CURSOR_PREFIX) :])
+
+
+def page_size(first: int | None, default: int, maximum: int) -> int:
+    if first is None:
+        return default
+    if first < 0:
+        raise InvalidInput("first must not be negative", field="first")
+    if first > maximum:
+        raise InvalidInput(f"first may be at most {maximum}", field="first", maximum=maximum)
+    return first
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    """A page of a list, Relay style, with the size of the whole list."""
+
+    edges: list[Edge[T]]
+    page_info: relay.PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole list, across all pages.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def make_connection(
+    nodes: Sequence[T],
+    keys: Sequence[int],
+    limit: int,
+    after: int | None,
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """``nodes`` may hold one more row than ``limit``: that is how a next page is detected."""
+    has_next = len(nodes) > limit
+    nodes, keys = list(nodes[:limit]), list(keys[:limit])
+    edges = [Edge(cursor=encode_cursor(k), node=n) for n, k in zip(nodes, keys, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )
+
+
+def slice_page(items: Sequence[T], key: Callable[[T], int], limit: int, after: int | None
+               ) -> tuple[list[T], list[int]]:
+    """Take a page out of an in-memory list ordered by ``key`` (for small nested lists)."""
+    rest = [i for i in items if after is None or key(i) > after]
+    page = rest[: limit + 1]
+    return page, [key(i) for i in page]

@@ -1,0 +1,30 @@
+"""Scalars: ISO dates that refuse impossible days with a field-naming error, and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.scalars import JSON
+
+from qcredit.core.errors import InvalidInput
+
+
+def _parse_date(value: object) -> dt.date:
+    if not isinstance(value, str) or len(value) != 10:
+        raise InvalidInput("a Date is written YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a real calendar date") from None
+
+
+Date = strawberry.scalar(
+    dt.date,
+    name="Date",
+    description="An ISO-8601 calendar date, YYYY-MM-DD.",
+    serialize=lambda d: d.isoformat(),
+    parse_value=_parse_date,
+)
+
+__all__ = ["JSON", "Date"]

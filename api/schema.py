@@ -1,0 +1,302 @@
+"""The GraphQL schema: queries and mutations of the API contract (DESIGN.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.scalars import JSON
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from qcredit.core import ledger
+from qcredit.core.errors import InvalidInput
+from qcredit.core.model import CorrectionAction as CorrectionActionValue
+from qcredit.core.model import Role as RoleValue
+
+from .errors import ErrorCodes
+from .pagination import Connection, decode_cursor, make_connection, page_size
+from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
+from .scalars import Date
+from .settings import Settings
+from .types import Enterprise, Event, Policy, Product, ctx, policy_type
+
+Role = strawberry.enum(Enum("Role", {r.value: r.value for r in RoleValue}),
+                       description="What an enterprise does with products.")
+CorrectionAction = strawberry.enum(
+    Enum("CorrectionAction", {a.value: a.value for a in CorrectionActionValue}),
+    description="REVOKE (撤销), AMEND (变更), ERRONEOUS (认定错误), REPAIR (信用修复).",
+)
+
+
+@strawberry.input
+class EnterpriseFilter:
+    name_contains: str | None = strawberry.field(default=None, description="Name fragment.")
+    region_code: str | None = strawberry.field(
+        default=None, description="GB/T 2260 code; a province, city or county covers what is in it."
+    )
+    product_category: str | None = None
+    policy: str | None = strawberry.field(default=None,
+                                          description="Only enterprises graded by this policy.")
+    level: str | None = strawberry.field(default=None,
+                                         description="With policy: only this standing level.")
+
+
+@strawberry.type(description="An event kind and the attributes it takes.")
+class EventKind:
+    code: str
+    label: str
+    on: list[str]
+    attributes: JSON
+    source: str
+
+
+@strawberry.input
+class RegisterEnterpriseInput:
+    code: str
+    name: str
+    region_code: str
+    established_on: dt.date | None = None
+    roles: list[Role] | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input
+class RegisterProductInput:
+    enterprise_code: str
+    trademark: str
+    nice_class: int
+    category: str | None = None
+
+
+@strawberry.input
+class RecordEventInput:
+    enterprise_code: str | None = None
+    product_id: strawberry.ID | None = None
+    kind: str
+    occurred_on: dt.date
+    attributes: JSON | None = None
+    external_id: str | None = None
+
+
+@strawberry.input
+class CorrectEventInput:
+    event_id: strawberry.ID
+    action: CorrectionAction  # type: ignore[valid-type]
+    reason: str
+    attributes: JSON | None = None
+    effective_on: dt.date | None = strawberry.field(
+        default=None, description="When the correction takes effect (a REPAIR ends the event's "
+        "effect from this date); default today."
+    )
+    external_id: str | None = None
+
+
+def _global_id(raw: str, type_name: str, field: str) -> int:
+    try:
+        gid = relay.GlobalID.from_id(raw)
+    except Exception:
+        gid = None
+    if gid is None or gid.type_name != type_name or not gid.node_id.isdigit():
+        if raw.isdigit():
+            return int(raw)
+        raise InvalidInput(f"{raw!r} is not the id of a {type_name}", field=field)
+    return int(gid.node_id)
+
+
+@strawberry.type
+class Query:
+    node: relay.Node = relay.node()
+
+    @strawberry.field(description="Every installed policy.")
+    def policies(self, info: Info) -> list[Policy]:
+        return [policy_type(info, p) for p in ctx(info).registry.all_policies()]
+
+    @strawberry.field
+    def policy(self, info: Info, id: str) -> Policy | None:
+        p = ctx(info).registry.policies.get(id)
+        return policy_type(info, p) if p else None
+
+    @strawberry.field(description="An enterprise by its 统一社会信用代码.")
+    async def enterprise(self, info: Info, code: str) -> Enterprise | None:
+        from qcredit.core.identifiers import validate_credit_code
+
+        e = await ctx(info).loaders.enterprise_by_code.load(validate_credit_code(code, "code"))
+        return Enterprise.of(e) if e else None
+
+    @strawberry.field(description="Enterprises, filtered; pages of at most the maximum size.")
+    async def enterprises(
+        self, info: Info, filter: EnterpriseFilter | None = None, first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Enterprise]:
+        c = ctx(info)
+        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+        cursor = decode_cursor(after)
+        f = filter or EnterpriseFilter()
+        query = EnterpriseQuery(f.name_contains, f.region_code, f.product_category, f.policy,
+                                f.level)
+        query.validate(c.registry)
+        async with c.db() as s:
+            rows = await page_of_enterprises(s, query, limit, cursor)
+        for e in rows:
+            c.loaders.enterprise.prime(e.id, e)
+
+        async def count() -> int:
+            async with c.db() as s:
+                return await count_enterprises(s, query)
+
+        return make_connection([Enterprise.of(e) for e in rows], [e.id for e in rows], limit,
+                               cursor, count)
+
+    @strawberry.field
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        p = await ctx(info).loaders.product.load(_global_id(id, "Product", "id"))
+        return Product.of(p) if p else None
+
+    @strawberry.field
+    async def event(self, info: Info, id: strawberry.ID) -> Event | None:
+        e = await ctx(info).loaders.event.load(_global_id(id, "Event", "id"))
+        return Event.of(e) if e else None
+
+    @strawberry.field(description="The event kinds this installation accepts.")
+    def event_kinds(self, info: Info) -> list[EventKind]:
+        return [
+            EventKind(
+                code=k.code, label=k.label, on=sorted(t.value for t in k.on), source=k.source,
+                attributes=[
+                    {"name": a.name, "type": a.type, "required": a.required,
+                     "values": list(a.values) or None, "description": a.description}
+                    for a in k.all_attributes.values()
+                ],
+            )
+            for k in ctx(info).registry.vocabulary.kinds.values()
+            if k.recordable
+        ]
+
+
+async def _regrade_and_commit(info: Info, session, enterprise_id: int) -> None:  # type: ignore[no-untyped-def]
+    c = ctx(info)
+    changes = await c.engine.regrade(session, [enterprise_id])
+    await session.commit()
+    c.engine.announce(changes)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Register an enterprise (idempotent for identical data).")
+    async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
+        c = ctx(info)
+        async with c.db() as s:
+            try:
+                ent, created = await ledger.register_enterprise(
+                    s, code=input.code, name=input.name, region_code=input.region_code,
+                    established_on=input.established_on,
+                    roles=[r.value for r in input.roles or []],
+                )
+                if created:
+                    await _regrade_and_commit(info, s, ent.id)
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return Enterprise.of(ent)
+
+    @strawberry.mutation(description="Register a product: trademark × Nice class × enterprise.")
+    async def register_product(self, info: Info, input: RegisterProductInput) -> Product:
+        c = ctx(info)
+        async with c.db() as s:
+            try:
+                prod, created = await ledger.register_product(
+                    s, enterprise_code=input.enterprise_code, trademark=input.trademark,
+                    nice_class=input.nice_class, category=input.category,
+                )
+                if created:
+                    await _regrade_and_commit(info, s, prod.enterprise_id)
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return Product.of(prod)
+
+    @strawberry.mutation(description="Append an event about an enterprise or one product; "
+                         "re-grades what it touches. Same externalId + same content returns "
+                         "the existing event; different content is a CONFLICT.")
+    async def record_event(self, info: Info, input: RecordEventInput) -> Event:
+        c = ctx(info)
+        product_id = (
+            _global_id(input.product_id, "Product", "productId")
+            if input.product_id is not None else None
+        )
+        async with c.db() as s:
+            try:
+                rec = await ledger.record_event(
+                    s, c.registry.vocabulary, kind=input.kind, occurred_on=input.occurred_on,
+                    enterprise_code=input.enterprise_code, product_id=product_id,
+                    attributes=input.attributes, external_id=input.external_id,
+                )
+                if rec.created:
+                    await c.engine.invalidate(s, rec.event.enterprise_id, rec.event.occurred_on)
+                    await _regrade_and_commit(info, s, rec.event.enterprise_id)
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return Event.of(rec.event)
+
+    @strawberry.mutation(description="Correct an event by appending a correction; the event's "
+                         "status is derived and the subjects it touches are re-graded.")
+    async def correct_event(self, info: Info, input: CorrectEventInput) -> Event:
+        c = ctx(info)
+        event_id = _global_id(input.event_id, "Event", "eventId")
+        async with c.db() as s:
+            try:
+                correction, target = await ledger.correct_event(
+                    s, c.registry.vocabulary, event_id=event_id, action=input.action.value,
+                    reason=input.reason, attributes=input.attributes,
+                    effective_on=input.effective_on, external_id=input.external_id,
+                )
+                await c.engine.invalidate(s, target.enterprise_id, target.occurred_on)
+                await _regrade_and_commit(info, s, target.enterprise_id)
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return Event.of(correction)
+
+
+# Validation rules built once, so the ValidationCache key stays stable (graphql.md §1.3).
+_RULES: dict[tuple[int, int], list] = {}
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    key = (settings.max_depth, settings.max_aliases)
+    if key not in _RULES:
+        _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
+    rules = _RULES[key]
+    extensions: list = [
+        ErrorCodes,
+        ParserCache,
+        ValidationCache,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(rules),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        scalar_overrides={dt.date: Date},
+        config=StrawberryConfig(
+            relay_max_results=settings.max_page_size,
+            disable_field_suggestions=not settings.introspection,
+        ),
+    )
+

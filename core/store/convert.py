@@ -1,0 +1,149 @@
+"""Rows to domain values, and assessments to and from their stored form."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ..grading import Assessment
+from ..model import Enterprise, Event, Product, Role, SubjectType
+from ..policy import Audience, Disclosure, Measure, PriorGrading, Reason
+from .tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
+
+
+def aware(dt: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def enterprise(row: EnterpriseRow) -> Enterprise:
+    return Enterprise(
+        id=row.id,
+        code=row.code,
+        name=row.name,
+        region_code=row.region_code,
+        town_code=row.town_code,
+        established_on=row.established_on,
+        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+    )
+
+
+def product(row: ProductRow) -> Product:
+    return Product(row.id, row.enterprise_id, row.trademark, row.nice_class, row.category)
+
+
+def event(row: EventRow) -> Event:
+    return Event(
+        id=row.id,
+        kind=row.kind,
+        enterprise_id=row.enterprise_id,
+        occurred_on=row.occurred_on,
+        recorded_at=aware(row.recorded_at),
+        attributes=dict(row.attributes or {}),
+        product_id=row.product_id,
+        external_id=row.external_id,
+        corrects_id=row.corrects_id,
+    )
+
+
+def _reason(r: Reason) -> dict[str, Any]:
+    return {"rule": r.rule, "article": r.article, "text": r.text, "events": list(r.events)}
+
+
+def _measure(m: Measure) -> dict[str, Any]:
+    return {
+        "kind": m.kind,
+        "text": m.text,
+        "article": m.article,
+        "minPerYear": m.min_per_year,
+        "planShareMin": m.plan_share_min,
+        "planShareMax": m.plan_share_max,
+        "color": m.color,
+    }
+
+
+def _disclosure(d: Disclosure) -> dict[str, Any]:
+    return {
+        "audience": d.audience.value,
+        "allowed": d.allowed,
+        "needsReview": d.needs_review,
+        "text": d.text,
+        "article": d.article,
+    }
+
+
+def payload(a: Assessment) -> dict[str, Any]:
+    return {
+        "reasons": [_reason(r) for r in a.reasons],
+        "blockers": [_reason(r) for r in a.blockers],
+        "supervision": [_measure(m) for m in a.supervision],
+        "publicity": [_disclosure(d) for d in a.publicity],
+        "details": a.details,
+        "history": [
+            {"asOf": h.as_of.isoformat(), "level": h.level, "score": h.score} for h in a.history
+        ],
+    }
+
+
+def assessment_values(a: Assessment, graded_at: datetime) -> dict[str, Any]:
+    return {
+        "policy_id": a.policy_id,
+        "subject_type": a.subject_type.value,
+        "subject_id": a.subject_id,
+        "enterprise_id": a.enterprise_id,
+        "as_of": a.as_of,
+        "level": a.level,
+        "score": a.score,
+        "payload": payload(a),
+        "policy_version": a.policy_version,
+        "parameters_digest": a.parameters_digest,
+        "inputs_digest": a.inputs_digest,
+        "graded_at": graded_at,
+    }
+
+
+def _reasons(items: list[dict[str, Any]]) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(i["rule"], i["article"], i["text"], tuple(i.get("events") or ())) for i in items
+    )
+
+
+def assessment(row: AssessmentRow) -> Assessment:
+    p = row.payload or {}
+    return Assessment(
+        policy_id=row.policy_id,
+        policy_version=row.policy_version,
+        subject_type=SubjectType(row.subject_type),
+        subject_id=row.subject_id,
+        enterprise_id=row.enterprise_id,
+        as_of=row.as_of,
+        level=row.level or "",
+        score=row.score,
+        reasons=_reasons(p.get("reasons", [])),
+        blockers=_reasons(p.get("blockers", [])),
+        supervision=tuple(
+            Measure(
+                m["kind"],
+                m["text"],
+                m["article"],
+                m.get("minPerYear"),
+                m.get("planShareMin"),
+                m.get("planShareMax"),
+                m.get("color"),
+            )
+            for m in p.get("supervision", [])
+        ),
+        publicity=tuple(
+            Disclosure(
+                Audience(d["audience"]), d["allowed"], d["needsReview"], d["text"], d["article"]
+            )
+            for d in p.get("publicity", [])
+        ),
+        details=dict(p.get("details") or {}),
+        parameters_digest=row.parameters_digest,
+        inputs_digest=row.inputs_digest,
+        history=tuple(
+            PriorGrading(date.fromisoformat(h["asOf"]), h["level"], h.get("score"))
+            for h in p.get("history", [])
+        ),
+    )

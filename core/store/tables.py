@@ -1,0 +1,132 @@
+"""Tables (SQLAlchemy 2.x typed declarative models).
+
+The ledger (``events``) is append-only: the code has no UPDATE or DELETE path for it.
+``assessments`` and ``standing_grades`` are derived data — a cache of a pure function of the ledger —
+and may be recomputed at any time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid alias that autoincrements.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONType}
+
+
+class EnterpriseRow(Base):
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    town_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    roles: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("enterprise_id", "trademark", "nice_class"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    trademark: Mapped[str] = mapped_column(String(200))
+    nice_class: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_enterprise_occurred", "enterprise_id", "occurred_on", "id"),
+        Index("ix_events_product_occurred", "product_id", "occurred_on", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    content_digest: Mapped[str] = mapped_column(String(64))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+
+
+class AssessmentRow(Base):
+    """An assessment of a subject under a policy on a date (derived; keyed by its inputs)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("policy_id", "subject_type", "subject_id", "as_of"),
+        Index("ix_assessments_enterprise", "enterprise_id", "policy_id", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    as_of: Mapped[date] = mapped_column(Date)
+    level: Mapped[str | None] = mapped_column(String(16))  # NULL: out of scope on that date
+    score: Mapped[float | None] = mapped_column(Float)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    parameters_digest: Mapped[str] = mapped_column(String(32))
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StandingGradeRow(Base):
+    """The grade each subject holds now under each policy (what lists filter and count on)."""
+
+    __tablename__ = "standing_grades"
+    __table_args__ = (
+        Index("ix_standing_policy_level", "policy_id", "level", "region_code"),
+        Index("ix_standing_enterprise", "enterprise_id"),
+    )
+
+    policy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    region_code: Mapped[str] = mapped_column(String(9))
+    level: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    as_of: Mapped[date] = mapped_column(Date)
+    graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Note(Base):
+    """Free-form key/value facts about this database (e.g. when the demo was loaded)."""
+
+    __tablename__ = "notes"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
