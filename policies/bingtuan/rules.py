@@ -1,0 +1,233 @@
+"""新疆生产建设兵团: credit-risk levels A–D of production-licence holders (修订后 第二–十九条)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qcredit.core.facts import Fact, Facts, ids
+from qcredit.core.model import SubjectType
+from qcredit.core.parameters import ParameterView
+from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
+from qcredit.core.temporal import EvaluationCalendar, window_start
+
+from .conditions import a_conditions, b_conditions, recent_penalties
+from .exclusions import listings
+from .licences import valid_licences
+from .measures import disclosures, supervision
+from .scoring import Deduction, deductions, reasons, score
+
+ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
+CALENDAR_YEAR = EvaluationCalendar(1, 1, 12)
+
+# GB/T 2260 codes of the Corps' division-cities (师市合一).  The Corps and its divisions have no
+# codes of their own; the "66" prefix some national systems use is unconfirmed and not a GB/T 2260
+# province, so the core refuses it as a region code — it is not accepted here either.
+DIVISION_CITIES = tuple(f"6590{n:02d}" for n in range(1, 13))
+
+
+class BingtuanPolicy(Policy):
+    id = "bingtuan"
+    name = "新疆生产建设兵团重点工业产品生产许可证获证企业信用风险分级分类监管办法"
+    issuer = "新疆生产建设兵团市场监督管理局"
+    document_no = ""  # the revision table carries no 文号
+    version = "revised-1"
+    region_codes = DIVISION_CITIES
+    # 第二十三条: "本方案自发布之日起实施" — the publication date is not in the text, so no start
+    # date can be stated (None: the engine treats it as open); the revision dropped the 2-year
+    # trial period, so there is no end date either.
+    effective_from = None
+    effective_until = None
+    subject_types = ENTERPRISES
+    levels = (
+        Level(
+            "A",
+            "信用风险低",
+            1,
+            "green",
+            "第十一条：得分90（含）以上且同时具备（二）至（九）",
+            ENTERPRISES,
+        ),
+        Level(
+            "B",
+            "信用风险一般",
+            2,
+            "blue",
+            "第十二条：得分80（含）～90且同时具备（二）至（五）",
+            ENTERPRISES,
+        ),
+        Level(
+            "C",
+            "信用风险较高",
+            3,
+            "yellow",
+            "本地默认：得分60（含）～80，或不具备B级条件",
+            ENTERPRISES,
+        ),
+        Level(
+            "D", "信用风险高", 4, "red", "本地默认：得分60以下，或严重失信等严重情形", ENTERPRISES
+        ),
+    )
+    parameters_file = Path(__file__).with_name("parameters.toml")
+
+    def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
+        reason = super().out_of_scope(facts, params)
+        if reason is not None:
+            return reason
+        if not valid_licences(facts):
+            return (
+                "非重点工业产品生产许可证获证企业：评价日无有效的工业产品生产许可证（第二条、第三条）"
+                " / not a holder of a valid industrial-product production licence on this date"
+            )
+        return None
+
+    def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
+        found = deductions(facts, params)
+        points = score(found, params)
+        a_fail = a_conditions(facts, params)
+        b_fail = b_conditions(facts, params)
+        serious = self._serious(facts, params)
+        base = reasons(found)
+        details = self._details(facts, params, found, points)
+        a_min, b_min, c_min = params["a_min_score"], params["b_min_score"], params["c_min_score"]
+
+        if points < c_min or serious:
+            why = list(serious)
+            if points < c_min:
+                why.insert(
+                    0,
+                    Reason(
+                        "d.score_below",
+                        "第九条",
+                        f"得分{points:g}，低于{c_min}分（C、D级条文未载于修订文本，D级划分为本地默认）",
+                        _deduction_events(found),
+                    ),
+                )
+            return Grading("D", points, (*base, *why), tuple(why), details)
+        if points >= a_min and not a_fail:
+            met = Reason(
+                "a.conditions_met",
+                "第十一条",
+                f"得分{points:g}，达到{a_min}分（含）以上，且同时具备第十一条（二）至（九）项条件",
+            )
+            return Grading("A", points, (*base, met), (), details)
+        if points >= b_min and not b_fail:
+            met = Reason(
+                "b.conditions_met",
+                "第十二条",
+                f"得分{points:g}，达到{b_min}分（含）以上，且同时具备第十二条（二）至（五）项条件",
+            )
+            blockers = list(a_fail)
+            if points < a_min:
+                blockers.insert(
+                    0,
+                    Reason(
+                        "a.score",
+                        "第十一条（一）",
+                        f"得分{points:g}，未达到{a_min}分（含）以上",
+                        _deduction_events(found),
+                    ),
+                )
+            return Grading("B", points, (*base, met), tuple(blockers), details)
+        why = []
+        if points < b_min:
+            why.append(
+                Reason(
+                    "c.score_band",
+                    "第九条",
+                    f"得分{points:g}，在{c_min}分（含）至{b_min}分之间（C级划分为本地默认）",
+                    _deduction_events(found),
+                )
+            )
+        if b_fail:
+            why.append(
+                Reason(
+                    "c.b_conditions_failed",
+                    "第十二条",
+                    "不具备第十二条规定的B级条件，定为C级（C级条文未载于修订文本，本地默认）",
+                    tuple(e for r in b_fail for e in r.events),
+                )
+            )
+        blockers = list(b_fail)
+        if points < b_min:
+            blockers.insert(
+                0,
+                Reason(
+                    "b.score",
+                    "第十二条（一）",
+                    f"得分{points:g}，未达到{b_min}分（含）",
+                    _deduction_events(found),
+                ),
+            )
+        return Grading("C", points, (*base, *why, *b_fail), tuple(blockers), details)
+
+    @staticmethod
+    def _serious(facts: Facts, params: ParameterView) -> list[Reason]:
+        """Local default D cases whatever the score (C and D articles are not in the text)."""
+        out = []
+        if listed := listings(facts, *params["d_lists"]):
+            out.append(
+                Reason(
+                    "d.serious_dishonesty_list",
+                    "第十一条（五）",
+                    "企业被列入严重违法失信名单且尚在影响期内（D级划分为本地默认）",
+                    ids(listed),
+                )
+            )
+        revoked = [
+            f
+            for f in recent_penalties(facts, params)
+            if f.get("measure") in set(params["d_penalty_measures"])
+            or f.get("criminalReferral") is True
+        ]
+        if revoked:
+            out.append(
+                Reason(
+                    "d.revocation_penalty",
+                    "第十九条（二）",
+                    "企业近1年受到吊销许可证件、吊销营业执照或移送司法机关的处理（D级划分为本地默认）",
+                    ids(revoked),
+                )
+            )
+        return out
+
+    @staticmethod
+    def _details(
+        facts: Facts, params: ParameterView, found: list[Deduction], points: float
+    ) -> dict[str, Any]:
+        """第十五条: each first quarter grades the previous year; later in the year the grade is
+        the dynamic adjustment of the current year.  The windows themselves roll from the date."""
+        as_of = facts.as_of
+        annual = as_of.month <= params["annual_evaluation_last_month"]
+        start, end = (
+            CALENDAR_YEAR.previous_period(as_of) if annual else CALENDAR_YEAR.period_of(as_of)
+        )
+        return {
+            "evaluationYear": start.year,
+            "annualEvaluation": annual,
+            "evaluationPeriod": {"from": start.isoformat(), "to": end.isoformat()},
+            "window": {
+                "from": window_start(as_of, years=params["recent_years"]).isoformat(),
+                "to": as_of.isoformat(),
+            },
+            "selfInspectionYear": as_of.year - params["self_inspection_report_lag_years"],
+            "score": points,
+            "deductions": {d.dimension: d.points for d in found},
+            "licences": sorted({str(f.get("licenceNo") or "") for f in valid_licences(facts)}),
+        }
+
+    def supervision(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Measure]:
+        return supervision(grading.level, params)
+
+    def publicity(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Disclosure]:
+        return disclosures(grading.level)
+
+
+def _deduction_events(found: list[Deduction]) -> tuple[int, ...]:
+    unique: dict[int, Fact] = {f.id: f for d in found for f in d.events}
+    return ids(sorted(unique.values(), key=lambda f: (f.occurred_on, f.id)))
