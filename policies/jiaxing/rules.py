@@ -1,0 +1,146 @@
+"""The Jiaxing "三分" policy: product tiers (三2), enterprise classes (三3), regions (三4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+
+from qcredit.core.facts import Facts
+from qcredit.core.model import Product, SubjectType
+from qcredit.core.parameters import ParameterView
+from qcredit.core.policy import (
+    Disclosure,
+    Grading,
+    History,
+    Measure,
+    Policy,
+    RegionColour,
+)
+
+from .catalogue import catalogue_category, catalogue_label, catalogued_products
+from .enterprises import classify, health_code, supervision_mode
+from .levels import LEVELS, worst_tier
+from .measures import disclosures, enterprise_measures, product_measures
+from .products import ProductRisk, assess_product
+from .regions import colour_region
+
+
+def product_facts(facts: Facts, product: Product) -> Facts:
+    """The facts of one of the enterprise's products (its own events only, as core grades it)."""
+    return Facts(
+        as_of=facts.as_of,
+        subject_type=SubjectType.PRODUCT,
+        enterprise=facts.enterprise,
+        product=product,
+        products=(product,),
+        events=tuple(f for f in facts.events if f.product_id == product.id),
+    )
+
+
+class JiaxingPolicy(Policy):
+    id = "jiaxing"
+    name = "嘉兴市市场监督管理局关于加强全市重点产品质量安全“三分”监管工作的指导意见（试行）"
+    issuer = "嘉兴市市场监督管理局"
+    # The text carries no 文号: it is published as a 规范性文件 notice dated 2020年4月22日.
+    document_no = ""
+    version = "2020.04.22-1"
+    region_codes = ("330400",)  # 嘉兴市, covering 南湖区 330402 … 桐乡市 330483
+    effective_from = date(2020, 4, 22)  # the date the 市局 signed the notice
+    # 试行 guidance with no end date and no validity period in the text: in force until replaced.
+    effective_until = None
+    levels = LEVELS
+    subject_types = frozenset({SubjectType.ENTERPRISE, SubjectType.PRODUCT})
+    parameters_file = Path(__file__).with_name("parameters.toml")
+
+    # -- scope (三1) -----------------------------------------------------------------------
+    def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
+        reason = super().out_of_scope(facts, params)
+        if reason is not None:
+            return reason
+        label = catalogue_label(params)
+        if facts.product is not None:
+            if catalogue_category(facts.product.category, params) is None:
+                return (
+                    f"产品类别“{facts.product.category or '未登记'}”"
+                    f"不在{label}重点监管范围内（三1）"
+                    " / product category not in the key-supervision catalogue (三1)"
+                )
+            return None
+        if not catalogued_products(facts.products, params):
+            return (
+                f"企业无列入{label}的重点监管产品（三1）"
+                " / the enterprise has no product in the key-supervision catalogue (三1)"
+            )
+        return None
+
+    # -- grading (三2, 三3, 二2) -----------------------------------------------------------
+    def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
+        if facts.product is not None:
+            return self._grade_product(facts, params)
+        return self._grade_enterprise(facts, params)
+
+    def _grade_product(self, facts: Facts, params: ParameterView) -> Grading:
+        assert facts.product is not None
+        risk = assess_product(facts, facts.product.category, params)
+        return Grading(
+            level=risk.tier,
+            reasons=risk.reasons,
+            blockers=risk.blockers,
+            details={
+                "subject": "product",
+                "catalogueCategory": risk.category,
+                "qualitySafetyIndex": risk.index,
+                "qualitySafetyIndexTerms": [dict(t) for t in risk.index_terms],
+            },
+        )
+
+    def product_risks(self, facts: Facts, params: ParameterView) -> dict[int, ProductRisk]:
+        return {
+            p.id: assess_product(product_facts(facts, p), p.category, params)
+            for p in catalogued_products(facts.products, params)
+        }
+
+    def _grade_enterprise(self, facts: Facts, params: ParameterView) -> Grading:
+        risks = self.product_risks(facts, params)
+        tiers = {pid: r.tier for pid, r in risks.items()}
+        governing = worst_tier(list(tiers.values()))
+        assert governing is not None  # out_of_scope guarantees a catalogued product
+        cls = classify(facts, params)
+        mode, mode_article = supervision_mode(cls.level, governing, facts.enterprise.roles, params)
+        return Grading(
+            level=cls.level,
+            reasons=cls.reasons,
+            blockers=cls.blockers,
+            details={
+                "subject": "enterprise",
+                "productTiers": {str(pid): tier for pid, tier in sorted(tiers.items())},
+                "qualitySafetyIndex": {str(pid): r.index for pid, r in sorted(risks.items())},
+                "governing_product_tier": governing,
+                "supervision_mode": mode,
+                "mode_article": mode_article,
+                "health_code": health_code(cls.level, tiers, params),
+                "repeat_offender": cls.repeat_offender,
+                "blacklisted": cls.blacklisted,
+                "serious_violation": cls.serious_violation,
+            },
+        )
+
+    # -- supervision (四1–2) and publicity (四2) ------------------------------------------
+    def supervision(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Measure]:
+        if facts.product is not None:
+            return product_measures(grading, params)
+        return enterprise_measures(grading, facts, params)
+
+    def publicity(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Disclosure]:
+        return disclosures(grading, params)
+
+    # -- 三4 四色图 ---------------------------------------------------------------------------
+    def region_colour(
+        self, counts: Mapping[str, int], params: ParameterView
+    ) -> RegionColour | None:
+        return colour_region(counts, params)
