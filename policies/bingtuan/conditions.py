@@ -111,6 +111,7 @@ def a_conditions(facts: Facts, params: Params) -> list[Reason]:
         + exposure
         + _recent(facts, params, "STANDARD_BREACH")
         + _recent(facts, params, "COUNTERFEIT")
+        + _recent(facts, params, "QUALITY_ACCIDENT", responsible=lambda v: v is not False)
     )
     if problems:
         failing.append(
