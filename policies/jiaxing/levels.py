@@ -59,7 +59,7 @@ LEVELS: tuple[Level, ...] = (
         "三3 近三年抽查无不合格，具备质量追溯能力并建立质量管理体系",
         ENTERPRISE,
     ),
-    Level(A, "A类", 2, "blue", "三3 近三年抽查无不合格", ENTERPRISE),
+    Level(A, "A类", 2, "blue", "三3 近三年抽查无不合格，日常监管未发现问题", ENTERPRISE),
     Level(B, "B类", 3, "yellow", "三3 近三年有一次一般不合格或日常监管发现问题", ENTERPRISE),
     Level(
         C, "C类", 4, "red", "三3/四2 一是 严重不合格、多次不合格、屡查屡犯或严重违法", ENTERPRISE

@@ -42,17 +42,17 @@ EXCEPTION = "（行业专项整治以及上级要求监督检查全覆盖的除�
 
 def enterprise_measures(grading: Grading, facts: Facts, params: Mapping[str, Any]) -> list[Measure]:
     d = grading.details
-    level, mode, tier = grading.level, d["supervision_mode"], d["governing_product_tier"]
+    level, mode, tier = grading.level, d["supervisionMode"], d["governingProductTier"]
     measures = [
         Measure(
             SUPERVISION_MODE,
             f"{MODE_LABELS[mode]}：{TIER_LABELS[tier]}生产企业，企业分类{level}类"
             + (
                 "；高风险产品的生产企业按照从严监管的原则实施加严监管"
-                if d["mode_article"] == "四1 二是"
+                if d["modeArticle"] == "四1 二是"
                 else ""
             ),
-            d["mode_article"],
+            d["modeArticle"],
         ),
         Measure(
             MeasureKind.INSPECTION_FREQUENCY,
@@ -66,15 +66,15 @@ def enterprise_measures(grading: Grading, facts: Facts, params: Mapping[str, Any
     measures.append(Measure(kind, f"{MODE_LABELS[mode]}：{text}", "四1 一是"))
     if mode == STRICT:
         measures.append(
-            Measure(MeasureKind.INTERVIEW, "加严监管：对企业负责人开展履责约谈", d["mode_article"])
+            Measure(MeasureKind.INTERVIEW, "加严监管：对企业负责人开展履责约谈", d["modeArticle"])
         )
-    colour = d["health_code"]
+    colour = d["healthCode"]
     measures.append(
         Measure(
             HEALTH_CODE, f"企业产品质量“健康码”：{HEALTH_CODE_LABELS[colour]}", "二2", color=colour
         )
     )
-    if d["serious_violation"]:
+    if d["seriousViolation"]:
         measures.append(
             Measure(
                 MeasureKind.ENFORCEMENT,

@@ -22,7 +22,7 @@ from qcredit.core.facts import Facts, ids
 from qcredit.core.policy import Reason
 
 from .catalogue import catalogue_category
-from .levels import GENERAL, TIER_LABELS, TIERS, current
+from .levels import ELEVATED, GENERAL, HIGH, TIER_LABELS, TIERS, current
 
 ARTICLE = "三2"
 # Factors the enterprise cannot remove: what the product is and who uses it.
@@ -78,9 +78,9 @@ def _factors(facts: Facts, category: str, params: Mapping[str, Any]) -> list[Fac
     window = params["product_quality_window_years"]
     fails = facts.within_years(window, "SAMPLING_INSPECTION", result="FAIL")
     if len(fails) >= params["product_failures_for_high"]:
-        floor = TIERS[-1]
+        floor = HIGH
     elif len(fails) >= params["product_failures_for_elevated"]:
-        floor = TIERS[1]
+        floor = ELEVATED
     else:
         floor = None
     if floor is not None:

@@ -115,14 +115,16 @@ class JiaxingPolicy(Policy):
             details={
                 "subject": "enterprise",
                 "productTiers": {str(pid): tier for pid, tier in sorted(tiers.items())},
-                "qualitySafetyIndex": {str(pid): r.index for pid, r in sorted(risks.items())},
-                "governing_product_tier": governing,
-                "supervision_mode": mode,
-                "mode_article": mode_article,
-                "health_code": health_code(cls.level, tiers, params),
-                "repeat_offender": cls.repeat_offender,
+                "productQualitySafetyIndex": {
+                    str(pid): r.index for pid, r in sorted(risks.items())
+                },
+                "governingProductTier": governing,
+                "supervisionMode": mode,
+                "modeArticle": mode_article,
+                "healthCode": health_code(cls.level, tiers, params),
+                "repeatOffender": cls.repeat_offender,
                 "blacklisted": cls.blacklisted,
-                "serious_violation": cls.serious_violation,
+                "seriousViolation": cls.serious_violation,
             },
         )
 

@@ -577,7 +577,7 @@ def test_repeat_offender(events: list[Ev], repeat: bool) -> None:
     b, _, eids = build([FURNITURE], events)
     result = assess(POLICY, b.enterprise_subject(), AS_OF)
     assert result is not None and result.level == "C"
-    assert result.details["repeat_offender"] is repeat
+    assert result.details["repeatOffender"] is repeat
     assert result.details["blacklisted"] is repeat
     kinds = {m.kind for m in result.supervision}
     assert (MeasureKind.BLACKLIST in kinds) is repeat
@@ -593,7 +593,7 @@ def test_repeat_offender(events: list[Ev], repeat: bool) -> None:
 def test_blacklist_entry_alone_is_public_but_not_repeat() -> None:
     result = grade_enterprise([FURNITURE], [listing("BLACKLIST")])
     assert result is not None and result.level == "C"
-    assert result.details["repeat_offender"] is False
+    assert result.details["repeatOffender"] is False
     public = next(d for d in result.publicity if d.audience is Audience.PUBLIC)
     assert public.allowed is False  # exposure follows 屡查屡犯, not any listing
 
@@ -729,14 +729,14 @@ def test_supervision_mode_matrix(
 ) -> None:
     result = grade_enterprise([category], events, roles=roles)
     assert result is not None and result.level == level
-    assert result.details["supervision_mode"] == mode
+    assert result.details["supervisionMode"] == mode
     m = measures(result)
     assert len(m["SUPERVISION_MODE"]) == 1
     freq = m[MeasureKind.INSPECTION_FREQUENCY][0]
     assert freq.min_per_year == per_year and freq.article == "四1 一是"
     assert "行业专项整治" in freq.text
     assert (MeasureKind.INTERVIEW in m) is (mode == "STRICT")
-    if result.details["governing_product_tier"] == "HIGH" and "PRODUCER" in roles:
+    if result.details["governingProductTier"] == "HIGH" and "PRODUCER" in roles:
         assert m["SUPERVISION_MODE"][0].article == "四1 二是"
     assert all(x.article for x in result.supervision)
 
@@ -744,8 +744,8 @@ def test_supervision_mode_matrix(
 def test_worst_product_governs_the_matrix() -> None:
     result = grade_enterprise([FURNITURE, APPLIANCE], AA_CONDITIONS)
     assert result is not None
-    assert result.details["governing_product_tier"] == "ELEVATED"
-    assert result.details["supervision_mode"] == "RESPONSIBILITY"
+    assert result.details["governingProductTier"] == "ELEVATED"
+    assert result.details["supervisionMode"] == "RESPONSIBILITY"
 
 
 @pytest.mark.parametrize(
@@ -772,7 +772,7 @@ def test_worst_product_governs_the_matrix() -> None:
 def test_health_code(category: str, events: list[Ev], colour: str) -> None:
     result = grade_enterprise([category], events)
     assert result is not None
-    assert result.details["health_code"] == colour
+    assert result.details["healthCode"] == colour
     code = measures(result)["HEALTH_CODE"][0]
     assert code.color == colour and code.article == "二2"
 
@@ -1024,10 +1024,37 @@ def test_revoking_an_event_equals_grading_without_it(events: list[Ev], data: st.
     ]
     for revoked, clean in pairs:
         x, y = assess(POLICY, revoked, AS_OF), assess(POLICY, clean, AS_OF)
-        assert (x.level, x.details.get("health_code"), x.details.get("supervision_mode")) == (
+        assert (x.level, x.details.get("healthCode"), x.details.get("supervisionMode")) == (
             y.level,
-            y.details.get("health_code"),
-            y.details.get("supervision_mode"),
+            y.details.get("healthCode"),
+            y.details.get("supervisionMode"),
         )
         assert [r.rule for r in x.reasons] == [r.rule for r in y.reasons]
         assert x.supervision == y.supervision and x.publicity == y.publicity
+
+
+def test_failures_of_non_catalogue_products_still_count_for_the_class() -> None:
+    result = grade_enterprise(["化妆品", FURNITURE], [*AA_CONDITIONS, fail(product=0)])
+    assert result is not None and result.level == "B"
+    assert result.details["governingProductTier"] == "GENERAL"
+
+
+COLOUR_ORDER = ["green", "blue", "yellow", "red"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["AA", "A", "B", "C", "GENERAL", "ELEVATED", "HIGH"]),
+        st.integers(0, 40),
+        min_size=1,
+    ),
+    st.sampled_from(["C", "HIGH"]),
+)
+def test_a_worse_subject_never_improves_a_region(counts: dict[str, int], worst: str) -> None:
+    params = POLICY.parameters.at(AS_OF)
+    before = POLICY.region_colour(counts, params)
+    after = POLICY.region_colour({**counts, worst: counts.get(worst, 0) + 1}, params)
+    assert after is not None
+    if before is not None:
+        assert COLOUR_ORDER.index(after.colour) >= COLOUR_ORDER.index(before.colour)
