@@ -23,8 +23,13 @@ from qcredit.core.errors import QcreditError
 
 log = logging.getLogger("qcredit.api")
 
+# graphql-core 3.3: "Variable '$input' has invalid value at .occurredOn: …"
+_VARIABLE_AT = re.compile(r"Variable '\$(\w+)' has invalid value at \.([\w.\[\]]+)")
+# graphql-core 3.2: "Variable '$input' got invalid value '…' at 'input.occurredOn'; …"
 _VARIABLE_PATH = re.compile(r"Variable '\$(\w+)' got invalid value .*? at '([\w.\[\]]+)'")
-_VARIABLE_ROOT = re.compile(r"Variable '\$(\w+)' (?:got invalid value|of required type)")
+_VARIABLE_ROOT = re.compile(
+    r"Variable '\$(\w+)' (?:got invalid value|has invalid value|of required type)"
+)
 _FIELD_NOT_DEFINED = re.compile(r"Field '(\w+)' is not defined by type '\w+'")
 _REQUIRED_FIELD = re.compile(r"Field '(?:\w+\.)?(\w+)' of required type '[^']+' was not provided")
 
@@ -69,6 +74,9 @@ def _literal_field(document: DocumentNode | None, error: GraphQLError) -> str | 
 
 def input_field(error: GraphQLError, document: DocumentNode | None) -> str | None:
     """The input field a coercion or validation error is about, if it is about one."""
+    m = _VARIABLE_AT.search(error.message)
+    if m:
+        return _strip_input(m.group(2))
     m = _VARIABLE_PATH.search(error.message)
     if m:
         return _strip_input(m.group(2))

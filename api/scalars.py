@@ -19,8 +19,9 @@ def _parse_date(value: object) -> dt.date:
         raise InvalidInput(f"{value!r} is not a real calendar date") from None
 
 
+# For StrawberryConfig.scalar_map: replaces strawberry's own Date so that an impossible day is
+# refused with our error (BAD_USER_INPUT naming the field) rather than a bare ValueError.
 Date = strawberry.scalar(
-    dt.date,
     name="Date",
     description="An ISO-8601 calendar date, YYYY-MM-DD.",
     serialize=lambda d: d.isoformat(),

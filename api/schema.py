@@ -114,9 +114,24 @@ def _global_id(raw: str, type_name: str, field: str) -> int:
     return int(gid.node_id)
 
 
+NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Event": Event}
+
+
 @strawberry.type
 class Query:
-    node: relay.Node = relay.node()
+    @strawberry.field(description="Any object by its global id (Relay).")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        # A plain resolver rather than relay.node(): that one's field extension can only be
+        # applied to one schema, and the app builds a schema per configuration.
+        try:
+            gid = relay.GlobalID.from_id(id)
+        except Exception:
+            raise InvalidInput(f"{id!r} is not a global id", field="id") from None
+        cls = NODE_TYPES.get(gid.type_name)
+        if cls is None or not gid.node_id.isdigit():
+            raise InvalidInput(f"{id!r} is not the id of an object here", field="id")
+        found = await cls.resolve_nodes(info=info, node_ids=[gid.node_id])  # type: ignore[attr-defined]
+        return found[0]
 
     @strawberry.field(description="Every installed policy.")
     def policies(self, info: Info) -> list[Policy]:
@@ -293,8 +308,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        scalar_overrides={dt.date: Date},
         config=StrawberryConfig(
+            scalar_map={dt.date: Date},
             relay_max_results=settings.max_page_size,
             disable_field_suggestions=not settings.introspection,
         ),

@@ -1,0 +1,99 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: a throw-away database is created for the run on the server named by
+``QCREDIT_TEST_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``) and dropped after.
+Outside CI an unreachable server skips the PostgreSQL half; in CI (``CI=true``) it fails the run,
+so PostgreSQL is never silently left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from qcredit.api.app import create_app
+from qcredit.api.settings import Settings
+from qcredit.core.plugins import Registry
+from qcredit.core.store.db import create_engine
+from qcredit.core.store.migrate import upgrade
+
+from .support import TEST_PLUGIN
+
+PG_URL = os.environ.get("QCREDIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TABLES = ["standing_grades", "assessments", "events", "products", "enterprises", "notes"]
+
+
+def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_URL)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
+            password=url.password, database=url.database or "postgres", timeout=5,
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qcredit-test.db'}"
+        return
+    name = f"qcredit_test_{uuid.uuid4().hex[:10]}"
+    try:
+        _pg_admin(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {PG_URL} is required in CI and unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return Registry.load(extra_plugins=[TEST_PLUGIN])
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    await engine.dispose()
+    application = create_app(Settings(database_url=database_url, migrate_on_start=False),
+                             registry=registry)
+    yield application
+    await application.state.db_engine.dispose()
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on an empty database."""
+    async with app.state.db_engine.begin() as conn:
+        for table in TABLES:
+            await conn.execute(text(f"DELETE FROM {table}"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+def db_engine(app: Any) -> Any:
+    return app.state.db_engine

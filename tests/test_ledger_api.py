@@ -1,0 +1,225 @@
+"""The append-only ledger through the API: idempotency, corrections, derived status, re-grading.
+
+Uses the test policy of ``support.py`` (level F after a failed sampling within a year), so these
+tests exercise the core and not any jurisdiction's rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from qcredit.api.schema import build_schema
+
+from .support import credit_code, gql, only_error
+
+REGISTER = """mutation($input: RegisterEnterpriseInput!) {
+  registerEnterprise(input: $input) { id code } }"""
+PRODUCT = """mutation($input: RegisterProductInput!) { registerProduct(input: $input) { id } }"""
+RECORD = """mutation($input: RecordEventInput!) {
+  recordEvent(input: $input) { id kind status externalId attributes } }"""
+CORRECT = """mutation($input: CorrectEventInput!) {
+  correctEvent(input: $input) { id kind attributes corrects { id status attributes } } }"""
+GRADE = """query($code: String!, $asOf: Date) { enterprise(code: $code) {
+  assessment(policy: "testland", asOf: $asOf) { level score asOf inputsDigest
+    reasons { rule article text events { id kind } } supervision { kind minPerYear }
+    publicity { audience allowed } } } }"""
+
+
+async def enterprise(client: Any, n: int = 1, region: str = "110101") -> str:
+    code = credit_code(n, region)
+    r = await gql(client, REGISTER, {"input": {"code": code, "name": f"企业{n}",
+                                               "regionCode": region,
+                                               "establishedOn": "2010-01-01"}})
+    assert "errors" not in r, r
+    return code
+
+
+def sampling(code: str, on: str, result: str = "FAIL", ext: str | None = None) -> dict:
+    return {"input": {"enterpriseCode": code, "kind": "SAMPLING_INSPECTION", "occurredOn": on,
+                      "attributes": {"result": result}, "externalId": ext}}
+
+
+async def test_same_external_id_same_content_returns_existing(client: Any) -> None:
+    code = await enterprise(client)
+    first = await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
+    again = await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
+    assert first["data"]["recordEvent"]["id"] == again["data"]["recordEvent"]["id"]
+    events = await gql(client, 'query($c: String!) { enterprise(code: $c) { events { totalCount } } }',
+                       {"c": code})
+    assert events["data"]["enterprise"]["events"]["totalCount"] == 1
+
+
+async def test_same_external_id_other_content_is_conflict(client: Any) -> None:
+    code = await enterprise(client)
+    await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
+    error = only_error(await gql(client, RECORD,
+                                 sampling(code, "2024-03-01", "PASS", ext="SAMR-2024-001")))
+    assert error["extensions"] == {"code": "CONFLICT", "field": "externalId"}
+
+
+async def test_recording_regrades_and_revoking_restores(client: Any) -> None:
+    code = await enterprise(client)
+    before = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert before["data"]["enterprise"]["assessment"]["level"] == "P"
+    recorded = await gql(client, RECORD, sampling(code, "2024-03-01"))
+    event_id = recorded["data"]["recordEvent"]["id"]
+    after = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assessment = after["data"]["enterprise"]["assessment"]
+    assert assessment["level"] == "F"
+    assert assessment["reasons"][0]["article"] == "第一条"
+    assert assessment["reasons"][0]["events"] == [{"id": event_id, "kind": "SAMPLING_INSPECTION"}]
+    revoked = await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE",
+                                                    "reason": "复议撤销"}})
+    assert revoked["data"]["correctEvent"]["corrects"]["status"] == "REVOKED"
+    restored = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert restored["data"]["enterprise"]["assessment"] == before["data"]["enterprise"]["assessment"]
+
+
+async def test_amend_changes_attributes_and_status(client: Any) -> None:
+    code = await enterprise(client)
+    recorded = await gql(client, RECORD, sampling(code, "2024-03-01"))
+    event_id = recorded["data"]["recordEvent"]["id"]
+    amended = await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "AMEND",
+                                                    "reason": "复检合格",
+                                                    "attributes": {"result": "PASS"}}})
+    corrected = amended["data"]["correctEvent"]["corrects"]
+    assert corrected["status"] == "AMENDED"
+    assert corrected["attributes"] == {"result": "FAIL"}  # the ledger keeps what was recorded
+    grade = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert grade["data"]["enterprise"]["assessment"]["level"] == "P"
+
+
+async def test_repair_ends_effect_from_its_date(client: Any) -> None:
+    code = await enterprise(client)
+    recorded = await gql(client, RECORD, sampling(code, "2024-03-01"))
+    event_id = recorded["data"]["recordEvent"]["id"]
+    await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REPAIR",
+                                          "reason": "信用修复", "effectiveOn": "2024-09-01"}})
+    on_eve = await gql(client, GRADE, {"code": code, "asOf": "2024-08-31"})
+    on_day = await gql(client, GRADE, {"code": code, "asOf": "2024-09-01"})
+    assert on_eve["data"]["enterprise"]["assessment"]["level"] == "F"
+    assert on_day["data"]["enterprise"]["assessment"]["level"] == "P"
+
+
+async def test_revoked_event_cannot_be_corrected_again(client: Any) -> None:
+    code = await enterprise(client)
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
+    await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}})
+    error = only_error(await gql(client, CORRECT, {"input": {"eventId": event_id,
+                                                             "action": "AMEND", "reason": "x",
+                                                             "attributes": {"result": "PASS"}}}))
+    assert error["extensions"]["code"] == "CONFLICT"
+
+
+async def test_amend_with_bad_attribute_is_refused(client: Any) -> None:
+    code = await enterprise(client)
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
+    error = only_error(await gql(client, CORRECT, {"input": {"eventId": event_id,
+                                                             "action": "AMEND", "reason": "x",
+                                                             "attributes": {"result": "MEH"}}}))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "attributes.result"}
+
+
+async def test_product_events_count_toward_enterprise(client: Any) -> None:
+    code = await enterprise(client)
+    product = await gql(client, PRODUCT, {"input": {"enterpriseCode": code, "trademark": "长城",
+                                                    "niceClass": 9, "category": "电线电缆"}})
+    pid = product["data"]["registerProduct"]["id"]
+    await gql(client, RECORD, {"input": {"productId": pid, "kind": "SAMPLING_INSPECTION",
+                                         "occurredOn": "2024-03-01",
+                                         "attributes": {"result": "FAIL"}}})
+    grade = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert grade["data"]["enterprise"]["assessment"]["level"] == "F"
+
+
+async def test_policy_not_in_force_names_period(client: Any) -> None:
+    code = await enterprise(client)
+    error = only_error(await gql(client, GRADE, {"code": code, "asOf": "2031-01-01"}))
+    assert error["extensions"]["code"] == "POLICY_NOT_IN_FORCE"
+    assert error["extensions"]["effectiveFrom"] == "2020-01-01"
+    assert error["extensions"]["effectiveUntil"] == "2030-12-31"
+    assert "2020-01-01" in error["message"] and "2030-12-31" in error["message"]
+
+
+async def test_out_of_region_subject_gets_null(client: Any) -> None:
+    code = await enterprise(client, 5, region="310101")  # Shanghai: outside the test policy
+    r = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert r == {"data": {"enterprise": {"assessment": None}}}
+
+
+async def test_same_inputs_same_assessment(client: Any) -> None:
+    code = await enterprise(client)
+    await gql(client, RECORD, sampling(code, "2024-03-01"))
+    one = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    two = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
+    assert one == two
+    assert len(one["data"]["enterprise"]["assessment"]["inputsDigest"]) == 64
+
+
+async def test_unknown_policy_is_not_found(client: Any) -> None:
+    code = await enterprise(client)
+    error = only_error(await gql(
+        client, 'query($c: String!) { enterprise(code: $c) { assessment(policy: "nowhere") '
+        '{ level } } }', {"c": code}))
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": "policy"}
+
+
+async def test_filter_by_region_name_and_level(client: Any) -> None:
+    a = await enterprise(client, 1, "110101")
+    await enterprise(client, 2, "110102")
+    await enterprise(client, 3, "310101")
+    await gql(client, RECORD, sampling(a, "2026-01-05"))
+    query = """query($f: EnterpriseFilter) { enterprises(filter: $f, first: 10) {
+      totalCount edges { node { code } } } }"""
+    beijing = await gql(client, query, {"f": {"regionCode": "110000"}})
+    assert beijing["data"]["enterprises"]["totalCount"] == 2
+    dongcheng = await gql(client, query, {"f": {"regionCode": "110101"}})
+    assert [e["node"]["code"] for e in dongcheng["data"]["enterprises"]["edges"]] == [a]
+    by_name = await gql(client, query, {"f": {"nameContains": "企业3"}})
+    assert by_name["data"]["enterprises"]["totalCount"] == 1
+    error = only_error(await gql(client, query, {"f": {"policy": "testland", "level": "Z"}}))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.level"}
+
+
+async def test_pagination_walks_every_enterprise_once(client: Any) -> None:
+    codes = [await enterprise(client, n) for n in range(1, 8)]
+    query = """query($after: String) { enterprises(first: 3, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { code } } } }"""
+    seen, after = [], None
+    while True:
+        page = (await gql(client, query, {"after": after}))["data"]["enterprises"]
+        assert page["totalCount"] == 7
+        seen += [e["node"]["code"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == codes
+
+
+async def test_node_resolves_global_ids(client: Any) -> None:
+    code = await enterprise(client)
+    ent = await gql(client, 'query($c: String!) { enterprise(code: $c) { id } }', {"c": code})
+    gid = ent["data"]["enterprise"]["id"]
+    node = await gql(client, 'query($id: ID!) { node(id: $id) { ... on Enterprise { code } } }',
+                     {"id": gid})
+    assert node["data"]["node"]["code"] == code
+
+
+def test_schema_has_no_update_or_delete_path() -> None:
+    """Append-only: the only writes are register, record and correct (and no delete)."""
+    mutation = build_schema().as_str().split("type Mutation {")[1].split("}")[0]
+    names = sorted(line.strip().split("(")[0] for line in mutation.splitlines()
+                   if "(" in line and not line.strip().startswith('"'))
+    assert names == ["correctEvent", "recordEvent", "registerEnterprise", "registerProduct"]
+
+
+@pytest.mark.parametrize("action", ["REVOKE", "ERRONEOUS"])
+async def test_void_corrections_exclude_event_on_every_date(client: Any, action: str) -> None:
+    code = await enterprise(client)
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
+    await gql(client, CORRECT, {"input": {"eventId": event_id, "action": action, "reason": "x"}})
+    for on in ("2024-03-01", "2024-06-01"):
+        r = await gql(client, GRADE, {"code": code, "asOf": on})
+        assert r["data"]["enterprise"]["assessment"]["level"] == "P"
