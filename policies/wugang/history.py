@@ -2,9 +2,10 @@
 
 The engine grades the subject on the dates returned by :func:`checkpoints` first (recursively,
 memoised per date) and hands the grades back as ``History``.  A grade only worsens when something
-is recorded (a new adverse event, a new rating) or when a recognition lapses, so the dates on
-which events happened — plus the start of each look-back window — are enough to see every level
-the subject held inside the window.
+adverse is recorded (an event that scores risk points, a new rating) or when a recognition
+lapses; time passing only lets windows expire, which lowers risk.  So the dates of those events —
+plus the start of each look-back window — are enough to see every level the subject held inside
+the window.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts
 from qcredit.core.policy import History, PriorGrading
 from qcredit.core.temporal import EvaluationCalendar, window_start
+
+from .scoring import indicator
 
 
 def evaluation_calendar(params: Mapping[str, Any]) -> EvaluationCalendar:
@@ -32,9 +35,15 @@ def accidents_in_lock(facts: Facts, params: Mapping[str, Any]) -> list[Fact]:
     return facts.within_years(params["lock_accident_years"], "QUALITY_ACCIDENT")
 
 
-def change_dates(facts: Facts) -> list[date]:
-    """Dates the grade may have worsened on: events, and the day after a recognition lapses."""
-    dates = {f.occurred_on for f in facts.events}
+def change_dates(facts: Facts, params: Mapping[str, Any]) -> list[date]:
+    """Dates the grade may have worsened on: adverse events (those that score risk points), new
+    ratings, bureau designations, and the day after a recognition lapses."""
+    dates = {
+        f.occurred_on
+        for f in facts.events
+        if f.kind in ("CREDIT_RATING", "QUALITY_ACCIDENT", "ADMINISTRATIVE_PENALTY")
+        or indicator(f, f.occurred_on, params) is not None
+    }
     for r in facts.of("RECOGNITION"):
         if r.get("until"):
             dates.add(date.fromisoformat(r.get("until")) + timedelta(days=1))
@@ -44,7 +53,7 @@ def change_dates(facts: Facts) -> list[date]:
 def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
     as_of = facts.as_of
     wanted: set[date] = {evaluation_calendar(params).previous_period(as_of)[1]}
-    changes = change_dates(facts)
+    changes = change_dates(facts, params)
     # 第十三条 "C级一年内不得调整至A级": every level held since one year ago.
     lock_start = window_start(as_of, years=params["lock_c_to_a_years"])
     wanted.add(lock_start)
@@ -55,6 +64,9 @@ def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
         first = min(a.occurred_on for a in accidents)
         wanted.update(a.occurred_on for a in accidents)
         wanted.update(d for d in changes if first <= d)
+        # … and the level each evaluation period since the accident ended on.
+        periods = evaluation_calendar(params).periods_between(first, as_of)
+        wanted.update(end for _, end in periods)
     return sorted(d for d in wanted if d < as_of)
 
 
