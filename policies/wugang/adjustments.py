@@ -17,7 +17,7 @@ from qcredit.core.policy import History, Reason
 from qcredit.core.temporal import period_end, window_start
 
 from .history import accidents_in_lock, evaluation_calendar, held_between
-from .scoring import rectifications
+from .scoring import indicator, rectifications
 
 RANKS = {"A": 1, "B": 2, "C": 3, "D": 4}
 CODES = {rank: code for code, rank in RANKS.items()}
@@ -163,7 +163,7 @@ def caps(facts: Facts, history: History, params: Mapping[str, Any]) -> list[Cons
                     "cap.previous_period_c_or_d",
                     "第七条（二）",
                     f"上个评价周期（{start}至{end}）内信用风险等级为{prior.level}级，不得划分为A级",
-                    ids(f for f in facts.between(start, end) if f.kind != "CREDIT_RATING"),
+                    ids(f for f in facts.between(start, end) if indicator(f, end, params)),
                 ),
             )
         )
