@@ -194,6 +194,44 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import json
+
+    from qcredit.core.parameters import load_override_file
+    from qcredit.core.simulation import simulate
+
+    overrides: dict = {}
+    if args.parameters:
+        overrides.update(load_override_file(args.parameters).get(args.policy, {}))
+    for item in args.set or []:
+        name, _, raw = item.partition("=")
+        try:
+            overrides[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[name] = raw
+    as_of = date.fromisoformat(args.as_of) if args.as_of else clock.today()
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        async with sessions() as s:
+            result = await simulate(s, engine, args.policy, overrides, args.region, as_of)
+        await db.dispose()
+        return result
+
+    result = asyncio.run(run())
+    table = Table(title=f"{result.policy_id} in {result.region_code} on {result.as_of}: "
+                  f"{result.subjects} subjects, {len(result.changes)} would change")
+    for col in ("subject", "level", "now", "with changes"):
+        table.add_column(col)
+    for key in sorted(set(result.before) | set(result.after)):
+        subject, level = key.split(":", 1)
+        table.add_row(subject, level, str(result.before[key]), str(result.after[key]))
+    out.print(table)
+    for ch in result.changes[: args.show]:
+        out.print(f"  {ch.subject_type.value} {ch.subject_id}: {ch.before} → {ch.after}")
+    return 0
+
+
 # -- parser --------------------------------------------------------------------------------------
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qcredit", description=__doc__)
@@ -230,7 +268,33 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--as-of", help="YYYY-MM-DD (default: today, or the last day of an "
                    "expired policy)")
     g.set_defaults(func=cmd_grade)
+    sim = with_db(sub.add_parser("simulate", help="what-if: grade a region under changed "
+                                 "parameters, writing nothing"))
+    sim.add_argument("--policy", required=True)
+    sim.add_argument("--region", required=True, help="GB/T 2260 code")
+    sim.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    sim.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="a parameter value (JSON or text); repeatable")
+    sim.add_argument("--parameters", help="an override file ([policy] name = value)")
+    sim.add_argument("--show", type=int, default=20, help="how many changed subjects to list")
+    sim.set_defaults(func=cmd_simulate)
+
+    np = sub.add_parser("new-policy", help="scaffold an outside policy plug-in package")
+    np.add_argument("name", help="policy id: lower-case letters, digits, underscores")
+    np.add_argument("--dir", default=".", help="where to create qcredit-policy-NAME/")
+    np.add_argument("--region", default="110000", help="GB/T 2260 code it applies to")
+    np.add_argument("--title", default=None, help="official Chinese title of the document")
+    np.set_defaults(func=cmd_new_policy)
     return p
+
+
+def cmd_new_policy(args: argparse.Namespace) -> int:
+    from .scaffold import scaffold
+
+    target = scaffold(args.name, Path(args.dir), region=args.region, title=args.title)
+    console.print(f"created {target}\nnext: pip install -e {target} && pytest {target}")
+    out.print(str(target))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

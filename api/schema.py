@@ -30,6 +30,7 @@ from .pagination import Connection, decode_cursor, make_connection, page_size
 from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
 from .scalars import Date
 from .settings import Settings
+from .simulation import Simulation, simulate
 from .types import Enterprise, Event, Policy, Product, ctx, policy_type
 
 Role = strawberry.enum(Enum("Role", {r.value: r.value for r in RoleValue}),
@@ -182,6 +183,13 @@ class Query:
     async def event(self, info: Info, id: strawberry.ID) -> Event | None:
         e = await ctx(info).loaders.event.load(_global_id(id, "Event", "id"))
         return Event.of(e) if e else None
+
+    @strawberry.field(description="What-if: grade a region under changed parameters (name: "
+                      "value) without writing anything; distribution before and after and the "
+                      "subjects whose level would change.")
+    async def simulate(self, info: Info, policy: str, parameters: JSON, region_code: str,
+                       as_of: dt.date | None = None) -> Simulation:
+        return await simulate(info, policy, parameters, region_code, as_of)
 
     @strawberry.field(description="The event kinds this installation accepts.")
     def event_kinds(self, info: Info) -> list[EventKind]:
