@@ -7,17 +7,16 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from qcredit.core.engine import Engine
+from qcredit.core.plugins import Registry
+from qcredit.core.store.db import create_engine, sessionmaker
+from qcredit.core.store.migrate import upgrade
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-
-from qcredit.core.engine import Engine
-from qcredit.core.plugins import Registry
-from qcredit.core.store.db import create_engine, sessionmaker
-from qcredit.core.store.migrate import upgrade
 
 from .context import Context, Services
 from .schema import build_schema

@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 from qcredit.core import clock
 from qcredit.core.errors import QcreditError
 from qcredit.core.store.db import DATABASE_ENV, default_url
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 console = Console(stderr=True)
 out = Console()
@@ -31,8 +30,12 @@ def _database(args: argparse.Namespace) -> str:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=not console.is_terminal and os.environ.get("CI") == "true",
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal and os.environ.get("CI") == "true",
     )
 
 
@@ -42,8 +45,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     _database(args)
     uvicorn.run(
-        "qcredit.api.app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level="info",
+        "qcredit.api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
     )
     return 0
 
@@ -109,7 +116,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         with _progress() as progress:
             task = progress.add_task(f"importing {path.name}", total=total)
             report = await import_records(
-                sessions, engine, read_records(path, args.format), batch_size=args.batch,
+                sessions,
+                engine,
+                read_records(path, args.format),
+                batch_size=args.batch,
                 progress=lambda n: progress.advance(task, n),
             )
         await db.dispose()
@@ -118,8 +128,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = asyncio.run(run())
     took = time.perf_counter() - started
-    console.print(f"accepted {report.accepted} ({report.by_type}), already present "
-                  f"{report.duplicates}, rejected {len(report.rejected)} in {took:.1f}s")
+    console.print(
+        f"accepted {report.accepted} ({report.by_type}), already present "
+        f"{report.duplicates}, rejected {len(report.rejected)} in {took:.1f}s"
+    )
     _print_rejections(report)
     return 1 if report.rejected and args.strict else 0
 
@@ -139,15 +151,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         db, sessions, engine = await _setup(_database(args))
         with _progress() as progress:
             task = progress.add_task("loading demo data", total=len(numbered))
-            report = await import_records(sessions, engine, numbered, batch_size=500,
-                                          progress=lambda n: progress.advance(task, n))
+            report = await import_records(
+                sessions,
+                engine,
+                numbered,
+                batch_size=500,
+                progress=lambda n: progress.advance(task, n),
+            )
         await db.dispose()
         return report
 
     started = time.perf_counter()
     report = asyncio.run(run())
-    console.print(f"demo: {report.accepted} records loaded ({report.by_type}), "
-                  f"{report.duplicates} already present, in {time.perf_counter() - started:.1f}s")
+    console.print(
+        f"demo: {report.accepted} records loaded ({report.by_type}), "
+        f"{report.duplicates} already present, in {time.perf_counter() - started:.1f}s"
+    )
     _print_rejections(report)
     return 1 if report.rejected else 0
 
@@ -160,8 +179,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     async def run():  # type: ignore[no-untyped-def]
         db, sessions, engine = await _setup(_database(args))
-        policies = ([engine.registry.policy(args.policy)] if args.policy
-                    else engine.registry.all_policies())
+        policies = (
+            [engine.registry.policy(args.policy)] if args.policy else engine.registry.all_policies()
+        )
         for p in policies:
             if as_of is not None:
                 p.check_in_force(as_of)
@@ -174,7 +194,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
         with _progress() as progress:
             task = progress.add_task("grading", total=None)
             count = await grade_everything(
-                sessions, engine, policies, as_of,
+                sessions,
+                engine,
+                policies,
+                as_of,
                 progress=lambda n, total: progress.update(task, completed=n, total=total),
             )
         async with sessions() as s:
@@ -219,8 +242,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         return result
 
     result = asyncio.run(run())
-    table = Table(title=f"{result.policy_id} in {result.region_code} on {result.as_of}: "
-                  f"{result.subjects} subjects, {len(result.changes)} would change")
+    table = Table(
+        title=f"{result.policy_id} in {result.region_code} on {result.as_of}: "
+        f"{result.subjects} subjects, {len(result.changes)} would change"
+    )
     for col in ("subject", "level", "now", "with changes"):
         table.add_column(col)
     for key in sorted(set(result.before) | set(result.after)):
@@ -238,8 +263,11 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--database", help=f"database URL (default: ${DATABASE_ENV} or "
-                        "./qcredit.db), e.g. postgresql://user@host:5432/db")
+        sp.add_argument(
+            "--database",
+            help=f"database URL (default: ${DATABASE_ENV} or "
+            "./qcredit.db), e.g. postgresql://user@host:5432/db",
+        )
         return sp
 
     s = with_db(sub.add_parser("serve", help="run the GraphQL API"))
@@ -265,16 +293,24 @@ def parser() -> argparse.ArgumentParser:
 
     g = with_db(sub.add_parser("grade", help="re-grade every subject"))
     g.add_argument("--policy", help="one policy id (default: all)")
-    g.add_argument("--as-of", help="YYYY-MM-DD (default: today, or the last day of an "
-                   "expired policy)")
+    g.add_argument(
+        "--as-of", help="YYYY-MM-DD (default: today, or the last day of an expired policy)"
+    )
     g.set_defaults(func=cmd_grade)
-    sim = with_db(sub.add_parser("simulate", help="what-if: grade a region under changed "
-                                 "parameters, writing nothing"))
+    sim = with_db(
+        sub.add_parser(
+            "simulate", help="what-if: grade a region under changed parameters, writing nothing"
+        )
+    )
     sim.add_argument("--policy", required=True)
     sim.add_argument("--region", required=True, help="GB/T 2260 code")
     sim.add_argument("--as-of", help="YYYY-MM-DD (default today)")
-    sim.add_argument("--set", action="append", metavar="NAME=VALUE",
-                     help="a parameter value (JSON or text); repeatable")
+    sim.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a parameter value (JSON or text); repeatable",
+    )
     sim.add_argument("--parameters", help="an override file ([policy] name = value)")
     sim.add_argument("--show", type=int, default=20, help="how many changed subjects to list")
     sim.set_defaults(func=cmd_simulate)

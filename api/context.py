@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from qcredit.core.engine import Engine
 from qcredit.core.plugins import Registry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .settings import Settings
 

@@ -17,9 +17,8 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from graphql.language import ArgumentNode, DocumentNode, Node, ObjectFieldNode
-from strawberry.extensions import SchemaExtension
-
 from qcredit.core.errors import QcreditError
+from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("qcredit.api")
 
@@ -112,8 +111,9 @@ def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError
             if field:
                 ext["field"] = field
         message = error.message if error.message.startswith("Variable '$") else original.message
-        return GraphQLError(message, error.nodes, error.source, error.positions, error.path,
-                            original, ext)
+        return GraphQLError(
+            message, error.nodes, error.source, error.positions, error.path, original, ext
+        )
     if original is None or isinstance(original, GraphQLError):
         if error.extensions and "code" in error.extensions:
             return error
@@ -126,15 +126,36 @@ def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError
             ext = {"code": "GRAPHQL_VALIDATION_FAILED"}
         else:
             ext = {"code": "BAD_REQUEST"}
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
-                            original, {**(error.extensions or {}), **ext})
+        return GraphQLError(
+            error.message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            original,
+            {**(error.extensions or {}), **ext},
+        )
     if isinstance(original, (ValueError, TypeError)) and _is_input_error(error):
         field = input_field(error, document)
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
-                            original, {"code": "BAD_USER_INPUT", "field": field})
+        return GraphQLError(
+            error.message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            original,
+            {"code": "BAD_USER_INPUT", "field": field},
+        )
     log.error("internal error at %s", error.path, exc_info=original)
-    return GraphQLError("Internal server error.", error.nodes, error.source, error.positions,
-                        error.path, None, {"code": "INTERNAL_SERVER_ERROR"})
+    return GraphQLError(
+        "Internal server error.",
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        None,
+        {"code": "INTERNAL_SERVER_ERROR"},
+    )
 
 
 class ErrorCodes(SchemaExtension):

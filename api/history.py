@@ -35,8 +35,9 @@ async def grade_history(
     last = standing_date(policy, clock.today())
     if last is None:
         return []
-    dates = sorted({e.occurred_on for e in subject.events if policy.in_force(e.occurred_on)}
-                   | {last})
+    dates = sorted(
+        {e.occurred_on for e in subject.events if policy.in_force(e.occurred_on)} | {last}
+    )
     out: list[Assessment] = []
     memo: dict = {}
     for d in dates:

@@ -9,9 +9,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
-
 from qcredit.core import ledger
 from qcredit.core.engine import AssessmentKey
 from qcredit.core.errors import QcreditError
@@ -19,6 +16,8 @@ from qcredit.core.grading import Assessment
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
 
 if TYPE_CHECKING:
     from .context import Context
@@ -39,7 +38,9 @@ class Loaders:
 
     async def _enterprises(self, ids: Sequence[int]) -> list[Enterprise | None]:
         async with self.ctx.db() as s:
-            rows = (await s.execute(select(EnterpriseRow).where(EnterpriseRow.id.in_(ids)))).scalars()
+            rows = (
+                await s.execute(select(EnterpriseRow).where(EnterpriseRow.id.in_(ids)))
+            ).scalars()
             found = {r.id: convert.enterprise(r) for r in rows}
         for e in found.values():
             self.enterprise_by_code.prime(e.code, e)
@@ -103,7 +104,9 @@ class Loaders:
         async with self.ctx.db() as s:
             rows = (
                 await s.execute(
-                    select(EventRow).where(EventRow.product_id.in_(product_ids)).order_by(EventRow.id)
+                    select(EventRow)
+                    .where(EventRow.product_id.in_(product_ids))
+                    .order_by(EventRow.id)
                 )
             ).scalars()
             grouped: dict[int, list[Event]] = defaultdict(list)
@@ -121,7 +124,7 @@ class Loaders:
 
     async def _assessments(
         self, keys: Sequence[AssessmentKey]
-    ) -> list[Assessment | None | QcreditError]:
+    ) -> list[Assessment | QcreditError | None]:
         async with self.ctx.db() as s:
             results = await self.ctx.engine.assessments(s, keys)
             if s.in_transaction():

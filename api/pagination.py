@@ -11,9 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
-from strawberry import relay
-
 from qcredit.core.errors import InvalidInput
+from strawberry import relay
 
 T = TypeVar("T")
 CURSOR_PREFIX = "cursor:"
@@ -87,8 +86,9 @@ def make_connection(
     )
 
 
-def slice_page(items: Sequence[T], key: Callable[[T], int], limit: int, after: int | None
-               ) -> tuple[list[T], list[int]]:
+def slice_page(
+    items: Sequence[T], key: Callable[[T], int], limit: int, after: int | None
+) -> tuple[list[T], list[int]]:
     """Take a page out of an in-memory list ordered by ``key`` (for small nested lists)."""
     rest = [i for i in items if after is None or key(i) > after]
     page = rest[: limit + 1]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix, validate_region_code
 from qcredit.core.model import Enterprise, SubjectType
 from qcredit.core.plugins import Registry
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, ProductRow, StandingGradeRow
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,10 @@ class EnterpriseQuery:
                 lv.code for lv in policy.levels_for(SubjectType.ENTERPRISE)
             }:
                 codes = ", ".join(lv.code for lv in policy.levels_for(SubjectType.ENTERPRISE))
-                raise InvalidInput(f"{self.policy} has no enterprise level {self.level!r}; "
-                                   f"levels: {codes}", field="filter.level")
+                raise InvalidInput(
+                    f"{self.policy} has no enterprise level {self.level!r}; levels: {codes}",
+                    field="filter.level",
+                )
 
     def statement(self) -> Select:
         stmt = select(EnterpriseRow)

@@ -19,8 +19,9 @@ TEMPLATES = Path(__file__).with_name("templates") / "policy"
 
 def scaffold(name: str, where: Path, *, region: str = "110000", title: str | None = None) -> Path:
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", name):
-        raise InvalidInput("policy name: lower-case letter, then letters, digits or _",
-                           field="name")
+        raise InvalidInput(
+            "policy name: lower-case letter, then letters, digits or _", field="name"
+        )
     region = validate_region_code(region, "region")
     package = f"qcredit_policy_{name}"
     root = where / f"qcredit-policy-{name}"
@@ -31,9 +32,14 @@ def scaffold(name: str, where: Path, *, region: str = "110000", title: str | Non
     if region.endswith("0000"):
         county = region[:2] + "0101"
     values = {
-        "name": name, "package": package, "title": title or f"{name} 产品质量信用分级办法",
+        "name": name,
+        "package": package,
+        "title": title or f"{name} 产品质量信用分级办法",
         "cls": "".join(part.capitalize() for part in name.split("_")) + "Policy",
-        "region": region, "county": county, "year": str(year), "prev_year": str(year - 1),
+        "region": region,
+        "county": county,
+        "year": str(year),
+        "prev_year": str(year - 1),
         "next_year": str(year + 1),
     }
     layout = {

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.scalars import JSON
-
 from qcredit.core.errors import InvalidInput
+from strawberry.scalars import JSON
 
 
 def _parse_date(value: object) -> dt.date:

@@ -6,6 +6,10 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
+from qcredit.core import ledger
+from qcredit.core.errors import InvalidInput
+from qcredit.core.model import CorrectionAction as CorrectionActionValue
+from qcredit.core.model import Role as RoleValue
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,11 +24,6 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from qcredit.core import ledger
-from qcredit.core.errors import InvalidInput
-from qcredit.core.model import CorrectionAction as CorrectionActionValue
-from qcredit.core.model import Role as RoleValue
-
 from .errors import ErrorCodes
 from .pagination import Connection, decode_cursor, make_connection, page_size
 from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
@@ -33,8 +32,10 @@ from .settings import Settings
 from .simulation import Simulation, simulate
 from .types import Enterprise, Event, Policy, Product, ctx, policy_type
 
-Role = strawberry.enum(Enum("Role", {r.value: r.value for r in RoleValue}),
-                       description="What an enterprise does with products.")
+Role = strawberry.enum(
+    Enum("Role", {r.value: r.value for r in RoleValue}),
+    description="What an enterprise does with products.",
+)
 CorrectionAction = strawberry.enum(
     Enum("CorrectionAction", {a.value: a.value for a in CorrectionActionValue}),
     description="REVOKE (撤销), AMEND (变更), ERRONEOUS (认定错误), REPAIR (信用修复).",
@@ -48,10 +49,12 @@ class EnterpriseFilter:
         default=None, description="GB/T 2260 code; a province, city or county covers what is in it."
     )
     product_category: str | None = None
-    policy: str | None = strawberry.field(default=None,
-                                          description="Only enterprises graded by this policy.")
-    level: str | None = strawberry.field(default=None,
-                                         description="With policy: only this standing level.")
+    policy: str | None = strawberry.field(
+        default=None, description="Only enterprises graded by this policy."
+    )
+    level: str | None = strawberry.field(
+        default=None, description="With policy: only this standing level."
+    )
 
 
 @strawberry.type(description="An event kind and the attributes it takes.")
@@ -97,8 +100,9 @@ class CorrectEventInput:
     reason: str
     attributes: JSON | None = None
     effective_on: dt.date | None = strawberry.field(
-        default=None, description="When the correction takes effect (a REPAIR ends the event's "
-        "effect from this date); default today."
+        default=None,
+        description="When the correction takes effect (a REPAIR ends the event's "
+        "effect from this date); default today.",
     )
     external_id: str | None = None
 
@@ -152,15 +156,19 @@ class Query:
 
     @strawberry.field(description="Enterprises, filtered; pages of at most the maximum size.")
     async def enterprises(
-        self, info: Info, filter: EnterpriseFilter | None = None, first: int | None = None,
+        self,
+        info: Info,
+        filter: EnterpriseFilter | None = None,
+        first: int | None = None,
         after: str | None = None,
     ) -> Connection[Enterprise]:
         c = ctx(info)
         limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
         cursor = decode_cursor(after)
         f = filter or EnterpriseFilter()
-        query = EnterpriseQuery(f.name_contains, f.region_code, f.product_category, f.policy,
-                                f.level)
+        query = EnterpriseQuery(
+            f.name_contains, f.region_code, f.product_category, f.policy, f.level
+        )
         query.validate(c.registry)
         async with c.db() as s:
             rows = await page_of_enterprises(s, query, limit, cursor)
@@ -171,8 +179,9 @@ class Query:
             async with c.db() as s:
                 return await count_enterprises(s, query)
 
-        return make_connection([Enterprise.of(e) for e in rows], [e.id for e in rows], limit,
-                               cursor, count)
+        return make_connection(
+            [Enterprise.of(e) for e in rows], [e.id for e in rows], limit, cursor, count
+        )
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
@@ -184,21 +193,37 @@ class Query:
         e = await ctx(info).loaders.event.load(_global_id(id, "Event", "id"))
         return Event.of(e) if e else None
 
-    @strawberry.field(description="What-if: grade a region under changed parameters (name: "
-                      "value) without writing anything; distribution before and after and the "
-                      "subjects whose level would change.")
-    async def simulate(self, info: Info, policy: str, parameters: JSON, region_code: str,
-                       as_of: dt.date | None = None) -> Simulation:
+    @strawberry.field(
+        description="What-if: grade a region under changed parameters (name: "
+        "value) without writing anything; distribution before and after and the "
+        "subjects whose level would change."
+    )
+    async def simulate(
+        self,
+        info: Info,
+        policy: str,
+        parameters: JSON,
+        region_code: str,
+        as_of: dt.date | None = None,
+    ) -> Simulation:
         return await simulate(info, policy, parameters, region_code, as_of)
 
     @strawberry.field(description="The event kinds this installation accepts.")
     def event_kinds(self, info: Info) -> list[EventKind]:
         return [
             EventKind(
-                code=k.code, label=k.label, on=sorted(t.value for t in k.on), source=k.source,
+                code=k.code,
+                label=k.label,
+                on=sorted(t.value for t in k.on),
+                source=k.source,
                 attributes=[
-                    {"name": a.name, "type": a.type, "required": a.required,
-                     "values": list(a.values) or None, "description": a.description}
+                    {
+                        "name": a.name,
+                        "type": a.type,
+                        "required": a.required,
+                        "values": list(a.values) or None,
+                        "description": a.description,
+                    }
                     for a in k.all_attributes.values()
                 ],
             )
@@ -222,7 +247,10 @@ class Mutation:
         async with c.db() as s:
             try:
                 ent, created = await ledger.register_enterprise(
-                    s, code=input.code, name=input.name, region_code=input.region_code,
+                    s,
+                    code=input.code,
+                    name=input.name,
+                    region_code=input.region_code,
                     established_on=input.established_on,
                     roles=[r.value for r in input.roles or []],
                 )
@@ -239,8 +267,11 @@ class Mutation:
         async with c.db() as s:
             try:
                 prod, created = await ledger.register_product(
-                    s, enterprise_code=input.enterprise_code, trademark=input.trademark,
-                    nice_class=input.nice_class, category=input.category,
+                    s,
+                    enterprise_code=input.enterprise_code,
+                    trademark=input.trademark,
+                    nice_class=input.nice_class,
+                    category=input.category,
                 )
                 if created:
                     await _regrade_and_commit(info, s, prod.enterprise_id)
@@ -249,21 +280,29 @@ class Mutation:
                     await s.rollback()
         return Product.of(prod)
 
-    @strawberry.mutation(description="Append an event about an enterprise or one product; "
-                         "re-grades what it touches. Same externalId + same content returns "
-                         "the existing event; different content is a CONFLICT.")
+    @strawberry.mutation(
+        description="Append an event about an enterprise or one product; "
+        "re-grades what it touches. Same externalId + same content returns "
+        "the existing event; different content is a CONFLICT."
+    )
     async def record_event(self, info: Info, input: RecordEventInput) -> Event:
         c = ctx(info)
         product_id = (
             _global_id(input.product_id, "Product", "productId")
-            if input.product_id is not None else None
+            if input.product_id is not None
+            else None
         )
         async with c.db() as s:
             try:
                 rec = await ledger.record_event(
-                    s, c.registry.vocabulary, kind=input.kind, occurred_on=input.occurred_on,
-                    enterprise_code=input.enterprise_code, product_id=product_id,
-                    attributes=input.attributes, external_id=input.external_id,
+                    s,
+                    c.registry.vocabulary,
+                    kind=input.kind,
+                    occurred_on=input.occurred_on,
+                    enterprise_code=input.enterprise_code,
+                    product_id=product_id,
+                    attributes=input.attributes,
+                    external_id=input.external_id,
                 )
                 if rec.created:
                     await c.engine.invalidate(s, rec.event.enterprise_id, rec.event.occurred_on)
@@ -273,17 +312,24 @@ class Mutation:
                     await s.rollback()
         return Event.of(rec.event)
 
-    @strawberry.mutation(description="Correct an event by appending a correction; the event's "
-                         "status is derived and the subjects it touches are re-graded.")
+    @strawberry.mutation(
+        description="Correct an event by appending a correction; the event's "
+        "status is derived and the subjects it touches are re-graded."
+    )
     async def correct_event(self, info: Info, input: CorrectEventInput) -> Event:
         c = ctx(info)
         event_id = _global_id(input.event_id, "Event", "eventId")
         async with c.db() as s:
             try:
                 correction, target = await ledger.correct_event(
-                    s, c.registry.vocabulary, event_id=event_id, action=input.action.value,
-                    reason=input.reason, attributes=input.attributes,
-                    effective_on=input.effective_on, external_id=input.external_id,
+                    s,
+                    c.registry.vocabulary,
+                    event_id=event_id,
+                    action=input.action.value,
+                    reason=input.reason,
+                    attributes=input.attributes,
+                    effective_on=input.effective_on,
+                    external_id=input.external_id,
                 )
                 await c.engine.invalidate(s, target.enterprise_id, target.occurred_on)
                 await _regrade_and_commit(info, s, target.enterprise_id)
@@ -322,4 +368,3 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             disable_field_suggestions=not settings.introspection,
         ),
     )
-

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.scalars import JSON
-from strawberry.types import Info
-
 from qcredit.core import clock
 from qcredit.core.model import SubjectType
 from qcredit.core.simulation import simulate as run_simulation
+from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from .types import Enterprise, Product, ctx
 
@@ -46,8 +45,10 @@ class LevelChange:
         return Product.of(p) if p else None
 
 
-@strawberry.type(description="Level distribution of a region before and after a change of "
-                 "parameters; nothing is written.")
+@strawberry.type(
+    description="Level distribution of a region before and after a change of "
+    "parameters; nothing is written."
+)
 class Simulation:
     policy: str
     region_code: str
@@ -68,20 +69,35 @@ def _counts(counter) -> list[LevelCount]:  # type: ignore[no-untyped-def]
     return out
 
 
-async def simulate(info: Info, policy: str, parameters: JSON, region_code: str,
-                   as_of: dt.date | None = None) -> Simulation:
+async def simulate(
+    info: Info, policy: str, parameters: JSON, region_code: str, as_of: dt.date | None = None
+) -> Simulation:
     c = ctx(info)
     async with c.db() as s:
-        result = await run_simulation(s, c.engine, policy, parameters, region_code,  # type: ignore[arg-type]
-                                      as_of or clock.today())
+        result = await run_simulation(
+            s,
+            c.engine,
+            policy,
+            parameters,
+            region_code,  # type: ignore[arg-type]
+            as_of or clock.today(),
+        )
     return Simulation(
-        policy=result.policy_id, region_code=result.region_code, as_of=result.as_of,
-        parameters=result.parameters, subjects=result.subjects, before=_counts(result.before),
-        after=_counts(result.after), changed=len(result.changes),
+        policy=result.policy_id,
+        region_code=result.region_code,
+        as_of=result.as_of,
+        parameters=result.parameters,
+        subjects=result.subjects,
+        before=_counts(result.before),
+        after=_counts(result.after),
+        changed=len(result.changes),
         changes=[
             LevelChange(
-                subject_type=ch.subject_type.value, before=ch.before, after=ch.after,
-                score_before=ch.score_before, score_after=ch.score_after,
+                subject_type=ch.subject_type.value,
+                before=ch.before,
+                after=ch.after,
+                score_before=ch.score_before,
+                score_after=ch.score_after,
                 enterprise_id=ch.enterprise_id,
                 product_id=ch.subject_id if ch.subject_type is SubjectType.PRODUCT else None,
             )

@@ -7,10 +7,6 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import strawberry
-from strawberry import relay
-from strawberry.scalars import JSON
-from strawberry.types import Info
-
 from qcredit.core import clock
 from qcredit.core.engine import AssessmentKey
 from qcredit.core.errors import QcreditError
@@ -21,6 +17,9 @@ from qcredit.core.model import Event as EventValue
 from qcredit.core.model import Product as ProductValue
 from qcredit.core.parameters import Parameter as ParameterValue
 from qcredit.core.policy import Policy as PolicyValue
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from .pagination import Connection, decode_cursor, make_connection, page_size, slice_page
 
@@ -58,8 +57,13 @@ class Parameter:
     @classmethod
     def of(cls, p: ParameterValue) -> Parameter:
         return cls(
-            name=p.name, value=p.value, source=p.source, note=p.note, valid_from=p.valid_from,
-            valid_until=p.valid_until, local_default=p.is_local_default,
+            name=p.name,
+            value=p.value,
+            source=p.source,
+            note=p.note,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            local_default=p.is_local_default,
         )
 
 
@@ -107,9 +111,14 @@ class Policy:
     @strawberry.field
     def levels(self) -> list[Level]:
         return [
-            Level(code=lv.code, label=lv.label, rank=lv.rank, color=lv.color,
-                  description=lv.description,
-                  subject_types=sorted(t.value for t in lv.subject_types))
+            Level(
+                code=lv.code,
+                label=lv.label,
+                rank=lv.rank,
+                color=lv.color,
+                description=lv.description,
+                subject_types=sorted(t.value for t in lv.subject_types),
+            )
             for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))
         ]
 
@@ -178,9 +187,14 @@ class Assessment:
     @strawberry.field(description="Label, rank and colour of the level.")
     def level_info(self, info: Info) -> Level:
         lv = ctx(info).registry.policy(self.value.policy_id).level(self.value.level)
-        return Level(code=lv.code, label=lv.label, rank=lv.rank, color=lv.color,
-                     description=lv.description,
-                     subject_types=sorted(t.value for t in lv.subject_types))
+        return Level(
+            code=lv.code,
+            label=lv.label,
+            rank=lv.rank,
+            color=lv.color,
+            description=lv.description,
+            subject_types=sorted(t.value for t in lv.subject_types),
+        )
 
     @strawberry.field
     def score(self) -> float | None:
@@ -196,26 +210,48 @@ class Assessment:
 
     @strawberry.field
     def reasons(self) -> list[Reason]:
-        return [Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
-                for r in self.value.reasons]
+        return [
+            Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
+            for r in self.value.reasons
+        ]
 
-    @strawberry.field(description="What keeps the subject from the next better level: what it "
-                      "must fix, and what a regulator checks before a credit repair.")
+    @strawberry.field(
+        description="What keeps the subject from the next better level: what it "
+        "must fix, and what a regulator checks before a credit repair."
+    )
     def why_not_better(self) -> list[Reason]:
-        return [Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
-                for r in self.value.blockers]
+        return [
+            Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
+            for r in self.value.blockers
+        ]
 
     @strawberry.field
     def supervision(self) -> list[Measure]:
-        return [Measure(kind=m.kind, text=m.text, article=m.article, min_per_year=m.min_per_year,
-                        plan_share_min=m.plan_share_min, plan_share_max=m.plan_share_max,
-                        color=m.color) for m in self.value.supervision]
+        return [
+            Measure(
+                kind=m.kind,
+                text=m.text,
+                article=m.article,
+                min_per_year=m.min_per_year,
+                plan_share_min=m.plan_share_min,
+                plan_share_max=m.plan_share_max,
+                color=m.color,
+            )
+            for m in self.value.supervision
+        ]
 
     @strawberry.field
     def publicity(self) -> list[Disclosure]:
-        return [Disclosure(audience=d.audience.value, allowed=d.allowed,
-                           needs_review=d.needs_review, text=d.text, article=d.article)
-                for d in self.value.publicity]
+        return [
+            Disclosure(
+                audience=d.audience.value,
+                allowed=d.allowed,
+                needs_review=d.needs_review,
+                text=d.text,
+                article=d.article,
+            )
+            for d in self.value.publicity
+        ]
 
     @strawberry.field(description="Policy-specific extras (e.g. an index or a health-code colour).")
     def details(self) -> JSON:
@@ -234,7 +270,7 @@ class Assessment:
         return self.value.parameters_digest
 
 
-def _unwrap(result: AssessmentValue | None | QcreditError) -> Assessment | None:
+def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
     if isinstance(result, QcreditError):
         raise result
     return Assessment(value=result) if result is not None else None
@@ -250,7 +286,10 @@ async def assessment_of(
 
 
 async def events_connection(
-    info: Info, events: list[EventValue], kinds: list[str] | None, first: int | None,
+    info: Info,
+    events: list[EventValue],
+    kinds: list[str] | None,
+    first: int | None,
     after: str | None,
 ) -> Connection[Event]:
     c = ctx(info)
@@ -286,13 +325,22 @@ class Event(relay.Node):
 
     @classmethod
     def of(cls, e: EventValue) -> Event:
-        return cls(id=e.id, kind=e.kind, occurred_on=e.occurred_on, recorded_at=e.recorded_at,
-                   attributes=e.attributes, external_id=e.external_id,
-                   enterprise_id=e.enterprise_id, product_id=e.product_id,
-                   corrects_id=e.corrects_id)
+        return cls(
+            id=e.id,
+            kind=e.kind,
+            occurred_on=e.occurred_on,
+            recorded_at=e.recorded_at,
+            attributes=e.attributes,
+            external_id=e.external_id,
+            enterprise_id=e.enterprise_id,
+            product_id=e.product_id,
+            corrects_id=e.corrects_id,
+        )
 
-    @strawberry.field(description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
-                      "from the corrections that refer to this event.")
+    @strawberry.field(
+        description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
+        "from the corrections that refer to this event."
+    )
     async def status(self, info: Info) -> str:
         if self.kind == CORRECTION_KIND:
             return "ACTIVE"
@@ -319,8 +367,9 @@ class Event(relay.Node):
         return Product.of(p) if p else None
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-                            ) -> list[Event | None]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Event | None]:
         ids = [int(i) for i in node_ids]
         found = await ctx(info).loaders.event.load_many(ids)
         return [Event.of(e) if e else None for e in found]
@@ -336,8 +385,13 @@ class Product(relay.Node):
 
     @classmethod
     def of(cls, p: ProductValue) -> Product:
-        return cls(id=p.id, trademark=p.trademark, nice_class=p.nice_class, category=p.category,
-                   enterprise_id=p.enterprise_id)
+        return cls(
+            id=p.id,
+            trademark=p.trademark,
+            nice_class=p.nice_class,
+            category=p.category,
+            enterprise_id=p.enterprise_id,
+        )
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
@@ -346,30 +400,39 @@ class Product(relay.Node):
         return Enterprise.of(e)
 
     @strawberry.field
-    async def events(self, info: Info, kinds: list[str] | None = None, first: int | None = None,
-                     after: str | None = None) -> Connection[Event]:
+    async def events(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Event]:
         evs = await ctx(info).loaders.events_of_product.load(self.id)
         return await events_connection(info, evs, kinds, first, after)
 
     @strawberry.field(description="Null when the policy does not grade this product.")
-    async def assessment(self, info: Info, policy: str, as_of: dt.date | None = None
-                         ) -> Assessment | None:
+    async def assessment(
+        self, info: Info, policy: str, as_of: dt.date | None = None
+    ) -> Assessment | None:
         return await assessment_of(info, SubjectType.PRODUCT, self.id, policy, as_of)
 
     @strawberry.field(description="Assessments under every policy that grades this product.")
     async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
-        return await _all_assessments(info, SubjectType.PRODUCT, self.id, self.enterprise_id,
-                                      as_of)
+        return await _all_assessments(info, SubjectType.PRODUCT, self.id, self.enterprise_id, as_of)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-                            ) -> list[Product | None]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Product | None]:
         found = await ctx(info).loaders.product.load_many([int(i) for i in node_ids])
         return [Product.of(p) if p else None for p in found]
 
 
 async def _all_assessments(
-    info: Info, subject_type: SubjectType, subject_id: int, enterprise_id: int,
+    info: Info,
+    subject_type: SubjectType,
+    subject_id: int,
+    enterprise_id: int,
     as_of: dt.date | None,
 ) -> list[Assessment]:
     c = ctx(info)
@@ -397,13 +460,20 @@ class Enterprise(relay.Node):
 
     @classmethod
     def of(cls, e: EnterpriseValue) -> Enterprise:
-        return cls(id=e.id, code=e.code, name=e.name, region_code=e.region_code,
-                   town_code=e.town_code, established_on=e.established_on,
-                   roles=sorted(r.value for r in e.roles))
+        return cls(
+            id=e.id,
+            code=e.code,
+            name=e.name,
+            region_code=e.region_code,
+            town_code=e.town_code,
+            established_on=e.established_on,
+            roles=sorted(r.value for r in e.roles),
+        )
 
     @strawberry.field
-    async def products(self, info: Info, first: int | None = None, after: str | None = None
-                       ) -> Connection[Product]:
+    async def products(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Product]:
         c = ctx(info)
         prods = await c.loaders.products_of.load(self.id)
         limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
@@ -417,16 +487,24 @@ class Enterprise(relay.Node):
         return make_connection([Product.of(p) for p in page], keys, limit, cursor, count)
 
     @strawberry.field
-    async def events(self, info: Info, kinds: list[str] | None = None, first: int | None = None,
-                     after: str | None = None) -> Connection[Event]:
+    async def events(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Event]:
         evs = await ctx(info).loaders.events_of_enterprise.load(self.id)
         return await events_connection(info, evs, kinds, first, after)
 
-    @strawberry.field(description="Null when the policy does not apply to this enterprise. "
-                      "asOf defaults to today; a date outside the policy's period is an error "
-                      "with code POLICY_NOT_IN_FORCE.")
-    async def assessment(self, info: Info, policy: str, as_of: dt.date | None = None
-                         ) -> Assessment | None:
+    @strawberry.field(
+        description="Null when the policy does not apply to this enterprise. "
+        "asOf defaults to today; a date outside the policy's period is an error "
+        "with code POLICY_NOT_IN_FORCE."
+    )
+    async def assessment(
+        self, info: Info, policy: str, as_of: dt.date | None = None
+    ) -> Assessment | None:
         return await assessment_of(info, SubjectType.ENTERPRISE, self.id, policy, as_of)
 
     @strawberry.field(description="Assessments under every policy that applies and is in force.")
@@ -437,12 +515,14 @@ class Enterprise(relay.Node):
     async def history(self, info: Info, policy: str) -> list[Assessment]:
         from .history import grade_history
 
-        return [Assessment(value=a) for a in await grade_history(
-            ctx(info), policy, SubjectType.ENTERPRISE, self.id)]
+        return [
+            Assessment(value=a)
+            for a in await grade_history(ctx(info), policy, SubjectType.ENTERPRISE, self.id)
+        ]
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-                            ) -> list[Enterprise | None]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Enterprise | None]:
         found = await ctx(info).loaders.enterprise.load_many([int(i) for i in node_ids])
         return [Enterprise.of(e) if e else None for e in found]
-

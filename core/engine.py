@@ -292,7 +292,7 @@ class Engine:
         )
 
     async def invalidate(self, session: AsyncSession, enterprise_id: int, since: date) -> None:
-        """Drop cached assessments a change on ``since`` may alter (derived data, not the ledger)."""
+        """Drop cached assessments a change on ``since`` may alter (derived data only)."""
         await session.execute(
             delete(AssessmentRow).where(
                 and_(AssessmentRow.enterprise_id == enterprise_id, AssessmentRow.as_of >= since)

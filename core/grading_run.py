@@ -29,10 +29,17 @@ async def grade_everything(
         cond = [EnterpriseRow.region_code.startswith(px) for px in prefixes]
         from sqlalchemy import or_
 
-        ids = list(
-            (await s.execute(select(EnterpriseRow.id).where(or_(*cond)).order_by(EnterpriseRow.id)))
-            .scalars()
-        ) if cond else []
+        ids = (
+            list(
+                (
+                    await s.execute(
+                        select(EnterpriseRow.id).where(or_(*cond)).order_by(EnterpriseRow.id)
+                    )
+                ).scalars()
+            )
+            if cond
+            else []
+        )
     done = 0
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
@@ -47,14 +54,19 @@ async def grade_everything(
 
 
 async def level_summary(
-    session: AsyncSession, registry, policies: Sequence[Policy]  # type: ignore[no-untyped-def]
+    session: AsyncSession,
+    registry,
+    policies: Sequence[Policy],  # type: ignore[no-untyped-def]
 ) -> list[tuple[str, str, str, str, int]]:
     rows = await session.execute(
-        select(StandingGradeRow.policy_id, StandingGradeRow.subject_type, StandingGradeRow.level,
-               func.count())
+        select(
+            StandingGradeRow.policy_id,
+            StandingGradeRow.subject_type,
+            StandingGradeRow.level,
+            func.count(),
+        )
         .where(StandingGradeRow.policy_id.in_([p.id for p in policies]))
-        .group_by(StandingGradeRow.policy_id, StandingGradeRow.subject_type,
-                  StandingGradeRow.level)
+        .group_by(StandingGradeRow.policy_id, StandingGradeRow.subject_type, StandingGradeRow.level)
     )
     out = []
     for policy_id, subject_type, level, n in rows:

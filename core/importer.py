@@ -115,24 +115,33 @@ async def apply_record(
         raise InvalidInput(record["_error"], field="line")
     if kind == "enterprise":
         ent, created = await ledger.register_enterprise(
-            session, code=record.get("code", ""), name=record.get("name", ""),
-            region_code=record.get("regionCode", ""), established_on=record.get("establishedOn"),
+            session,
+            code=record.get("code", ""),
+            name=record.get("name", ""),
+            region_code=record.get("regionCode", ""),
+            established_on=record.get("establishedOn"),
             roles=record.get("roles"),
         )
         return ent.id, created
     if kind == "product":
         prod, created = await ledger.register_product(
-            session, enterprise_code=record.get("enterpriseCode", ""),
-            trademark=record.get("trademark", ""), nice_class=record.get("niceClass"),  # type: ignore[arg-type]
+            session,
+            enterprise_code=record.get("enterpriseCode", ""),
+            trademark=record.get("trademark", ""),
+            nice_class=record.get("niceClass"),  # type: ignore[arg-type]
             category=record.get("category"),
         )
         return prod.enterprise_id, created
     if kind == "event":
         product_id = await _product_id(session, record) if record.get("trademark") else None
         rec = await ledger.record_event(
-            session, vocabulary, kind=record.get("kind", ""), occurred_on=record.get("occurredOn"),
+            session,
+            vocabulary,
+            kind=record.get("kind", ""),
+            occurred_on=record.get("occurredOn"),
             enterprise_code=None if product_id else record.get("enterpriseCode"),
-            product_id=product_id, attributes=record.get("attributes"),
+            product_id=product_id,
+            attributes=record.get("attributes"),
             external_id=record.get("externalId"),
         )
         return rec.event.enterprise_id, rec.created
@@ -144,10 +153,15 @@ async def apply_record(
         if target is None:
             raise NotFound(f"no event with externalId {ext!r}", field="eventExternalId")
         before = await ledger.event_statuses(session, [target])
-        correction, corrected = await ledger.correct_event(
-            session, vocabulary, event_id=target, action=record.get("action", ""),
-            reason=record.get("reason", ""), attributes=record.get("attributes"),
-            effective_on=record.get("effectiveOn"), external_id=record.get("externalId"),
+        _, corrected = await ledger.correct_event(
+            session,
+            vocabulary,
+            event_id=target,
+            action=record.get("action", ""),
+            reason=record.get("reason", ""),
+            attributes=record.get("attributes"),
+            effective_on=record.get("effectiveOn"),
+            external_id=record.get("externalId"),
         )
         after = await ledger.event_statuses(session, [target])
         return corrected.enterprise_id, before != after or record.get("externalId") is None
@@ -172,8 +186,9 @@ async def import_records(
             for number, record in batch:
                 try:
                     async with session.begin_nested():
-                        eid, created = await apply_record(session, engine.registry.vocabulary,
-                                                          record)
+                        eid, created = await apply_record(
+                            session, engine.registry.vocabulary, record
+                        )
                 except QcreditError as exc:
                     report.rejected.append(Rejection(number, exc.field, exc.code, exc.message))
                     continue
@@ -204,4 +219,6 @@ async def import_records(
 
 
 async def all_enterprise_ids(session: AsyncSession) -> list[int]:
-    return list((await session.execute(select(EnterpriseRow.id).order_by(EnterpriseRow.id))).scalars())
+    return list(
+        (await session.execute(select(EnterpriseRow.id).order_by(EnterpriseRow.id))).scalars()
+    )

@@ -214,7 +214,7 @@ class Policy(ABC):
     def publicity(
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
-        """For each audience, whether the grade may be disclosed and whether a review comes first."""
+        """For each audience: may the grade be disclosed, and must a review come first?"""
 
     def region_colour(
         self, counts: Mapping[str, int], params: ParameterView

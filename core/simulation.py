@@ -90,7 +90,15 @@ async def simulate(
                 result.before[f"{subject.type.value}:{a.level}"] += 1
                 result.after[f"{subject.type.value}:{b.level}"] += 1
                 if a.level != b.level:
-                    result.changes.append(LevelChange(subject.type, subject.id,
-                                                      subject.enterprise.id, a.level, b.level,
-                                                      a.score, b.score))
+                    result.changes.append(
+                        LevelChange(
+                            subject.type,
+                            subject.id,
+                            subject.enterprise.id,
+                            a.level,
+                            b.level,
+                            a.score,
+                            b.score,
+                        )
+                    )
     return result

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 def add_months(d: date, months: int) -> date:
-    """``d`` moved by whole months; the corresponding day, or the month's last day (第二百零二条)."""
+    """``d`` moved by whole months: the same day, or the month's last day (第二百零二条)."""
     index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
@@ -37,7 +37,7 @@ def period_end(start: date, *, years: int = 0, months: int = 0) -> date:
 
 
 def within_years(event_on: date, as_of: date, years: int) -> bool:
-    """The event happened no later than ``as_of`` and ``as_of`` is inside its ``years``-year period."""
+    """The event happened by ``as_of`` and ``as_of`` is inside its ``years``-year period."""
     return event_on <= as_of <= period_end(event_on, years=years)
 
 

@@ -16,14 +16,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from .support import TEST_PLUGIN
 
@@ -39,8 +38,12 @@ def _pg_admin(sql: str) -> None:
 
     async def run() -> None:
         conn = await asyncpg.connect(
-            host=url.host or "127.0.0.1", port=url.port or 5432, user=url.username or "postgres",
-            password=url.password, database=url.database or "postgres", timeout=5,
+            host=url.host or "127.0.0.1",
+            port=url.port or 5432,
+            user=url.username or "postgres",
+            password=url.password,
+            database=url.database or "postgres",
+            timeout=5,
         )
         try:
             await conn.execute(sql)
@@ -51,15 +54,16 @@ def _pg_admin(sql: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qcredit-test.db'}"
         return
     name = f"qcredit_test_{uuid.uuid4().hex[:10]}"
     try:
         _pg_admin(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if IN_CI:
             pytest.fail(f"PostgreSQL at {PG_URL} is required in CI and unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
@@ -77,8 +81,9 @@ async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
     engine = create_engine(database_url)
     await upgrade(engine)
     await engine.dispose()
-    application = create_app(Settings(database_url=database_url, migrate_on_start=False),
-                             registry=registry)
+    application = create_app(
+        Settings(database_url=database_url, migrate_on_start=False), registry=registry
+    )
     yield application
     await application.state.db_engine.dispose()
 

@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import httpx
-
 from qcredit.core.facts import Facts, ids
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.identifiers import credit_code_check_character
@@ -48,16 +47,19 @@ class CountingPolicy(Policy):
     def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
         fails = facts.within_years(1, "SAMPLING_INSPECTION", result="FAIL")
         if len(fails) >= params["fail_limit"]:
-            return Grading("F", float(len(fails)),
-                           (Reason("fails", "第一条", "一年内抽查不合格", ids(fails)),))
+            return Grading(
+                "F", float(len(fails)), (Reason("fails", "第一条", "一年内抽查不合格", ids(fails)),)
+            )
         return Grading("P", 0.0)
 
-    def supervision(self, grading: Grading, facts: Facts, params: ParameterView
-                    ) -> Sequence[Measure]:
+    def supervision(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Measure]:
         return (Measure("INSPECTION_FREQUENCY", "每年检查", "第二条", min_per_year=1.0),)
 
-    def publicity(self, grading: Grading, facts: Facts, params: ParameterView
-                  ) -> Sequence[Disclosure]:
+    def publicity(
+        self, grading: Grading, facts: Facts, params: ParameterView
+    ) -> Sequence[Disclosure]:
         return tuple(Disclosure(a, a is not Audience.PUBLIC, False, "", "第三条") for a in Audience)
 
 
@@ -70,10 +72,15 @@ class _TestPlugin:
 TEST_PLUGIN = _TestPlugin()
 
 
-async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
-              headers: dict[str, str] | None = None) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers or {})
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import (
     CREDIT_CODE_CHARSET,
@@ -17,8 +16,10 @@ from qcredit.core.identifiers import (
 )
 
 
-@pytest.mark.parametrize("code", ["91310110666007217T", "91310115591693856A",
-                                  "91350100M000100Y43", " 91310110666007217t "])
+@pytest.mark.parametrize(
+    "code",
+    ["91310110666007217T", "91310115591693856A", "91350100M000100Y43", " 91310110666007217t "],
+)
 def test_valid_codes_from_gb_32100_examples(code: str) -> None:
     assert validate_credit_code(code) == code.strip().upper()
 
@@ -66,9 +67,15 @@ def test_bad_region_codes(code: str) -> None:
 @pytest.mark.parametrize(
     ("ancestor", "code", "covered"),
     [
-        ("330400", "330402", True), ("330400", "330402001", True), ("330402", "330402001", True),
-        ("330000", "330483", True), ("330400", "330500", False), ("330402", "330411", False),
-        ("659000", "659001", True), ("230800", "230881", True), ("410481", "410482", False),
+        ("330400", "330402", True),
+        ("330400", "330402001", True),
+        ("330402", "330402001", True),
+        ("330000", "330483", True),
+        ("330400", "330500", False),
+        ("330402", "330411", False),
+        ("659000", "659001", True),
+        ("230800", "230881", True),
+        ("410481", "410482", False),
     ],
 )
 def test_a_region_covers_its_subregions(ancestor: str, code: str, covered: bool) -> None:

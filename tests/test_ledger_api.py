@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from qcredit.api.schema import build_schema
 
 from .support import credit_code, gql, only_error
@@ -29,16 +28,32 @@ GRADE = """query($code: String!, $asOf: Date) { enterprise(code: $code) {
 
 async def enterprise(client: Any, n: int = 1, region: str = "110101") -> str:
     code = credit_code(n, region)
-    r = await gql(client, REGISTER, {"input": {"code": code, "name": f"企业{n}",
-                                               "regionCode": region,
-                                               "establishedOn": "2010-01-01"}})
+    r = await gql(
+        client,
+        REGISTER,
+        {
+            "input": {
+                "code": code,
+                "name": f"企业{n}",
+                "regionCode": region,
+                "establishedOn": "2010-01-01",
+            }
+        },
+    )
     assert "errors" not in r, r
     return code
 
 
 def sampling(code: str, on: str, result: str = "FAIL", ext: str | None = None) -> dict:
-    return {"input": {"enterpriseCode": code, "kind": "SAMPLING_INSPECTION", "occurredOn": on,
-                      "attributes": {"result": result}, "externalId": ext}}
+    return {
+        "input": {
+            "enterpriseCode": code,
+            "kind": "SAMPLING_INSPECTION",
+            "occurredOn": on,
+            "attributes": {"result": result},
+            "externalId": ext,
+        }
+    }
 
 
 async def test_same_external_id_same_content_returns_existing(client: Any) -> None:
@@ -46,16 +61,18 @@ async def test_same_external_id_same_content_returns_existing(client: Any) -> No
     first = await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
     again = await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
     assert first["data"]["recordEvent"]["id"] == again["data"]["recordEvent"]["id"]
-    events = await gql(client, 'query($c: String!) { enterprise(code: $c) { events { totalCount } } }',
-                       {"c": code})
+    events = await gql(
+        client, "query($c: String!) { enterprise(code: $c) { events { totalCount } } }", {"c": code}
+    )
     assert events["data"]["enterprise"]["events"]["totalCount"] == 1
 
 
 async def test_same_external_id_other_content_is_conflict(client: Any) -> None:
     code = await enterprise(client)
     await gql(client, RECORD, sampling(code, "2024-03-01", ext="SAMR-2024-001"))
-    error = only_error(await gql(client, RECORD,
-                                 sampling(code, "2024-03-01", "PASS", ext="SAMR-2024-001")))
+    error = only_error(
+        await gql(client, RECORD, sampling(code, "2024-03-01", "PASS", ext="SAMR-2024-001"))
+    )
     assert error["extensions"] == {"code": "CONFLICT", "field": "externalId"}
 
 
@@ -70,20 +87,32 @@ async def test_recording_regrades_and_revoking_restores(client: Any) -> None:
     assert assessment["level"] == "F"
     assert assessment["reasons"][0]["article"] == "第一条"
     assert assessment["reasons"][0]["events"] == [{"id": event_id, "kind": "SAMPLING_INSPECTION"}]
-    revoked = await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE",
-                                                    "reason": "复议撤销"}})
+    revoked = await gql(
+        client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE", "reason": "复议撤销"}}
+    )
     assert revoked["data"]["correctEvent"]["corrects"]["status"] == "REVOKED"
     restored = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
-    assert restored["data"]["enterprise"]["assessment"] == before["data"]["enterprise"]["assessment"]
+    assert (
+        restored["data"]["enterprise"]["assessment"] == before["data"]["enterprise"]["assessment"]
+    )
 
 
 async def test_amend_changes_attributes_and_status(client: Any) -> None:
     code = await enterprise(client)
     recorded = await gql(client, RECORD, sampling(code, "2024-03-01"))
     event_id = recorded["data"]["recordEvent"]["id"]
-    amended = await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "AMEND",
-                                                    "reason": "复检合格",
-                                                    "attributes": {"result": "PASS"}}})
+    amended = await gql(
+        client,
+        CORRECT,
+        {
+            "input": {
+                "eventId": event_id,
+                "action": "AMEND",
+                "reason": "复检合格",
+                "attributes": {"result": "PASS"},
+            }
+        },
+    )
     corrected = amended["data"]["correctEvent"]["corrects"]
     assert corrected["status"] == "AMENDED"
     assert corrected["attributes"] == {"result": "FAIL"}  # the ledger keeps what was recorded
@@ -95,8 +124,18 @@ async def test_repair_ends_effect_from_its_date(client: Any) -> None:
     code = await enterprise(client)
     recorded = await gql(client, RECORD, sampling(code, "2024-03-01"))
     event_id = recorded["data"]["recordEvent"]["id"]
-    await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REPAIR",
-                                          "reason": "信用修复", "effectiveOn": "2024-09-01"}})
+    await gql(
+        client,
+        CORRECT,
+        {
+            "input": {
+                "eventId": event_id,
+                "action": "REPAIR",
+                "reason": "信用修复",
+                "effectiveOn": "2024-09-01",
+            }
+        },
+    )
     on_eve = await gql(client, GRADE, {"code": code, "asOf": "2024-08-31"})
     on_day = await gql(client, GRADE, {"code": code, "asOf": "2024-09-01"})
     assert on_eve["data"]["enterprise"]["assessment"]["level"] == "F"
@@ -105,31 +144,78 @@ async def test_repair_ends_effect_from_its_date(client: Any) -> None:
 
 async def test_revoked_event_cannot_be_corrected_again(client: Any) -> None:
     code = await enterprise(client)
-    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
-    await gql(client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}})
-    error = only_error(await gql(client, CORRECT, {"input": {"eventId": event_id,
-                                                             "action": "AMEND", "reason": "x",
-                                                             "attributes": {"result": "PASS"}}}))
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"][
+        "id"
+    ]
+    await gql(
+        client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}}
+    )
+    error = only_error(
+        await gql(
+            client,
+            CORRECT,
+            {
+                "input": {
+                    "eventId": event_id,
+                    "action": "AMEND",
+                    "reason": "x",
+                    "attributes": {"result": "PASS"},
+                }
+            },
+        )
+    )
     assert error["extensions"]["code"] == "CONFLICT"
 
 
 async def test_amend_with_bad_attribute_is_refused(client: Any) -> None:
     code = await enterprise(client)
-    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
-    error = only_error(await gql(client, CORRECT, {"input": {"eventId": event_id,
-                                                             "action": "AMEND", "reason": "x",
-                                                             "attributes": {"result": "MEH"}}}))
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"][
+        "id"
+    ]
+    error = only_error(
+        await gql(
+            client,
+            CORRECT,
+            {
+                "input": {
+                    "eventId": event_id,
+                    "action": "AMEND",
+                    "reason": "x",
+                    "attributes": {"result": "MEH"},
+                }
+            },
+        )
+    )
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "attributes.result"}
 
 
 async def test_product_events_count_toward_enterprise(client: Any) -> None:
     code = await enterprise(client)
-    product = await gql(client, PRODUCT, {"input": {"enterpriseCode": code, "trademark": "长城",
-                                                    "niceClass": 9, "category": "电线电缆"}})
+    product = await gql(
+        client,
+        PRODUCT,
+        {
+            "input": {
+                "enterpriseCode": code,
+                "trademark": "长城",
+                "niceClass": 9,
+                "category": "电线电缆",
+            }
+        },
+    )
     pid = product["data"]["registerProduct"]["id"]
-    await gql(client, RECORD, {"input": {"productId": pid, "kind": "SAMPLING_INSPECTION",
-                                         "occurredOn": "2024-03-01",
-                                         "attributes": {"result": "FAIL"}}})
+    await gql(
+        client,
+        RECORD,
+        {
+            "input": {
+                "productId": pid,
+                "kind": "SAMPLING_INSPECTION",
+                "occurredOn": "2024-03-01",
+                "attributes": {"result": "FAIL"},
+            }
+        },
+    )
     grade = await gql(client, GRADE, {"code": code, "asOf": "2024-06-01"})
     assert grade["data"]["enterprise"]["assessment"]["level"] == "F"
 
@@ -160,9 +246,14 @@ async def test_same_inputs_same_assessment(client: Any) -> None:
 
 async def test_unknown_policy_is_not_found(client: Any) -> None:
     code = await enterprise(client)
-    error = only_error(await gql(
-        client, 'query($c: String!) { enterprise(code: $c) { assessment(policy: "nowhere") '
-        '{ level } } }', {"c": code}))
+    error = only_error(
+        await gql(
+            client,
+            'query($c: String!) { enterprise(code: $c) { assessment(policy: "nowhere") '
+            "{ level } } }",
+            {"c": code},
+        )
+    )
     assert error["extensions"] == {"code": "NOT_FOUND", "field": "policy"}
 
 
@@ -200,25 +291,31 @@ async def test_pagination_walks_every_enterprise_once(client: Any) -> None:
 
 async def test_node_resolves_global_ids(client: Any) -> None:
     code = await enterprise(client)
-    ent = await gql(client, 'query($c: String!) { enterprise(code: $c) { id } }', {"c": code})
+    ent = await gql(client, "query($c: String!) { enterprise(code: $c) { id } }", {"c": code})
     gid = ent["data"]["enterprise"]["id"]
-    node = await gql(client, 'query($id: ID!) { node(id: $id) { ... on Enterprise { code } } }',
-                     {"id": gid})
+    node = await gql(
+        client, "query($id: ID!) { node(id: $id) { ... on Enterprise { code } } }", {"id": gid}
+    )
     assert node["data"]["node"]["code"] == code
 
 
 def test_schema_has_no_update_or_delete_path() -> None:
     """Append-only: the only writes are register, record and correct (and no delete)."""
     mutation = build_schema().as_str().split("type Mutation {")[1].split("}")[0]
-    names = sorted(line.strip().split("(")[0] for line in mutation.splitlines()
-                   if "(" in line and not line.strip().startswith('"'))
+    names = sorted(
+        line.strip().split("(")[0]
+        for line in mutation.splitlines()
+        if "(" in line and not line.strip().startswith('"')
+    )
     assert names == ["correctEvent", "recordEvent", "registerEnterprise", "registerProduct"]
 
 
 @pytest.mark.parametrize("action", ["REVOKE", "ERRONEOUS"])
 async def test_void_corrections_exclude_event_on_every_date(client: Any, action: str) -> None:
     code = await enterprise(client)
-    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"]["id"]
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"][
+        "id"
+    ]
     await gql(client, CORRECT, {"input": {"eventId": event_id, "action": action, "reason": "x"}})
     for on in ("2024-03-01", "2024-06-01"):
         r = await gql(client, GRADE, {"code": code, "asOf": on})

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from qcredit.core.errors import PluginConflict
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.plugins import Registry
@@ -60,7 +59,7 @@ def qcredit_policies():
     return [OutsidePolicy()]
 '''
 
-PYPROJECT = '''
+PYPROJECT = """
 [build-system]
 requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
@@ -75,7 +74,7 @@ outsideland = "outsideland_policy"
 
 [tool.setuptools]
 py-modules = ["outsideland_policy"]
-'''
+"""
 
 CLIENT = '''
 import asyncio, json, sys
@@ -103,7 +102,8 @@ async def main():
             return r.json()
         out = {}
         out["policies"] = await q("{ policies { id name package levels { code } } }")
-        await q("""mutation($i: RegisterEnterpriseInput!) { registerEnterprise(input: $i) { id } }""",
+        await q("""mutation($i: RegisterEnterpriseInput!) {
+                     registerEnterprise(input: $i) { id } }""",
                 {"i": {"code": CODE, "name": "天津外地公司", "regionCode": "120101",
                        "establishedOn": "2015-01-01"}})
         out["before"] = await q("""query($c: String!) { enterprise(code: $c) {
@@ -122,8 +122,12 @@ asyncio.run(main())
 
 
 def _pip(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +145,9 @@ def test_outside_policy_is_listed_and_grades_through_the_api(
 ) -> None:
     script = tmp_path / "client.py"
     script.write_text(CLIENT)
-    run = subprocess.run([sys.executable, str(script), database_url], capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, str(script), database_url], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout.strip().splitlines()[-1])
     policies = {p["id"]: p for p in out["policies"]["data"]["policies"]}

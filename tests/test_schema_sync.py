@@ -20,16 +20,21 @@ def test_committed_sdl_matches_the_schema() -> None:
 def test_contract_names_are_present() -> None:
     sdl = build_schema().as_str()
     for name in (
-        "policies: [Policy!]!", "policy(id: String!): Policy",
+        "policies: [Policy!]!",
+        "policy(id: String!): Policy",
         "enterprise(code: String!): Enterprise",
         "enterprises(filter: EnterpriseFilter = null, first: Int = null, after: String = null): "
         "EnterpriseConnection!",
-        "product(id: ID!): Product", "node(id: ID!): Node",
+        "product(id: ID!): Product",
+        "node(id: ID!): Node",
         "registerEnterprise(input: RegisterEnterpriseInput!): Enterprise!",
         "registerProduct(input: RegisterProductInput!): Product!",
         "recordEvent(input: RecordEventInput!): Event!",
         "correctEvent(input: CorrectEventInput!): Event!",
-        "history(policy: String!): [Assessment!]!", "totalCount: Int!",
-        "reasons: [Reason!]!", "supervision: [Measure!]!", "publicity: [Disclosure!]!",
+        "history(policy: String!): [Assessment!]!",
+        "totalCount: Int!",
+        "reasons: [Reason!]!",
+        "supervision: [Measure!]!",
+        "publicity: [Disclosure!]!",
     ):
         assert name in sdl, name

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from qcredit.api.scaffold import scaffold
 from qcredit.core.store.tables import AssessmentRow, EventRow, StandingGradeRow
+from sqlalchemy import func, select
 
 from .support import credit_code, gql, only_error
 
@@ -22,8 +21,10 @@ SIMULATE = """query($p: JSON!, $r: String!) {
 
 async def _rows(db_engine: Any) -> tuple[int, int, int]:
     async with db_engine.connect() as conn:
-        got = [(await conn.execute(select(func.count()).select_from(t))).scalar_one()
-               for t in (AssessmentRow, StandingGradeRow, EventRow)]
+        got = [
+            (await conn.execute(select(func.count()).select_from(t))).scalar_one()
+            for t in (AssessmentRow, StandingGradeRow, EventRow)
+        ]
     return got[0], got[1], got[2]
 
 
@@ -34,13 +35,25 @@ async def test_simulate_reports_distribution_and_changes_without_writing(
     for n, fails in ((1, 0), (2, 1), (3, 2)):
         code = credit_code(n)
         codes.append(code)
-        await gql(client, """mutation($i: RegisterEnterpriseInput!) {
+        await gql(
+            client,
+            """mutation($i: RegisterEnterpriseInput!) {
             registerEnterprise(input: $i) { id } }""",
-                  {"i": {"code": code, "name": f"企业{n}", "regionCode": "110101"}})
+            {"i": {"code": code, "name": f"企业{n}", "regionCode": "110101"}},
+        )
         for k in range(fails):
-            await gql(client, """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
-                      {"i": {"enterpriseCode": code, "kind": "SAMPLING_INSPECTION",
-                             "occurredOn": f"2024-0{k + 1}-15", "attributes": {"result": "FAIL"}}})
+            await gql(
+                client,
+                """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
+                {
+                    "i": {
+                        "enterpriseCode": code,
+                        "kind": "SAMPLING_INSPECTION",
+                        "occurredOn": f"2024-0{k + 1}-15",
+                        "attributes": {"result": "FAIL"},
+                    }
+                },
+            )
     before = await _rows(db_engine)
     result = await gql(client, SIMULATE, {"p": {"fail_limit": 2}, "r": "110000"})
     sim = result["data"]["simulate"]
@@ -68,13 +81,21 @@ def test_new_policy_scaffold_installs_and_passes_its_own_tests(tmp_path: Path) -
     assert (root / "docs" / "scaffoldtest.md").exists()
     assert (root / "tests" / "cases.toml").exists()
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-build-isolation", str(root)],
+        check=True,
+        capture_output=True,
+    )
     try:
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                              str(root / "tests")], capture_output=True, text=True, cwd=root)
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
+            capture_output=True,
+            text=True,
+            cwd=root,
+        )
         assert run.returncode == 0, run.stdout + run.stderr
         assert "passed" in run.stdout
     finally:
-        subprocess.run([*pip, "uninstall", "-y", "qcredit-policy-scaffoldtest"],
-                       capture_output=True)
+        subprocess.run(
+            [*pip, "uninstall", "-y", "qcredit-policy-scaffoldtest"], capture_output=True
+        )

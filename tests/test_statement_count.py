@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, text
-
 from qcredit.core import clock
+from sqlalchemy import event, text
 
 from .support import credit_code, gql
 
@@ -22,14 +21,31 @@ async def load(client: Any, n: int) -> None:
     for i in range(1, n + 1):
         code = credit_code(i)
         records.append(code)
-        await gql(client, """mutation($i: RegisterEnterpriseInput!) {
+        await gql(
+            client,
+            """mutation($i: RegisterEnterpriseInput!) {
             registerEnterprise(input: $i) { id } }""",
-                  {"i": {"code": code, "name": f"企业{i}", "regionCode": "110101",
-                         "establishedOn": "2012-05-01"}})
-        await gql(client, """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
-                  {"i": {"enterpriseCode": code, "kind": "SAMPLING_INSPECTION",
-                         "occurredOn": clock.today().isoformat(),
-                         "attributes": {"result": "FAIL" if i % 2 else "PASS"}}})
+            {
+                "i": {
+                    "code": code,
+                    "name": f"企业{i}",
+                    "regionCode": "110101",
+                    "establishedOn": "2012-05-01",
+                }
+            },
+        )
+        await gql(
+            client,
+            """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
+            {
+                "i": {
+                    "enterpriseCode": code,
+                    "kind": "SAMPLING_INSPECTION",
+                    "occurredOn": clock.today().isoformat(),
+                    "attributes": {"result": "FAIL" if i % 2 else "PASS"},
+                }
+            },
+        )
 
 
 async def clear_assessments(db_engine: Any) -> None:
@@ -52,8 +68,9 @@ async def count_statements(client: Any, db_engine: Any, first: int) -> tuple[int
     return len(statements), result
 
 
-async def test_page_of_100_costs_constant_statements(client: Any, db_engine: Any,
-                                                     record_property: Any) -> None:
+async def test_page_of_100_costs_constant_statements(
+    client: Any, db_engine: Any, record_property: Any
+) -> None:
     await load(client, 100)
     # Cold: no stored assessment, so each is graded (subjects loaded in bulk) and stored.
     await clear_assessments(db_engine)
@@ -67,8 +84,10 @@ async def test_page_of_100_costs_constant_statements(client: Any, db_engine: Any
     assert levels == {"P", "F"}
     record_property("statements_page_100_warm", warm_large)
     record_property("statements_page_100_cold", cold_large)
-    print(f"\nSQL statements for a page of 100 enterprises with assessments: "
-          f"{warm_large} warm, {cold_large} cold (page of 10: {cold_small})")
+    print(
+        f"\nSQL statements for a page of 100 enterprises with assessments: "
+        f"{warm_large} warm, {cold_large} cold (page of 10: {cold_small})"
+    )
     assert warm_large <= 8
     assert cold_large <= 12
     assert cold_large <= cold_small + 2  # independent of the page size

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from qcredit.core.temporal import (
     EvaluationCalendar,
     add_months,

@@ -1,14 +1,14 @@
 """Tables (SQLAlchemy 2.x typed declarative models).
 
 The ledger (``events``) is append-only: the code has no UPDATE or DELETE path for it.
-``assessments`` and ``standing_grades`` are derived data — a cache of a pure function of the ledger —
-and may be recomputed at any time.
+``assessments`` and ``standing_grades`` are derived data — a cache of a pure function of the
+ledger — and may be recomputed at any time.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -32,7 +32,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSONType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSONType}
 
 
 class EnterpriseRow(Base):
