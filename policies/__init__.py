@@ -1,1 +1,4 @@
-"""Policy plug-ins shipped with qcredit; each registers through the ``qcredit.policies`` entry-point group."""
+"""Policy plug-ins shipped with qcredit.
+
+Each registers through the ``qcredit.policies`` entry-point group, as an outside one would.
+"""
