@@ -24,3 +24,10 @@ def qcredit_policies() -> list[WugangPolicy]:
 @hookimpl
 def qcredit_event_kinds():  # type: ignore[no-untyped-def]
     return list(EVENT_KINDS)
+
+
+@hookimpl
+def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+    from .demo import demo_records
+
+    return demo_records(today)
