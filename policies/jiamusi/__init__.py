@@ -18,3 +18,10 @@ __all__ = ["JiamusiPolicy"]
 @hookimpl
 def qcredit_policies() -> list[JiamusiPolicy]:
     return [JiamusiPolicy()]
+
+
+@hookimpl
+def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+    from .demo import demo_records
+
+    return demo_records(today)
