@@ -12,6 +12,8 @@ See docs/policies/jiaxing.md for the article map and every local default.
 
 from __future__ import annotations
 
+from datetime import date
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.vocabulary import EventKind
 
@@ -27,3 +29,10 @@ def qcredit_policies() -> list[JiaxingPolicy]:
 @hookimpl
 def qcredit_event_kinds() -> tuple[EventKind, ...]:
     return JIAXING_EVENT_KINDS
+
+
+@hookimpl
+def qcredit_demo_records(today: date) -> list[dict]:
+    from .demo import demo_records
+
+    return demo_records(today)
