@@ -142,10 +142,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     today = clock.today()
     registry = Registry.load()
-    records: list[dict] = []
-    for batch in registry.pm.hook.qcredit_demo_records(today=today):
-        records.extend(batch or ())
-    numbered = list(enumerate(records, start=1))
+    numbered = list(enumerate(registry.demo_records(today), start=1))
 
     async def run():  # type: ignore[no-untyped-def]
         db, sessions, engine = await _setup(_database(args))

@@ -353,11 +353,6 @@ async def correct_event(
         raise InvalidInput(
             "a correction cannot take effect before the event it corrects", field="effectiveOn"
         )
-    status = (await event_statuses(session, [target_id]))[target_id]
-    if status in (EventStatus.REVOKED, EventStatus.ERRONEOUS):
-        raise Conflict(
-            f"event {target_id} is already {status.value}; nothing left to correct", field="eventId"
-        )
     corr: dict[str, Any] = {"action": act.value, "reason": why}
     if act is CorrectionAction.AMEND:
         if not attributes:
@@ -372,6 +367,12 @@ async def correct_event(
     existing = await _idempotent(session, ext, digest)
     if existing is not None:
         return convert.event(existing), convert.event(target)
+    # Checked after idempotency, so re-sending a revocation with its externalId is not a conflict.
+    status = (await event_statuses(session, [target_id]))[target_id]
+    if status in (EventStatus.REVOKED, EventStatus.ERRONEOUS):
+        raise Conflict(
+            f"event {target_id} is already {status.value}; nothing left to correct", field="eventId"
+        )
     row = EventRow(
         enterprise_id=target.enterprise_id,
         product_id=target.product_id,

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pluggy
@@ -52,6 +53,7 @@ class Registry:
     policies: dict[str, Policy] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary.with_core)
     sources: dict[str, str] = field(default_factory=dict)
+    plugins: dict[str, object] = field(default_factory=dict)  # policy id -> plug-in object
 
     @classmethod
     def load(
@@ -72,7 +74,8 @@ class Registry:
         for impl in pm.hook.qcredit_policies.get_hookimpls():
             source = _source_of(pm, impl.plugin)
             for policy in impl.function() or ():
-                registry._add_policy(policy, source, wanted)
+                if registry._add_policy(policy, source, wanted):
+                    registry.plugins[policy.id] = impl.plugin
         for impl in pm.hook.qcredit_event_kinds.get_hookimpls():
             source = _source_of(pm, impl.plugin)
             for kind in impl.function() or ():
@@ -84,16 +87,26 @@ class Registry:
                 registry.apply_overrides(policy_id, values, origin=f"override ({PARAMETERS_ENV})")
         return registry
 
-    def _add_policy(self, policy: Policy, source: str, wanted: set[str] | None) -> None:
+    def _add_policy(self, policy: Policy, source: str, wanted: set[str] | None) -> bool:
         if policy.id in self.policies:
             raise PluginConflict(
                 f"two plug-ins register policy id {policy.id!r}: {self.sources[policy.id]} and "
                 f"{source}; uninstall one, or give one another id"
             )
         if wanted is not None and policy.id not in wanted:
-            return
+            return False
         self.policies[policy.id] = policy
         self.sources[policy.id] = source
+        return True
+
+    def demo_records(self, today: date) -> list[dict[str, Any]]:
+        """Demo records of the plug-ins whose policies are loaded (``QCREDIT_LOAD_POLICIES``)."""
+        loaded = {id(p) for p in self.plugins.values()}
+        records: list[dict[str, Any]] = []
+        for impl in self.pm.hook.qcredit_demo_records.get_hookimpls():
+            if id(impl.plugin) in loaded:
+                records.extend(impl.function(today=today) or ())
+        return records
 
     def apply_overrides(self, policy_id: str, values: Mapping[str, Any], origin: str) -> None:
         policy = self.policies[policy_id]

@@ -320,3 +320,22 @@ async def test_void_corrections_exclude_event_on_every_date(client: Any, action:
     for on in ("2024-03-01", "2024-06-01"):
         r = await gql(client, GRADE, {"code": code, "asOf": on})
         assert r["data"]["enterprise"]["assessment"]["level"] == "P"
+
+
+async def test_resending_a_revocation_with_its_external_id_is_idempotent(client: Any) -> None:
+    code = await enterprise(client)
+    event_id = (await gql(client, RECORD, sampling(code, "2024-03-01")))["data"]["recordEvent"][
+        "id"
+    ]
+    revoke = {
+        "input": {
+            "eventId": event_id,
+            "action": "REVOKE",
+            "reason": "撤销",
+            "externalId": "REVOKE-1",
+        }
+    }
+    first = await gql(client, CORRECT, revoke)
+    again = await gql(client, CORRECT, revoke)
+    assert "errors" not in again, again
+    assert again["data"]["correctEvent"]["id"] == first["data"]["correctEvent"]["id"]
