@@ -20,3 +20,10 @@ __all__ = ["HaojiangPolicy"]
 @hookimpl
 def qcredit_policies() -> list[HaojiangPolicy]:
     return [HaojiangPolicy()]
+
+
+@hookimpl
+def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+    from .demo import demo_records
+
+    return demo_records(today)
