@@ -20,3 +20,10 @@ __all__ = ["BingtuanPolicy"]
 @hookimpl
 def qcredit_policies() -> list[BingtuanPolicy]:
     return [BingtuanPolicy()]
+
+
+@hookimpl
+def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+    from .demo import demo_records
+
+    return demo_records(today)
