@@ -12,6 +12,8 @@ Record types (JSON Lines; CSV has the same keys as columns, ``attributes`` as JS
     {"type": "product", "enterpriseCode": "…", "trademark": "…", "niceClass": 9, "category": "…"}
     {"type": "event", "enterpriseCode": "…", "kind": "…", "occurredOn": "…", "attributes": {…},
      "externalId": "…"}                       # add "trademark" and "niceClass" for a product event
+    (an event-reference attribute such as RECTIFICATION.refersTo may give the externalId of the
+    event it refers to)
     {"type": "correction", "eventExternalId": "…", "action": "REVOKE", "reason": "…",
      "effectiveOn": "…", "attributes": {…}}
 """
@@ -106,6 +108,27 @@ async def _product_id(session: AsyncSession, record: dict[str, Any]) -> int:
     return pid
 
 
+async def _resolve_references(
+    session: AsyncSession, vocabulary: Vocabulary, record: dict[str, Any]
+) -> dict[str, Any]:
+    """A file cannot know ledger ids in advance, so an event-reference attribute (such as
+    RECTIFICATION.refersTo) may name the referred event by its externalId instead."""
+    spec = vocabulary.kinds.get(record.get("kind", ""))
+    attributes = record.get("attributes")
+    if spec is None or not isinstance(attributes, dict):
+        return record
+    resolved = dict(attributes)
+    for name, attr in spec.all_attributes.items():
+        value = resolved.get(name)
+        if attr.type == "event" and isinstance(value, str) and not value.isdigit():
+            found = (
+                await session.execute(select(EventRow.id).where(EventRow.external_id == value))
+            ).scalar_one_or_none()
+            if found is not None:
+                resolved[name] = found
+    return {**record, "attributes": resolved}
+
+
 async def apply_record(
     session: AsyncSession, vocabulary: Vocabulary, record: dict[str, Any]
 ) -> tuple[int | None, bool]:
@@ -134,6 +157,7 @@ async def apply_record(
         return prod.enterprise_id, created
     if kind == "event":
         product_id = await _product_id(session, record) if record.get("trademark") else None
+        record = await _resolve_references(session, vocabulary, record)
         rec = await ledger.record_event(
             session,
             vocabulary,
