@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, select, tuple_
+from sqlalchemy import and_, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import clock
+from .disclosure import audiences
 from .errors import PolicyNotInForce, QcreditError
 from .grading import Assessment, Subject, assess
 from .model import SubjectType
@@ -26,7 +27,14 @@ from .parameters import ParameterSet
 from .plugins import Registry
 from .policy import Policy
 from .store import convert
-from .store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow, StandingGradeRow
+from .store.tables import (
+    AssessmentRow,
+    EnterpriseRow,
+    EventRow,
+    GradeChangeRow,
+    ProductRow,
+    StandingGradeRow,
+)
 from .store.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -317,7 +325,7 @@ class Engine:
         if not bundles:
             return []
         previous = {
-            (r.policy_id, r.subject_type, r.subject_id): r.level
+            (r.policy_id, r.subject_type, r.subject_id): (r.level, r.open_to)
             for r in (
                 await session.execute(
                     select(StandingGradeRow).where(
@@ -332,6 +340,7 @@ class Engine:
         standing_rows: list[dict] = []
         gone: list[tuple[str, str, int]] = []
         changes: list[GradeChange] = []
+        change_rows: list[dict] = []
         for policy in policies:
             on = standing_date(policy, today)
             if on is None:
@@ -354,7 +363,8 @@ class Engine:
                         )
                         continue
                     key = (policy.id, subject.type.value, subject.id)
-                    before = previous.get(key)
+                    before, before_open = previous.get(key, (None, ""))
+                    open_to, review_to = audiences(a.publicity) if a is not None else ("", "")
                     if a is None:
                         if before is not None:
                             gone.append(key)
@@ -371,6 +381,8 @@ class Engine:
                                 "score": a.score,
                                 "as_of": on,
                                 "graded_at": now,
+                                "open_to": open_to,
+                                "review_to": review_to,
                             }
                         )
                     current = a.level if a is not None else None
@@ -379,6 +391,22 @@ class Engine:
                             GradeChange(
                                 policy.id, subject.type, subject.id, ent.id, on, before, current
                             )
+                        )
+                        change_rows.append(
+                            {
+                                "at": now,
+                                "policy_id": policy.id,
+                                "subject_type": subject.type.value,
+                                "subject_id": subject.id,
+                                "enterprise_id": ent.id,
+                                "region_code": ent.town_code or ent.region_code,
+                                "as_of": on,
+                                "previous": before,
+                                "current": current,
+                                "open_to": open_to,
+                                "review_to": review_to,
+                                "previous_open_to": before_open,
+                            }
                         )
         await upsert(
             session,
@@ -389,6 +417,9 @@ class Engine:
         await upsert(
             session, StandingGradeRow, standing_rows, ("policy_id", "subject_type", "subject_id")
         )
+        if change_rows:
+            # The feed partner departments pull (append-only, ordered by id).
+            await session.execute(insert(GradeChangeRow), change_rows)
         for policy_id, subject_type, subject_id in gone:
             await session.execute(
                 delete(StandingGradeRow).where(

@@ -21,6 +21,7 @@ from qcredit.api.settings import Settings
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
+from qcredit.core.store.tables import Base
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -28,7 +29,8 @@ from .support import TEST_PLUGIN
 
 PG_URL = os.environ.get("QCREDIT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ["standing_grades", "assessments", "events", "products", "enterprises", "notes"]
+# Children before parents, so that emptying them between tests respects foreign keys.
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 
 def _pg_admin(sql: str) -> None:

@@ -121,6 +121,11 @@ class StandingGradeRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     as_of: Mapped[date] = mapped_column(Date)
     graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Audiences that may see this grade as it stands, and those that may after a review
+    # (from the policy's publicity rules); lists and counts filter on these so that they never
+    # reveal a level the caller may not see.
+    open_to: Mapped[str] = mapped_column(String(80), default="")
+    review_to: Mapped[str] = mapped_column(String(80), default="")
 
 
 class Note(Base):
@@ -130,3 +135,85 @@ class Note(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TokenRow(Base):
+    """A bearer token.  Only its SHA-256 is stored: the token itself is shown once, at creation."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    regions: Mapped[str] = mapped_column(String(512), default="")
+    department: Mapped[str | None] = mapped_column(String(100))
+    enterprise_code: Mapped[str | None] = mapped_column(String(18))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DisclosureRequestRow(Base):
+    """An application to publish a grade, or a re-check before exposing one; decided by a
+    REVIEWER.  Published lists derive from approved requests only."""
+
+    __tablename__ = "disclosure_requests"
+    __table_args__ = (
+        Index("ix_disclosure_subject", "policy_id", "subject_type", "subject_id", "state"),
+        Index("ix_disclosure_state", "state", "region_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    region_code: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(16))  # PUBLICATION (apply) / EXPOSURE (re-check)
+    level: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16), default="PUBLIC")
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewer: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class GradeChangeRow(Base):
+    """Every change of a standing grade, in order: the feed partner departments pull."""
+
+    __tablename__ = "grade_changes"
+    __table_args__ = (Index("ix_grade_changes_policy", "policy_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    policy_id: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    region_code: Mapped[str] = mapped_column(String(9))
+    as_of: Mapped[date] = mapped_column(Date)
+    previous: Mapped[str | None] = mapped_column(String(16))
+    current: Mapped[str | None] = mapped_column(String(16))
+    # Who may see each side of the change without review, and after review (policy publicity).
+    open_to: Mapped[str] = mapped_column(String(80), default="")
+    review_to: Mapped[str] = mapped_column(String(80), default="")
+    previous_open_to: Mapped[str] = mapped_column(String(80), default="")
+
+
+class AuditRow(Base):
+    """Append-only: every write, disclosure decision, export and read of non-public data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_at", "at"), Index("ix_audit_action", "action", "at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
