@@ -146,15 +146,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     async def run():  # type: ignore[no-untyped-def]
         db, sessions, engine = await _setup(_database(args))
+        from qcredit.core.grading_run import grade_everything
+
         with _progress() as progress:
             task = progress.add_task("loading demo data", total=len(numbered))
+            # Load everything, then grade once: cheaper than re-grading after every batch.
             report = await import_records(
                 sessions,
                 engine,
                 numbered,
-                batch_size=500,
+                batch_size=1000,
+                regrade=False,
                 progress=lambda n: progress.advance(task, n),
             )
+            await grade_everything(sessions, engine, engine.registry.all_policies())
         await db.dispose()
         return report
 
