@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from .auth import InvalidCredentials, JwtSettings, principal_for
 from .context import Context, Services
 from .schema import build_schema
 from .settings import Settings
@@ -31,10 +32,17 @@ class GraphQLApp(GraphQL):
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(build_schema(services.settings), **kwargs)
         self.services = services
+        self.jwt = JwtSettings()
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         context = Context(self.services, request=request, response=response)
         request.scope.setdefault("state", {})["qcredit_context"] = context
+        try:
+            context._principal = await principal_for(
+                getattr(request, "headers", None), self.services.sessions, self.jwt
+            )
+        except InvalidCredentials as exc:
+            context.auth_error = str(exc)
         return context
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -47,6 +55,8 @@ class GraphQLApp(GraphQL):
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
+    from .hardening import middleware as hardening_middleware
+
     settings = settings or Settings()
     registry = registry or Registry.load()
     db_engine = create_engine(settings.database_url)
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         services,
         graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        allowed_origins=settings.ws_origins,
     )
 
     @contextlib.asynccontextmanager
@@ -78,6 +89,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             Mount("/graphql", graphql),
         ],
         lifespan=lifespan,
+        middleware=hardening_middleware(settings),
     )
     app.state.services = services
     app.state.db_engine = db_engine

@@ -8,7 +8,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qcredit.core import audit
+from qcredit.core.access import PUBLIC, Principal
 from qcredit.core.engine import Engine
+from qcredit.core.errors import Unauthenticated
 from qcredit.core.plugins import Registry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,6 +39,27 @@ class Context:
     _session: AsyncSession | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _loaders: Loaders | None = None
+    _principal: Principal = PUBLIC
+    auth_error: str | None = None  # a token was sent but not accepted
+    audit_entries: list[dict[str, Any]] = field(default_factory=list)
+    _nonpublic_reads: set[str] = field(default_factory=set)
+
+    @property
+    def principal(self) -> Principal:
+        """The caller.  A request whose token was refused fails wherever identity matters."""
+        if self.auth_error is not None:
+            raise Unauthenticated(self.auth_error)
+        return self._principal
+
+    def audit(
+        self, action: audit.Action, target: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Note an entry for the audit log; written once, after the request."""
+        self.audit_entries.append(audit.entry(self.principal, action, target, detail))
+
+    def note_nonpublic_read(self, target: str) -> None:
+        """Reads of non-public data are logged as one entry per request listing what was read."""
+        self._nonpublic_reads.add(target)
 
     @property
     def registry(self) -> Registry:
@@ -70,3 +94,22 @@ class Context:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._nonpublic_reads and self.auth_error is None:
+            targets = sorted(self._nonpublic_reads)
+            self.audit_entries.append(
+                audit.entry(
+                    self._principal,
+                    audit.Action.READ_NONPUBLIC,
+                    targets[0],
+                    {"count": len(targets), "targets": targets[:1000]},
+                )
+            )
+            self._nonpublic_reads = set()
+        if self.audit_entries:
+            from qcredit.core.store.tables import AuditRow
+            from sqlalchemy import insert
+
+            async with self.services.sessions() as session:
+                await session.execute(insert(AuditRow), self.audit_entries)
+                await session.commit()
+            self.audit_entries = []

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from qcredit.core import ledger
+from qcredit.core.disclosure import SubjectKey, approved_for
 from qcredit.core.engine import AssessmentKey
 from qcredit.core.errors import QcreditError
 from qcredit.core.grading import Assessment
@@ -35,6 +36,7 @@ class Loaders:
         self.events_of_product = DataLoader(self._events_of_product)
         self.status = DataLoader(self._statuses)
         self.assessment = DataLoader(self._assessments)
+        self.approvals = DataLoader(self._approvals)
 
     async def _enterprises(self, ids: Sequence[int]) -> list[Enterprise | None]:
         async with self.ctx.db() as s:
@@ -121,6 +123,11 @@ class Loaders:
         async with self.ctx.db() as s:
             found = await ledger.event_statuses(s, ids)
         return [found[i] for i in ids]
+
+    async def _approvals(self, keys: Sequence[SubjectKey]) -> list[set[tuple[str, str]]]:
+        async with self.ctx.db() as s:
+            found = await approved_for(s, keys)
+        return [found.get(k, set()) for k in keys]
 
     async def _assessments(
         self, keys: Sequence[AssessmentKey]

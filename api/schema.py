@@ -6,7 +6,6 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
-from qcredit.core import ledger
 from qcredit.core.errors import InvalidInput
 from qcredit.core.model import CorrectionAction as CorrectionActionValue
 from qcredit.core.model import Role as RoleValue
@@ -24,6 +23,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from . import writes
 from .errors import ErrorCodes
 from .pagination import Connection, decode_cursor, make_connection, page_size
 from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
@@ -190,8 +190,8 @@ class Query:
 
     @strawberry.field
     async def event(self, info: Info, id: strawberry.ID) -> Event | None:
-        e = await ctx(info).loaders.event.load(_global_id(id, "Event", "id"))
-        return Event.of(e) if e else None
+        found = await Event.resolve_nodes(info=info, node_ids=[str(_global_id(id, "Event", "id"))])
+        return found[0]
 
     @strawberry.field(
         description="What-if: grade a region under changed parameters (name: "
@@ -232,52 +232,32 @@ class Query:
         ]
 
 
-async def _regrade_and_commit(info: Info, session, enterprise_id: int) -> None:  # type: ignore[no-untyped-def]
-    c = ctx(info)
-    changes = await c.engine.regrade(session, [enterprise_id])
-    await session.commit()
-    c.engine.announce(changes)
-
-
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Register an enterprise (idempotent for identical data).")
+    @strawberry.mutation(
+        description="Register an enterprise (idempotent for identical data). "
+        "Needs a REGULATOR or ADMIN token for the region."
+    )
     async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
-        c = ctx(info)
-        async with c.db() as s:
-            try:
-                ent, created = await ledger.register_enterprise(
-                    s,
-                    code=input.code,
-                    name=input.name,
-                    region_code=input.region_code,
-                    established_on=input.established_on,
-                    roles=[r.value for r in input.roles or []],
-                )
-                if created:
-                    await _regrade_and_commit(info, s, ent.id)
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        ent = await writes.register_enterprise(
+            ctx(info),
+            code=input.code,
+            name=input.name,
+            region_code=input.region_code,
+            established_on=input.established_on,
+            roles=[r.value for r in input.roles or []],
+        )
         return Enterprise.of(ent)
 
     @strawberry.mutation(description="Register a product: trademark × Nice class × enterprise.")
     async def register_product(self, info: Info, input: RegisterProductInput) -> Product:
-        c = ctx(info)
-        async with c.db() as s:
-            try:
-                prod, created = await ledger.register_product(
-                    s,
-                    enterprise_code=input.enterprise_code,
-                    trademark=input.trademark,
-                    nice_class=input.nice_class,
-                    category=input.category,
-                )
-                if created:
-                    await _regrade_and_commit(info, s, prod.enterprise_id)
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        prod = await writes.register_product(
+            ctx(info),
+            enterprise_code=input.enterprise_code,
+            trademark=input.trademark,
+            nice_class=input.nice_class,
+            category=input.category,
+        )
         return Product.of(prod)
 
     @strawberry.mutation(
@@ -286,56 +266,36 @@ class Mutation:
         "the existing event; different content is a CONFLICT."
     )
     async def record_event(self, info: Info, input: RecordEventInput) -> Event:
-        c = ctx(info)
         product_id = (
             _global_id(input.product_id, "Product", "productId")
             if input.product_id is not None
             else None
         )
-        async with c.db() as s:
-            try:
-                rec = await ledger.record_event(
-                    s,
-                    c.registry.vocabulary,
-                    kind=input.kind,
-                    occurred_on=input.occurred_on,
-                    enterprise_code=input.enterprise_code,
-                    product_id=product_id,
-                    attributes=input.attributes,
-                    external_id=input.external_id,
-                )
-                if rec.created:
-                    await c.engine.invalidate(s, rec.event.enterprise_id, rec.event.occurred_on)
-                    await _regrade_and_commit(info, s, rec.event.enterprise_id)
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
-        return Event.of(rec.event)
+        event = await writes.record_event(
+            ctx(info),
+            kind=input.kind,
+            occurred_on=input.occurred_on,
+            enterprise_code=input.enterprise_code,
+            product_id=product_id,
+            attributes=input.attributes,
+            external_id=input.external_id,
+        )
+        return Event.of(event)
 
     @strawberry.mutation(
         description="Correct an event by appending a correction; the event's "
         "status is derived and the subjects it touches are re-graded."
     )
     async def correct_event(self, info: Info, input: CorrectEventInput) -> Event:
-        c = ctx(info)
-        event_id = _global_id(input.event_id, "Event", "eventId")
-        async with c.db() as s:
-            try:
-                correction, target = await ledger.correct_event(
-                    s,
-                    c.registry.vocabulary,
-                    event_id=event_id,
-                    action=input.action.value,
-                    reason=input.reason,
-                    attributes=input.attributes,
-                    effective_on=input.effective_on,
-                    external_id=input.external_id,
-                )
-                await c.engine.invalidate(s, target.enterprise_id, target.occurred_on)
-                await _regrade_and_commit(info, s, target.enterprise_id)
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        correction = await writes.correct_event(
+            ctx(info),
+            event_id=_global_id(input.event_id, "Event", "eventId"),
+            action=input.action.value,
+            reason=input.reason,
+            attributes=input.attributes,
+            effective_on=input.effective_on,
+            external_id=input.external_id,
+        )
         return Event.of(correction)
 
 
@@ -348,9 +308,16 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     key = (settings.max_depth, settings.max_aliases)
     if key not in _RULES:
         _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
-    rules = _RULES[key]
+    from .cost import cost_rule  # cached per limit: the same class every time
+    from .hardening import NoSuggestions, ParseErrorCodes
+
+    rules = [
+        *_RULES[key],
+        cost_rule(settings.max_cost, settings.default_page_size, settings.max_page_size),
+    ]
     extensions: list = [
         ErrorCodes,
+        ParseErrorCodes,  # before ParserCache: gives syntax errors a code
         ParserCache,
         ValidationCache,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -358,6 +325,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+        extensions.append(NoSuggestions)
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

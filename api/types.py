@@ -22,6 +22,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from .pagination import Connection, decode_cursor, make_connection, page_size, slice_page
+from .visibility import assessment_verdict, require_ledger, require_visible, sees_ledger
 
 if TYPE_CHECKING:
     from .context import Context
@@ -148,8 +149,11 @@ class Reason:
 
     @strawberry.field(description="The events behind this reason.")
     async def events(self, info: Info) -> list[Event]:
-        found = await ctx(info).loaders.event.load_many(list(self.event_ids))
-        return [Event.of(e) for e in found if e is not None]
+        c = ctx(info)
+        found = await c.loaders.event.load_many(list(self.event_ids))
+        return [
+            Event.of(e) for e in found if e is not None and await sees_ledger(c, e.enterprise_id)
+        ]
 
 
 @strawberry.type(description="A supervision measure a grade triggers.")
@@ -282,7 +286,11 @@ async def assessment_of(
     c = ctx(info)
     c.registry.policy(policy)  # NOT_FOUND for an unknown policy
     key = AssessmentKey(policy, subject_type, subject_id, as_of or clock.today())
-    return _unwrap(await c.loaders.assessment.load(key))
+    found = _unwrap(await c.loaders.assessment.load(key))
+    if found is None:
+        return None
+    await require_visible(c, found.value)
+    return found
 
 
 async def events_connection(
@@ -370,8 +378,11 @@ class Event(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Event | None]:
-        ids = [int(i) for i in node_ids]
-        found = await ctx(info).loaders.event.load_many(ids)
+        c = ctx(info)
+        found = await c.loaders.event.load_many([int(i) for i in node_ids])
+        for e in found:
+            if e is not None:
+                await require_ledger(c, e.enterprise_id)
         return [Event.of(e) if e else None for e in found]
 
 
@@ -407,7 +418,9 @@ class Product(relay.Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Event]:
-        evs = await ctx(info).loaders.events_of_product.load(self.id)
+        c = ctx(info)
+        visible = await sees_ledger(c, self.enterprise_id)
+        evs = await c.loaders.events_of_product.load(self.id) if visible else []
         return await events_connection(info, evs, kinds, first, after)
 
     @strawberry.field(description="Null when the policy does not grade this product.")
@@ -445,7 +458,11 @@ async def _all_assessments(
         if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
     ]
     results = await c.loaders.assessment.load_many(keys)
-    return [a for a in (_unwrap(r) for r in results) if a is not None]
+    shown = []
+    for a in (_unwrap(r) for r in results):
+        if a is not None and (await assessment_verdict(c, a.value)).visible:
+            shown.append(a)
+    return shown
 
 
 @strawberry.type(description="An enterprise, identified by its 统一社会信用代码.")
@@ -494,7 +511,9 @@ class Enterprise(relay.Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Event]:
-        evs = await ctx(info).loaders.events_of_enterprise.load(self.id)
+        c = ctx(info)
+        visible = await sees_ledger(c, self.id)
+        evs = await c.loaders.events_of_enterprise.load(self.id) if visible else []
         return await events_connection(info, evs, kinds, first, after)
 
     @strawberry.field(
@@ -515,6 +534,7 @@ class Enterprise(relay.Node):
     async def history(self, info: Info, policy: str) -> list[Assessment]:
         from .history import grade_history
 
+        await require_ledger(ctx(info), self.id)
         return [
             Assessment(value=a)
             for a in await grade_history(ctx(info), policy, SubjectType.ENTERPRISE, self.id)

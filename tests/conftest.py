@@ -19,6 +19,7 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core.plugins import Registry
+from qcredit.core.tokens import create_token
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
 from qcredit.core.store.tables import Base
@@ -90,12 +91,36 @@ async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
     await application.state.db_engine.dispose()
 
 
+async def issue_token(app: Any, role: str, **kwargs: Any) -> str:
+    """A token straight from the token store, as ``qcredit token create`` makes it."""
+    sessions = app.state.services.sessions
+    async with sessions() as session:
+        token, _ = await create_token(session, role=role, **kwargs)
+        await session.commit()
+    return token
+
+
 @pytest.fixture
-async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """A client on an empty database."""
+async def empty(app: Any) -> None:
     async with app.state.db_engine.begin() as conn:
         for table in TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def client(app: Any, empty: None) -> AsyncIterator[httpx.AsyncClient]:
+    """An ADMIN client (acting everywhere) on an empty database."""
+    token = await issue_token(app, "ADMIN")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def anonymous(app: Any, empty: None) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a token: PUBLIC."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c

@@ -84,6 +84,7 @@ from qcredit.api.settings import Settings
 from qcredit.core.identifiers import credit_code_check_character
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
+from qcredit.core.tokens import create_token
 
 URL = sys.argv[1]
 CODE = "91120101" + "000000777"
@@ -95,8 +96,12 @@ async def main():
     await upgrade(engine)
     await engine.dispose()
     app = create_app(Settings(database_url=URL, migrate_on_start=False))
+    async with app.state.services.sessions() as session:
+        token, _ = await create_token(session, role="REGULATOR", regions=["120000"])
+        await session.commit()
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+    headers = {"Authorization": "Bearer " + token}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as c:
         async def q(query, variables=None):
             r = await c.post("/graphql", json={"query": query, "variables": variables or {}})
             return r.json()
