@@ -18,6 +18,13 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _list(name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=default_url)
@@ -29,3 +36,24 @@ class Settings:
     graphiql: bool = field(default_factory=lambda: _flag("QCREDIT_GRAPHIQL", True))
     introspection: bool = field(default_factory=lambda: _flag("QCREDIT_INTROSPECTION", True))
     migrate_on_start: bool = field(default_factory=lambda: _flag("QCREDIT_MIGRATE_ON_START", True))
+    # Hardening (docs/hardening.md)
+    max_body_bytes: int = field(default_factory=lambda: _int("QCREDIT_MAX_BODY_BYTES", 1 << 20))
+    max_cost: int = field(default_factory=lambda: _int("QCREDIT_MAX_COST", 50_000))
+    rate_limit_per_minute: int = field(
+        default_factory=lambda: _int("QCREDIT_RATE_LIMIT_PER_MINUTE", 600)
+    )
+    rate_limit_burst: int = field(default_factory=lambda: _int("QCREDIT_RATE_LIMIT_BURST", 100))
+    rate_limit_redis_url: str | None = field(
+        default_factory=lambda: os.environ.get("QCREDIT_RATE_LIMIT_REDIS_URL") or None
+    )
+    rate_limit_exempt: tuple[str, ...] = field(
+        default_factory=lambda: _list("QCREDIT_RATE_LIMIT_EXEMPT", ("127.0.0.1", "::1"))
+    )
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_CORS_ORIGINS"))
+    ws_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_WS_ORIGINS"))
+    trusted_documents: str | None = field(
+        default_factory=lambda: os.environ.get("QCREDIT_TRUSTED_DOCUMENTS") or None
+    )
+    trusted_documents_allow_arbitrary: bool = field(
+        default_factory=lambda: _flag("QCREDIT_TRUSTED_DOCUMENTS_ALLOW_ARBITRARY", False)
+    )
