@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from qcredit.core.access import PUBLIC, Principal
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix, validate_region_code
 from qcredit.core.model import Enterprise, SubjectType
@@ -13,6 +14,8 @@ from qcredit.core.store.tables import EnterpriseRow, ProductRow, StandingGradeRo
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .visibility import grade_visible
+
 
 @dataclass(frozen=True)
 class EnterpriseQuery:
@@ -21,6 +24,7 @@ class EnterpriseQuery:
     product_category: str | None = None
     policy: str | None = None
     level: str | None = None
+    principal: Principal | None = None  # filtering by level shows only levels the caller may see
 
     def validate(self, registry: Registry) -> None:
         if self.region_code is not None:
@@ -63,6 +67,9 @@ class EnterpriseQuery:
             )
             if self.level:
                 graded = graded.where(StandingGradeRow.level == self.level)
+                visible = grade_visible(self.principal or PUBLIC)
+                if visible is not None:
+                    graded = graded.where(visible)
             stmt = stmt.where(graded.exists())
         return stmt
 

@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from . import writes
+from .access_schema import AccessMutation, AccessQuery
 from .errors import ErrorCodes
 from .pagination import Connection, decode_cursor, make_connection, page_size
 from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
@@ -123,7 +124,7 @@ NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Ev
 
 
 @strawberry.type
-class Query:
+class Query(AccessQuery):
     @strawberry.field(description="Any object by its global id (Relay).")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A plain resolver rather than relay.node(): that one's field extension can only be
@@ -167,7 +168,7 @@ class Query:
         cursor = decode_cursor(after)
         f = filter or EnterpriseFilter()
         query = EnterpriseQuery(
-            f.name_contains, f.region_code, f.product_category, f.policy, f.level
+            f.name_contains, f.region_code, f.product_category, f.policy, f.level, c.principal
         )
         query.validate(c.registry)
         async with c.db() as s:
@@ -233,7 +234,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AccessMutation):
     @strawberry.mutation(
         description="Register an enterprise (idempotent for identical data). "
         "Needs a REGULATOR or ADMIN token for the region."

@@ -6,6 +6,8 @@ import datetime as dt
 
 import strawberry
 from qcredit.core import clock
+from qcredit.core.access import Role
+from qcredit.core.errors import Forbidden
 from qcredit.core.model import SubjectType
 from qcredit.core.simulation import simulate as run_simulation
 from strawberry.scalars import JSON
@@ -73,6 +75,10 @@ async def simulate(
     info: Info, policy: str, parameters: JSON, region_code: str, as_of: dt.date | None = None
 ) -> Simulation:
     c = ctx(info)
+    # What-if results show the levels of a whole region: for the bureau of that region only.
+    c.principal.require_role(Role.REGULATOR, Role.ADMIN)
+    if not c.principal.covers(region_code):
+        raise Forbidden("the region is outside this token's regions", field="regionCode")
     async with c.db() as s:
         result = await run_simulation(
             s,

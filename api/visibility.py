@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qcredit.core.disclosure import Verdict, verdict
+from qcredit.core.access import Principal, Role
+from qcredit.core.disclosure import RequestState, Verdict, verdict
 from qcredit.core.errors import Forbidden
 from qcredit.core.grading import Assessment
+from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import Enterprise
 from qcredit.core.policy import Audience
+from qcredit.core.store.tables import DisclosureRequestRow, StandingGradeRow
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.sql import ColumnElement
 
 if TYPE_CHECKING:
     from .context import Context
@@ -65,3 +70,43 @@ async def require_ledger(c: Context, enterprise_id: int) -> None:
         raise Forbidden(
             "the ledger of this enterprise is for its regulator and itself", field="events"
         )
+
+
+def grade_visible(
+    principal: Principal, table: type = StandingGradeRow, level_column: str = "level"
+) -> ColumnElement[bool] | None:
+    """SQL condition: the caller may see this stored grade — the same rule as
+    :func:`qcredit.core.disclosure.verdict`, so that filters and counts never reveal a level the
+    caller could not read.  ``None`` when the caller sees everything."""
+    if principal.role is Role.ADMIN and not principal.regions:
+        return None
+    level = getattr(table, level_column)
+    conds: list[ColumnElement[bool]] = []
+    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
+        conds += [table.region_code.startswith(region_prefix(r)) for r in principal.regions]
+        audience = Audience.DEPARTMENT  # out of its regions a regulator is a partner
+    elif principal.role is Role.DEPARTMENT:
+        audience = Audience.DEPARTMENT
+    elif principal.role is Role.INDUSTRY:
+        audience = Audience.INDUSTRY
+    else:
+        audience = Audience.PUBLIC
+    if principal.role is Role.SUBJECT and principal.enterprise_code:
+        from qcredit.core.store.tables import EnterpriseRow
+
+        conds.append(
+            exists().where(
+                EnterpriseRow.id == table.enterprise_id,
+                EnterpriseRow.code == principal.enterprise_code,
+            )
+        )
+    approved = exists().where(
+        DisclosureRequestRow.policy_id == table.policy_id,
+        DisclosureRequestRow.subject_type == table.subject_type,
+        DisclosureRequestRow.subject_id == table.subject_id,
+        DisclosureRequestRow.level == level,
+        DisclosureRequestRow.state == RequestState.APPROVED.value,
+    )
+    conds.append(table.open_to.contains(audience.value))
+    conds.append(and_(table.review_to.contains(audience.value), approved))
+    return or_(*conds)

@@ -151,6 +151,9 @@ class Policy(ABC):
     levels: ClassVar[tuple[Level, ...]]
     subject_types: ClassVar[frozenset[SubjectType]] = frozenset({SubjectType.ENTERPRISE})
     parameters_file: ClassVar[str | Path | None] = None  # a parameters.toml beside the module
+    # A condition attached to every disclosed grade, carried with shared data and exports
+    # (e.g. "may not be printed on labels or used commercially").
+    disclosure_notice: ClassVar[str | None] = None
 
     def __init__(self, parameters: ParameterSet | None = None) -> None:
         if parameters is None:

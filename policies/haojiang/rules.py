@@ -42,6 +42,8 @@ class HaojiangPolicy(Policy):
         Level("O", "反应式监管", 5, "grey", "未获得质量信用分；实施反应式监管（三（二）5）"),
     )
     parameters_file = Path(__file__).with_name("parameters.toml")
+    # 三（三）: carried with every shared grade and export.
+    disclosure_notice = USE_LIMIT
 
     def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
         base = super().out_of_scope(facts, params)
