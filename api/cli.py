@@ -317,6 +317,41 @@ def parser() -> argparse.ArgumentParser:
     sim.add_argument("--show", type=int, default=20, help="how many changed subjects to list")
     sim.set_defaults(func=cmd_simulate)
 
+    tok = sub.add_parser("token", help="bearer tokens: create, list, revoke")
+    toksub = tok.add_subparsers(dest="token_command", required=True)
+    tc = with_db(toksub.add_parser("create", help="create a token; printed once, last line"))
+    tc.add_argument(
+        "--role",
+        required=True,
+        choices=["SUBJECT", "REGULATOR", "REVIEWER", "DEPARTMENT", "INDUSTRY", "ADMIN"],
+    )
+    tc.add_argument("--region", action="append", help="GB/T 2260 code; repeatable")
+    tc.add_argument("--department", help="for DEPARTMENT tokens, e.g. 发展改革委")
+    tc.add_argument("--enterprise", help="for SUBJECT tokens: the 统一社会信用代码")
+    tc.add_argument("--expires", type=int, help="days until it expires")
+    tc.add_argument("--label", help="a note on who holds it")
+    tc.set_defaults(func=cmd_token)
+    with_db(toksub.add_parser("list", help="list tokens (never the secrets)")).set_defaults(
+        func=cmd_token
+    )
+    tr = with_db(toksub.add_parser("revoke", help="revoke a token by id"))
+    tr.add_argument("id", type=int)
+    tr.set_defaults(func=cmd_token)
+
+    ex = with_db(sub.add_parser("export", help="export grade changes a partner may see"))
+    ex.add_argument(
+        "--for",
+        dest="role",
+        default="DEPARTMENT",
+        choices=["DEPARTMENT", "INDUSTRY", "PUBLIC", "REGULATOR", "ADMIN"],
+    )
+    ex.add_argument("--department", default="DEPARTMENT", help="who receives it (audit log)")
+    ex.add_argument("--region", action="append", help="for REGULATOR exports")
+    ex.add_argument("--since", type=int, default=0, help="cursor from the previous export")
+    ex.add_argument("--format", choices=["csv", "jsonl", "xlsx"], default="csv")
+    ex.add_argument("--output", "-o", help="file (default: standard output)")
+    ex.set_defaults(func=cmd_export)
+
     np = sub.add_parser("new-policy", help="scaffold an outside policy plug-in package")
     np.add_argument("name", help="policy id: lower-case letters, digits, underscores")
     np.add_argument("--dir", default=".", help="where to create qcredit-policy-NAME/")
@@ -324,6 +359,98 @@ def parser() -> argparse.ArgumentParser:
     np.add_argument("--title", default=None, help="official Chinese title of the document")
     np.set_defaults(func=cmd_new_policy)
     return p
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from qcredit.core import tokens
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, _ = await _setup(_database(args))
+        async with sessions() as s:
+            if args.token_command == "create":
+                result = await tokens.create_token(
+                    s,
+                    role=args.role,
+                    regions=args.region or [],
+                    department=args.department,
+                    enterprise_code=args.enterprise,
+                    expires_days=args.expires,
+                    label=args.label,
+                )
+            elif args.token_command == "revoke":
+                result = await tokens.revoke_token(s, args.id)
+            else:
+                result = await tokens.list_tokens(s)
+            await s.commit()
+        await db.dispose()
+        return result
+
+    result = asyncio.run(run())
+    if args.token_command == "create":
+        token, info = result
+        console.print(
+            f"token {info.id}: {info.role.value} regions={','.join(info.regions) or '-'}"
+            f" expires={info.expires_at or 'never'} — shown once, store it now"
+        )
+        print(token)  # the last line of output: the token itself
+    elif args.token_command == "revoke":
+        console.print(f"token {result.id} revoked at {result.revoked_at}")
+    else:
+        table = Table(title="tokens")
+        for col in (
+            "id",
+            "role",
+            "regions",
+            "department",
+            "enterprise",
+            "label",
+            "expires",
+            "status",
+        ):
+            table.add_column(col)
+        for t in result:
+            table.add_row(
+                str(t.id),
+                t.role.value,
+                ",".join(t.regions),
+                t.department or "",
+                t.enterprise_code or "",
+                t.label or "",
+                str(t.expires_at or ""),
+                "active" if t.active else ("revoked" if t.revoked_at else "expired"),
+            )
+        out.print(table)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from qcredit.core.access import Principal, Role
+    from qcredit.core.export import grade_changes, render
+
+    role = Role(args.role)
+    principal = Principal(
+        role=role,
+        regions=tuple(args.region or ()),
+        department=args.department if role is Role.DEPARTMENT else None,
+        subject=f"cli:{args.department or role.value}",
+    )
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        async with sessions() as s:
+            result = await grade_changes(s, engine.registry, principal, since=args.since)
+            await s.commit()
+        await db.dispose()
+        return result
+
+    result = asyncio.run(run())
+    data = render(result.rows, args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+    console.print(f"{len(result.rows)} changes exported; next --since {result.next_cursor}")
+    return 0
 
 
 def cmd_new_policy(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ class Settings:
         default_factory=lambda: os.environ.get("QCREDIT_RATE_LIMIT_REDIS_URL") or None
     )
     rate_limit_exempt: tuple[str, ...] = field(
-        default_factory=lambda: _list("QCREDIT_RATE_LIMIT_EXEMPT", ("127.0.0.1", "::1"))
+        default_factory=lambda: _list("QCREDIT_RATE_LIMIT_EXEMPT")
     )
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_CORS_ORIGINS"))
     ws_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_WS_ORIGINS"))

@@ -19,10 +19,10 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core.plugins import Registry
-from qcredit.core.tokens import create_token
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
 from qcredit.core.store.tables import Base
+from qcredit.core.tokens import create_token
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -85,7 +85,10 @@ async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
     await upgrade(engine)
     await engine.dispose()
     application = create_app(
-        Settings(database_url=database_url, migrate_on_start=False), registry=registry
+        # The suite sends hundreds of requests a second from one address: no rate limit here
+        # (tests/test_hardening.py checks the limiter on apps of its own).
+        Settings(database_url=database_url, migrate_on_start=False, rate_limit_per_minute=0),
+        registry=registry,
     )
     yield application
     await application.state.db_engine.dispose()

@@ -13,9 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-
 from qcredit.core.store.tables import AuditRow, EnterpriseRow, EventRow, ProductRow
+from sqlalchemy import func, select
 
 from .conftest import issue_token
 from .support import credit_code, gql, only_error
@@ -443,3 +442,100 @@ async def test_reads_of_nonpublic_grades_are_audited(app: Any, client: Any) -> N
 async def _count(app: Any, table: Any) -> int:
     async with app.state.db_engine.connect() as conn:
         return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())
+
+
+# -- command line: tokens and exports ------------------------------------------------------------
+async def test_cli_token_lifecycle_and_department_export(
+    app: Any, client: Any, database_url: str, capsys: Any, tmp_path: Any
+) -> None:
+    import asyncio
+    import csv as csvlib
+    import json
+
+    from openpyxl import load_workbook
+    from qcredit.api.cli import main
+
+    await _jiamusi(client, 1, ["2026-01-05"])  # internal only (五（三）)
+    hj = credit_code(2, "440512")
+    await gql(client, REGISTER, {"i": {"code": hj, "name": "濠江企业", "regionCode": "440512"}})
+    await gql(
+        client,
+        RECORD,
+        {
+            "i": {
+                "enterpriseCode": hj,
+                "kind": "QUALITY_CREDIT_POINTS",
+                "occurredOn": "2026-01-05",
+                "attributes": {"points": 13},
+            }
+        },
+    )
+
+    def cli(*args: str) -> int:
+        return main([*args, "--database", database_url])
+
+    capsys.readouterr()
+    assert (
+        await asyncio.to_thread(
+            cli,
+            "token",
+            "create",
+            "--role",
+            "DEPARTMENT",
+            "--department",
+            "税务",
+            "--expires",
+            "30",
+        )
+        == 0
+    )
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token.startswith("qc_")
+    assert await asyncio.to_thread(cli, "token", "list") == 0
+    listing = capsys.readouterr().out
+    assert "税务" in listing and token not in listing  # never the secret
+    for fmt in ("csv", "jsonl", "xlsx"):
+        out = tmp_path / f"changes.{fmt}"
+        assert (
+            await asyncio.to_thread(
+                cli,
+                "export",
+                "--for",
+                "DEPARTMENT",
+                "--department",
+                "税务",
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            )
+            == 0
+        )
+        if fmt == "csv":
+            rows = list(csvlib.DictReader(out.read_text("utf-8-sig").splitlines()))
+        elif fmt == "jsonl":
+            rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+        else:
+            values = list(load_workbook(out).active.iter_rows(values_only=True))
+            rows = [dict(zip(values[0], v, strict=True)) for v in values[1:]]
+        policies = {r["policy"] for r in rows}
+        assert "haojiang" in policies and "jiamusi" not in policies
+        assert all("商业" in r["notice"] for r in rows if r["policy"] == "haojiang")
+    async with as_role(app, token) as dept:
+        assert (await gql(dept, "{ me { role department } }"))["data"]["me"] == {
+            "role": "DEPARTMENT",
+            "department": "税务",
+        }
+    listed = await gql(client, '{ auditLog(action: "EXPORT") { totalCount } }')
+    assert listed["data"]["auditLog"]["totalCount"] == 3
+    async with app.state.services.sessions() as s:
+        from qcredit.core.tokens import verify_token
+
+        info = await verify_token(s, token)
+        assert info is not None
+        token_id_of = str(info.id)
+    assert await asyncio.to_thread(cli, "token", "revoke", token_id_of) == 0
+    async with as_role(app, token) as dept:
+        assert only_error(await gql(dept, "{ me { role } }"))["extensions"]["code"] == (
+            "UNAUTHENTICATED"
+        )
