@@ -75,6 +75,24 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
+def demo_database_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second database of the same kind holding the demo data, loaded and graded once."""
+    from qcredit.api.cli import main
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'qcredit-demo.db'}"
+        name = None
+    else:
+        name = f"qcredit_demo_{uuid.uuid4().hex[:10]}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    assert main(["demo", "--database", url]) == 0
+    yield url
+    if name is not None:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
 def registry() -> Registry:
     return Registry.load(extra_plugins=[TEST_PLUGIN])
 

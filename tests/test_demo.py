@@ -40,11 +40,9 @@ async def _levels(url: str) -> tuple[set[tuple[str, str, str]], int]:
 
 
 @pytest.fixture(scope="module")
-def demo_database(database_url: str) -> str:
-    asyncio.run(_reset(database_url))
-    assert main(["demo", "--database", database_url]) == 0
-    assert main(["grade", "--database", database_url]) == 0
-    return database_url
+def demo_database(demo_database_url: str) -> str:
+    assert main(["grade", "--database", demo_database_url]) == 0
+    return demo_database_url
 
 
 def test_every_level_of_every_policy_appears(demo_database: str) -> None:
