@@ -539,3 +539,50 @@ async def test_cli_token_lifecycle_and_department_export(
         assert only_error(await gql(dept, "{ me { role } }"))["extensions"]["code"] == (
             "UNAUTHENTICATED"
         )
+
+
+async def test_jwt_from_an_outside_identity_provider(
+    app: Any, database_url: str, registry: Any, monkeypatch: Any
+) -> None:
+    import datetime as dt
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from qcredit.api.app import create_app
+    from qcredit.api.settings import Settings
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    monkeypatch.setenv("QCREDIT_JWT_PUBLIC_KEY", public_pem)
+    monkeypatch.setenv("QCREDIT_JWT_ISSUER", "https://idp.samr.example")
+    jwt_app = create_app(
+        Settings(database_url=database_url, migrate_on_start=False, rate_limit_per_minute=0),
+        registry=registry,
+    )
+    now = dt.datetime.now(dt.UTC)
+
+    def sign(**claims: Any) -> str:
+        base = {
+            "sub": "zhang.san",
+            "iss": "https://idp.samr.example",
+            "exp": now + dt.timedelta(minutes=5),
+        }
+        return jwt.encode({**base, **claims}, key, algorithm="RS256")
+
+    try:
+        async with as_role(jwt_app, sign(role="regulator", regions=["230800"])) as c:
+            me = (await gql(c, "{ me { role regions } }"))["data"]["me"]
+        assert me == {"role": "REGULATOR", "regions": ["230800"]}
+        expired = sign(role="REGULATOR", exp=now - dt.timedelta(minutes=1))
+        other_issuer = sign(role="ADMIN", iss="https://evil.example")
+        for bad in (expired, other_issuer, sign(role="EMPEROR")):
+            async with as_role(jwt_app, bad) as c:
+                error = only_error(await gql(c, "{ me { role } }"))
+            assert error["extensions"]["code"] == "UNAUTHENTICATED"
+    finally:
+        await jwt_app.state.db_engine.dispose()
