@@ -160,11 +160,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 progress=lambda n: progress.advance(task, n),
             )
             await grade_everything(sessions, engine, engine.registry.all_policies())
+        # Most grades are not public: a local token lets a developer see them in GraphiQL.
+        from qcredit.core.tokens import create_token
+
+        async with sessions() as s:
+            token, _ = await create_token(s, role="ADMIN", expires_days=30, label="demo")
+            await s.commit()
         await db.dispose()
-        return report
+        return report, token
 
     started = time.perf_counter()
-    report = asyncio.run(run())
+    report, token = asyncio.run(run())
+    console.print(
+        "demo ADMIN token (30 days; in GraphiQL's Headers pane put "
+        f'{{"Authorization": "Bearer {token}"}}):\n{token}'
+    )
     console.print(
         f"demo: {report.accepted} records loaded ({report.by_type}), "
         f"{report.duplicates} already present, in {time.perf_counter() - started:.1f}s"
