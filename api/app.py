@@ -15,10 +15,11 @@ from qcredit.core.store.migrate import upgrade
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from . import web
 from .auth import InvalidCredentials, JwtSettings, principal_for
 from .context import Context, Services
 from .schema import build_schema
@@ -91,7 +92,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             Route("/", root),
             Route("/health", health),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Mount("/graphql", graphql),
+            *web.routes,
         ],
         lifespan=lifespan,
         middleware=hardening_middleware(settings),

@@ -26,12 +26,15 @@ from strawberry.types import Info
 from . import writes
 from .access_schema import AccessMutation, AccessQuery
 from .errors import ErrorCodes
+from .maps import MapMutation, MapQuery
 from .pagination import Connection, decode_cursor, make_connection, page_size
+from .planning import PlanningMutation, PlanningQuery
 from .queries import EnterpriseQuery, count_enterprises, page_of_enterprises
 from .scalars import Date
 from .settings import Settings
 from .simulation import Simulation, simulate
 from .types import Enterprise, Event, Policy, Product, ctx, policy_type
+from .warnings import WarningMutation, WarningQuery
 
 Role = strawberry.enum(
     Enum("Role", {r.value: r.value for r in RoleValue}),
@@ -124,7 +127,7 @@ NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Ev
 
 
 @strawberry.type
-class Query(AccessQuery):
+class Query(AccessQuery, PlanningQuery, WarningQuery, MapQuery):
     @strawberry.field(description="Any object by its global id (Relay).")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A plain resolver rather than relay.node(): that one's field extension can only be
@@ -234,7 +237,7 @@ class Query(AccessQuery):
 
 
 @strawberry.type
-class Mutation(AccessMutation):
+class Mutation(AccessMutation, PlanningMutation, WarningMutation, MapMutation):
     @strawberry.mutation(
         description="Register an enterprise (idempotent for identical data). "
         "Needs a REGULATOR or ADMIN token for the region."

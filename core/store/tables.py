@@ -217,3 +217,95 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class InspectorRow(Base):
+    """An inspector who can be drawn for checks (双随机: inspectors are drawn at random too)."""
+
+    __tablename__ = "inspectors"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str] = mapped_column(String(9), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class InspectorConflictRow(Base):
+    """A declared conflict of interest: this inspector never checks this enterprise."""
+
+    __tablename__ = "inspector_conflicts"
+
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("inspectors.id"), primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class InspectionPlanRow(Base):
+    """A year's inspection plan for a policy and region, drawn from a published seed."""
+
+    __tablename__ = "inspection_plans"
+    __table_args__ = (Index("ix_plans_policy_region_year", "policy_id", "region_code", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    region_code: Mapped[str] = mapped_column(String(9))
+    year: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONType)  # per level: required, planned
+    shortfalls: Mapped[dict[str, Any]] = mapped_column(JSONType)  # per level: missing checks
+
+
+class PlanItemRow(Base):
+    """One planned check of one subject, with its two inspectors."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (
+        Index("ix_plan_items_plan", "plan_id", "sequence"),
+        Index("ix_plan_items_enterprise", "enterprise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plans.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    level: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))  # why it is in the plan (rule / article)
+    article: Mapped[str] = mapped_column(String(64), default="")
+    due: Mapped[str] = mapped_column(String(16), default="")  # e.g. 2025-Q1, 2025-H2, 2025
+    inspectors: Mapped[dict[str, Any]] = mapped_column(JSONType)  # {"ids": [..], "codes": [..]}
+    result_event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+
+
+class NoticeRow(Base):
+    """A warning or notice a grade change produced (濠江 黄/橙/红, 佳木斯 黄牌, 舞钢 预警 …)."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        Index("ix_notices_policy_region", "policy_id", "region_code", "id"),
+        Index("ix_notices_enterprise", "enterprise_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # SUBJECT_WARNING, REGIONAL_WARNING …
+    subject_type: Mapped[str | None] = mapped_column(String(16))
+    subject_id: Mapped[int | None] = mapped_column(BigInteger)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    region_code: Mapped[str] = mapped_column(String(9))
+    category: Mapped[str | None] = mapped_column(String(64))  # product category (industry)
+    colour: Mapped[str | None] = mapped_column(String(16))
+    level: Mapped[str | None] = mapped_column(String(16))
+    previous_level: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    article: Mapped[str] = mapped_column(String(64), default="")
+    as_of: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    open_to: Mapped[str] = mapped_column(String(80), default="")
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
