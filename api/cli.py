@@ -229,6 +229,50 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from qcredit.core.grading_run import grade_everything
+    from qcredit.core.importer import import_records_bulk
+    from qcredit.core.synth import SIZES, Generator
+
+    enterprises, products, events = SIZES[args.size]
+    console.print(
+        f"synth {args.size} (seed {args.seed}): about {enterprises:,} enterprises, "
+        f"{products:,} products, {events:,} events"
+    )
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        gen = Generator(engine.registry, args.size, args.seed, clock.today())
+        started = time.perf_counter()
+        with _progress() as progress:
+            task = progress.add_task("loading", total=None)
+            report = await import_records_bulk(
+                sessions,
+                engine,
+                enumerate(gen.records(), start=1),
+                batch_size=args.batch,
+                regrade=False,
+                progress=lambda n: progress.advance(task, n),
+            )
+        loaded = time.perf_counter() - started
+        graded = 0.0
+        if not args.no_grade:
+            started = time.perf_counter()
+            await grade_everything(sessions, engine, engine.registry.all_policies())
+            graded = time.perf_counter() - started
+        await db.dispose()
+        return report, loaded, graded
+
+    report, loaded, graded = asyncio.run(run())
+    console.print(
+        f"loaded {report.accepted:,} records ({report.by_type}) in {loaded:.1f}s, "
+        f"{report.duplicates:,} already present, {len(report.rejected)} rejected"
+        + (f"; graded in {graded:.1f}s" if graded else "")
+    )
+    _print_rejections(report)
+    return 1 if report.rejected else 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     import json
 
@@ -309,6 +353,12 @@ def parser() -> argparse.ArgumentParser:
         "--as-of", help="YYYY-MM-DD (default: today, or the last day of an expired policy)"
     )
     g.set_defaults(func=cmd_grade)
+    sy = with_db(sub.add_parser("synth", help="load deterministic synthetic data (load tests)"))
+    sy.add_argument("--size", choices=["S", "M", "L"], default="S")
+    sy.add_argument("--seed", type=int, default=1)
+    sy.add_argument("--batch", type=int, default=20_000, help="records per bulk batch")
+    sy.add_argument("--no-grade", action="store_true", help="load only; grade later")
+    sy.set_defaults(func=cmd_synth)
     sim = with_db(
         sub.add_parser(
             "simulate", help="what-if: grade a region under changed parameters, writing nothing"

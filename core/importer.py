@@ -246,3 +246,48 @@ async def all_enterprise_ids(session: AsyncSession) -> list[int]:
     return list(
         (await session.execute(select(EnterpriseRow.id).order_by(EnterpriseRow.id))).scalars()
     )
+
+
+# -- the bulk path ---------------------------------------------------------------------------------
+async def import_records_bulk(
+    sessions: async_sessionmaker,
+    engine: Engine,
+    records: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    batch_size: int = 20_000,
+    regrade: bool = True,
+    regrade_chunk: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """The same records, checks and idempotency as :func:`import_records`, written in bulk
+    (:mod:`qcredit.core.bulk`).  Records that need per-row ledger look-ups — events referring to
+    other events, and corrections of events already corrected or corrected twice in one batch —
+    go through the per-record path after their batch, so every record is judged as the per-record
+    importer would judge it.  Touched enterprises are re-graded once, at the end."""
+    from .bulk_import import BulkImport
+
+    job = BulkImport(sessions, engine.registry.vocabulary)
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for item in records:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            await job.run_batch(batch, engine)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        await job.run_batch(batch, engine)
+        if progress:
+            progress(len(batch))
+    if regrade and job.touched:
+        ids = sorted(job.touched)
+        for start in range(0, len(ids), regrade_chunk):
+            part = ids[start : start + regrade_chunk]
+            async with sessions() as session:
+                for eid in part:  # cached assessments of these subjects may now be stale
+                    await engine.invalidate(session, eid, date.min)
+                changes = await engine.regrade(session, part)
+                await session.commit()
+            engine.announce(changes)
+    job.report.rejected.sort(key=lambda r: r.line)
+    return job.report
