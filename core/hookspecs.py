@@ -24,7 +24,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from .facts import Facts
-    from .policy import Grading, Policy
+    from .parameters import ParameterView
+    from .planning import PlanRule
+    from .policy import Grading, Measure, Policy
     from .vocabulary import EventKind
 
 PROJECT = "qcredit"
@@ -97,6 +99,36 @@ def qcredit_grade_changed(
     exception raised here is logged and does not undo the grading.
 
     :returns: ignored.
+    """
+
+
+@hookspec(firstresult=True)
+def qcredit_plan_rule(
+    policy: Policy,
+    subject_type: str,
+    level: str,
+    measures: Sequence[Measure],
+    params: ParameterView,
+) -> PlanRule | None:
+    """Add a policy's own inspection-plan rule for one subject, where its measures say too little.
+
+    Called by the inspection planner (``core/plan_store.py``) once per subject in the region, while
+    it gathers the candidates of a plan, before anything is drawn.  The generic reading of the
+    measures (``core/planning.py``: ``min_per_year``, ``plan_share_min/max``,
+    ``KEY_INSPECTION_LIST``, ``NO_PROACTIVE_CHECK``) applies to every policy; this hook adds what
+    those cannot carry — a lower draw weight (e.g. after consecutive clean inspections), a number
+    of checks for a level whose text says only "more" or "fewer", or keeping a level out of
+    proactive checks.  Implementations are called for every policy and must return ``None`` for
+    policies that are not theirs.  The first non-``None`` answer is used.
+
+    :param policy: the policy the plan is drawn under.
+    :param subject_type: ``ENTERPRISE`` or ``PRODUCT``.
+    :param level: the subject's standing level.
+    :param measures: the supervision measures of the subject's standing assessment.
+    :param params: the policy's parameters on the date the standing grades were taken; numbers a
+        rule uses should be parameters (with provenance "local default" where the text is silent).
+    :returns: a :class:`~qcredit.core.planning.PlanRule` citing its article or "local default",
+        or ``None`` for the generic reading alone.  Must be pure (no clock, no database).
     """
 
 

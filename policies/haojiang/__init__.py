@@ -27,3 +27,12 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
     from .demo import demo_records
 
     return demo_records(today)
+
+
+@hookimpl
+def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyped-def]
+    if not isinstance(policy, HaojiangPolicy):
+        return None
+    from .plan import plan_rule
+
+    return plan_rule(level, measures, params)
