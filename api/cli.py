@@ -412,6 +412,22 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--output", "-o", help="file (default: standard output)")
     ex.set_defaults(func=cmd_export)
 
+    pl = with_db(sub.add_parser("plan", help="draw a year's inspection plan (双随机)"))
+    pl.add_argument("--policy", required=True)
+    pl.add_argument("--region", required=True, help="region code (GB/T 2260)")
+    pl.add_argument("--year", type=int, required=True)
+    pl.add_argument("--capacity", type=int, required=True, help="checks available")
+    pl.add_argument("--seed", required=True, help="published seed of the draw")
+    pl.add_argument(
+        "--inspectors", help="file of inspector codes, one a line (default: registered)"
+    )
+    pl.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    pl.add_argument("-o", "--output", help="file to write the plan to (default: stdout)")
+    pl.add_argument("--save", action="store_true", help="store the plan in the database")
+    pl.add_argument("--inputs-out", help="write the canonical inputs (JSON) for a public re-draw")
+    pl.add_argument("--from-inputs", help="re-draw from published inputs, without a database")
+    pl.set_defaults(func=cmd_plan)
+
     np = sub.add_parser("new-policy", help="scaffold an outside policy plug-in package")
     np.add_argument("name", help="policy id: lower-case letters, digits, underscores")
     np.add_argument("--dir", default=".", help="where to create qcredit-policy-NAME/")
@@ -510,6 +526,69 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_bytes(data)
     console.print(f"{len(result.rows)} changes exported; next --since {result.next_cursor}")
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Draw a year's inspection plan (docs/planning.md); ``--from-inputs`` re-draws a published
+    one without a database."""
+    from qcredit.core import plan_store
+    from qcredit.core.planning import canonical_json, draw, input_from_json
+
+    codes = None
+    if args.inspectors:
+        lines = Path(args.inspectors).read_text(encoding="utf-8-sig").splitlines()
+        codes = [ln.split(",")[0].strip() for ln in lines if ln.strip() and ln[0] != "#"]
+        codes = [c for c in codes if c.lower() != "code"]  # a CSV header
+
+    async def run():  # type: ignore[no-untyped-def]
+        db, sessions, engine = await _setup(_database(args))
+        policy = engine.registry.policy(args.policy)
+        async with sessions() as s:
+            g = await plan_store.gather(
+                s, engine, policy, args.region, args.year, args.capacity, args.seed, codes
+            )
+            plan = draw(g.input)
+            if args.save:
+                plan_id = await plan_store.store(s, plan, g, "cli")
+                await s.commit()
+                view = await plan_store.view_of_stored(s, plan_id)
+            else:
+                await s.commit()
+                view = plan_store.view_of_drawn(plan, g)
+        await db.dispose()
+        return g, view
+
+    if args.from_inputs:
+        inp = input_from_json(Path(args.from_inputs).read_text(encoding="utf-8"))
+        plan = draw(inp)
+        view = plan_store.view_of_drawn(plan, plan_store.Gathered(inp, date.min, {}, {}, {}))
+    else:
+        g, view = asyncio.run(run())
+        if args.inputs_out:
+            Path(args.inputs_out).write_text(canonical_json(g.input), encoding="utf-8")
+    table = Table(
+        title=f"{view.policy_id} {view.region_code} {view.year}: {len(view.items)} checks of "
+        f"{view.capacity}, seed {view.seed!r}" + (f", stored as plan {view.id}" if view.id else "")
+    )
+    for col in ("level", "subjects", "excluded", "required", "planned", "drawn", "share"):
+        table.add_column(col)
+    for lv in view.levels:
+        table.add_row(
+            lv["level"], str(lv["subjects"]), str(lv["excluded"]), str(lv["requiredChecks"]),
+            str(lv["plannedChecks"]), str(lv["drawnAtRandom"]), f"{lv['share']:.1%}",
+        )  # fmt: skip
+    console.print(table)
+    for sf in view.shortfalls:
+        console.print(f"[yellow]shortfall {sf['kind']}: {sf['text']}")
+    for note in view.notes:
+        console.print(note)
+    console.print(f"inputs digest {view.inputs_digest}")
+    data = plan_store.render(view, args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
     return 0
 
 
