@@ -76,7 +76,8 @@ def _tile(cell: RegionCell, x: int, y: int, label: str) -> str:
         f'fill="{fill}" stroke="#ffffff" stroke-width="2"/>',
         f'<text x="{x + 12}" y="{y + 30}" font-size="18" font-weight="bold" fill="{ink}">'
         f"{escape(label)}</text>",
-        f'<text x="{x + 12}" y="{y + 54}" font-size="13" fill="{ink}">{escape(cell.code)}</text>',
+        f'<text x="{x + 12}" y="{y + 54}" font-size="13" fill="{ink}">'
+        f"{escape(cell.code if label != cell.code else '')}</text>",
         f'<text x="{x + 12}" y="{y + 78}" font-size="14" fill="{ink}">{escape(status)}</text>',
     ]
     if detail:

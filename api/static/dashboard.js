@@ -1,0 +1,453 @@
+// qcredit dashboard: plain JavaScript on the public GraphQL API (/graphql), no build step.
+// An example for front-end teams: every number on the page comes from a query below, and the
+// server decides what the caller may see (a token pasted here is kept in sessionStorage only
+// and sent as "Authorization: Bearer …").
+"use strict";
+
+const TOKEN_KEY = "qcredit.token";
+const PALETTE = { red: "#d93025", orange: "#f29900", yellow: "#f6c026", blue: "#1a73e8", green: "#1e8e3e" };
+const FALLBACK = ["#5f6368", "#8ab4f8", "#81c995", "#fdd663", "#f28b82", "#c58af9"];
+
+// -- GraphQL ------------------------------------------------------------------------------------
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: "Bearer " + token } : {};
+}
+
+async function gql(query, variables = {}) {
+  const response = await fetch("/graphql", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...authHeaders() },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json().catch(() => ({ errors: [{ message: response.statusText }] }));
+  return { data: body.data || null, errors: body.errors || [] };
+}
+
+function errorText(errors) {
+  return errors.map((e) => `${(e.extensions && e.extensions.code) || "ERROR"}: ${e.message}`).join("; ");
+}
+
+// -- small DOM helpers --------------------------------------------------------------------------
+function esc(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+const $ = (selector) => document.querySelector(selector);
+function body(id) { return document.querySelector(`#${id} .body`); }
+function note(text, cls = "note") { return `<p class="${cls}">${esc(text)}</p>`; }
+function fill(colour, i = 0) {
+  if (!colour) return FALLBACK[i % FALLBACK.length];
+  return PALETTE[colour] || (/^(#[0-9a-f]{3,6}|[a-z]{3,20})$/i.test(colour) ? colour : FALLBACK[i % FALLBACK.length]);
+}
+
+// -- schema discovery (fields added by other modules appear at run time) -------------------------
+const TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }";
+let queryFields = null;
+
+async function discoverQueryFields() {
+  if (queryFields) return queryFields;
+  const { data } = await gql(`{ __schema { queryType { fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } } } }`);
+  queryFields = {};
+  for (const f of data ? data.__schema.queryType.fields : []) queryFields[f.name] = f;
+  return queryFields;
+}
+
+function namedType(ref) { while (ref && ref.ofType) ref = ref.ofType; return ref; }
+function isList(ref) { while (ref) { if (ref.kind === "LIST") return true; ref = ref.ofType; } return false; }
+
+async function typeFields(name) {
+  const { data } = await gql(`query($n: String!) { __type(name: $n) { fields { name args { name } type { ${TYPE_REF} } } } }`, { n: name });
+  return (data && data.__type && data.__type.fields) || [];
+}
+
+// Build a query for a list-like field we do not know in advance: pass the arguments it accepts
+// among those we have, select the scalar fields of its items (connections are unwrapped).
+async function genericList(fieldName, args) {
+  const fields = await discoverQueryFields();
+  const field = fields[fieldName];
+  if (!field) return { missing: true };
+  const accepted = new Set(field.args.map((a) => a.name));
+  const passed = Object.entries(args).filter(([k, v]) => accepted.has(k) && v !== undefined && v !== null);
+  let itemType = namedType(field.type).name;
+  let wrap = (inner) => inner;
+  let own = await typeFields(itemType);
+  if (own.some((f) => f.name === "edges")) {
+    const edges = own.find((f) => f.name === "edges");
+    const node = (await typeFields(namedType(edges.type).name)).find((f) => f.name === "node");
+    itemType = namedType(node.type).name;
+    own = await typeFields(itemType);
+    wrap = (inner) => `edges { node { ${inner} } }`;
+  } else if (!isList(field.type)) {
+    return { missing: true };
+  }
+  const scalars = own.filter((f) => ["SCALAR", "ENUM"].includes(namedType(f.type).kind) && f.args.length === 0);
+  const selection = scalars.map((f) => f.name).join(" ");
+  const argText = passed.map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(", ");
+  const { data, errors } = await gql(`{ result: ${fieldName}${argText ? `(${argText})` : ""} { ${wrap(selection)} } }`);
+  if (!data || !data.result) return { errors };
+  const items = Array.isArray(data.result) ? data.result : data.result.edges.map((e) => e.node);
+  return { items, columns: scalars.map((f) => f.name), errors };
+}
+
+function cell(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") return esc(JSON.stringify(value));
+  return esc(value);
+}
+
+function table(columns, rows, limit = 12) {
+  if (!rows.length) return note("（无）");
+  const head = columns.map((c) => `<th>${esc(c)}</th>`).join("");
+  const lines = rows.slice(0, limit).map((r) => `<tr>${columns.map((c) => `<td>${cell(r[c])}</td>`).join("")}</tr>`);
+  const more = rows.length > limit ? note(`另有 ${rows.length - limit} 条`) : "";
+  return `<table><thead><tr>${head}</tr></thead><tbody>${lines.join("")}</tbody></table>${more}`;
+}
+
+// -- charts (inline SVG) ------------------------------------------------------------------------
+function barChart(bars, { height = 220, unit = "" } = {}) {
+  const width = 520, left = 36, bottom = 44, top = 18;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const step = (width - left - 10) / Math.max(1, bars.length);
+  const bw = Math.min(56, step * 0.7);
+  const parts = [`<svg class="bar-chart" viewBox="0 0 ${width} ${height}" role="img">`];
+  parts.push(`<line x1="${left}" y1="${height - bottom}" x2="${width - 5}" y2="${height - bottom}" stroke="#dadce0"/>`);
+  bars.forEach((b, i) => {
+    const h = ((height - bottom - top) * b.value) / max;
+    const x = left + i * step + (step - bw) / 2;
+    const y = height - bottom - h;
+    parts.push(`<rect class="bar" data-level="${esc(b.key)}" data-count="${b.value}" x="${x}" y="${y}" width="${bw}" height="${h}" rx="3" fill="${fill(b.colour, i)}"><title>${esc(b.label)}: ${b.value}${esc(unit)}</title></rect>`);
+    parts.push(`<text x="${x + bw / 2}" y="${y - 4}" text-anchor="middle" font-size="12">${b.value}</text>`);
+    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 16}" text-anchor="middle" font-size="12">${esc(b.key)}</text>`);
+    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 32}" text-anchor="middle" font-size="11" fill="#5f6368">${esc(b.label)}</text>`);
+  });
+  parts.push("</svg>");
+  return `<div class="chart">${parts.join("")}</div>`;
+}
+
+function stackedChart(columns, series, { height = 240 } = {}) {
+  // columns: [{label, values: {key: n}}]; series: [{key, label, colour}]
+  const width = 520, left = 36, bottom = 40, top = 12;
+  const max = Math.max(1, ...columns.map((c) => series.reduce((s, k) => s + (c.values[k.key] || 0), 0)));
+  const step = (width - left - 10) / Math.max(1, columns.length);
+  const bw = Math.min(44, step * 0.7);
+  const parts = [`<svg class="stacked-chart" viewBox="0 0 ${width} ${height}" role="img">`];
+  parts.push(`<line x1="${left}" y1="${height - bottom}" x2="${width - 5}" y2="${height - bottom}" stroke="#dadce0"/>`);
+  columns.forEach((c, i) => {
+    let y = height - bottom;
+    const x = left + i * step + (step - bw) / 2;
+    series.forEach((s, j) => {
+      const n = c.values[s.key] || 0;
+      if (!n) return;
+      const h = ((height - bottom - top) * n) / max;
+      y -= h;
+      parts.push(`<rect class="segment" data-period="${esc(c.label)}" data-level="${esc(s.key)}" data-count="${n}" x="${x}" y="${y}" width="${bw}" height="${h}" fill="${fill(s.colour, j)}"><title>${esc(c.label)} ${esc(s.label)}: ${n}</title></rect>`);
+    });
+    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 16}" text-anchor="middle" font-size="11">${esc(c.label)}</text>`);
+  });
+  parts.push("</svg>");
+  const legend = series.map((s, j) => `<span><i class="swatch" style="background:${fill(s.colour, j)}"></i>${esc(s.key)} ${esc(s.label)}</span>`).join("");
+  return `<div class="chart">${parts.join("")}</div><div class="legend note">${legend}</div>`;
+}
+
+// -- the dashboard ------------------------------------------------------------------------------
+let policies = [];
+
+const MAP_CELLS = "code name colour colourWithheld subjects counts { level label count share } reasons { article text }";
+
+async function loadDistribution(policy, region) {
+  const el = body("distribution");
+  el.innerHTML = note("加载中…");
+  // regionMap counts every graded subject when the caller may see all of them; otherwise count
+  // the enterprises per level the caller may see (the API leaves hidden levels out of counts).
+  const mapAnswer = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { region { subjects counts { level label count } } } }`, { p: policy.id, r: region });
+  const counts = mapAnswer.data && mapAnswer.data.regionMap.region.counts;
+  let bars, caption;
+  if (counts) {
+    bars = counts.map((c) => ({ key: c.level, label: c.label, value: c.count, colour: (policy.levels.find((l) => l.code === c.level) || {}).color }));
+    caption = `评定对象共 ${mapAnswer.data.regionMap.region.subjects} 个（企业与产品）`;
+  } else {
+    const aliases = policy.levels.map((l, i) => `l${i}: enterprises(filter: {policy: $p, regionCode: $r, level: ${JSON.stringify(l.code)}}, first: 1) { totalCount }`).join("\n");
+    const { data, errors } = await gql(`query($p: String!, $r: String!) { ${aliases} }`, { p: policy.id, r: region });
+    if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
+    bars = policy.levels.map((l, i) => ({ key: l.code, label: l.label, value: data[`l${i}`].totalCount, colour: l.color }));
+    caption = "按等级的企业数：只计您可以看到的等级（未公开的等级不计入）";
+  }
+  el.innerHTML = barChart(bars) + note(caption);
+}
+
+const TYPE_LABELS = { ENTERPRISE: "企业", PRODUCT: "产品" };
+
+// Levels of one subject type at a time (a policy may grade enterprises and products apart).
+function byType(policy, series) {
+  const groups = {};
+  series.forEach((s) => {
+    const level = policy.levels.find((l) => l.code === s.key);
+    const type = (level && level.subjectTypes.slice().sort()[0]) || "";
+    (groups[type] = groups[type] || []).push(s);
+  });
+  return Object.keys(groups).sort().map((type) => ({ type, part: groups[type] }));
+}
+
+function quarterEnds(today, n) {
+  const out = [];
+  let y = today.getUTCFullYear(), q = Math.floor(today.getUTCMonth() / 3); // current quarter index
+  for (let i = 0; i < n; i++) {
+    q -= 1;
+    if (q < 0) { q = 3; y -= 1; }
+    const month = q * 3 + 3;
+    const last = new Date(Date.UTC(y, month, 0));
+    out.unshift({ label: `${y}Q${q + 1}`, date: last.toISOString().slice(0, 10) });
+  }
+  return out;
+}
+
+async function loadTrend(policy, region, drawsMap) {
+  const el = body("trend");
+  el.innerHTML = note("加载中…");
+  const since = policy.effectiveFrom || "1900-01-01";
+  const quarters = quarterEnds(new Date(), 8).filter((q) => q.date >= since);
+  const series = policy.levels.map((l) => ({ key: l.code, label: l.label, colour: l.color }));
+  let query;
+  if (drawsMap) {
+    query = quarters.map((q, i) => `q${i}: regionMap(policy: $p, regionCode: $r, asOf: "${q.date}") { region { counts { level count } } }`).join("\n");
+  } else {
+    query = quarters.map((q, i) => `q${i}: simulate(policy: $p, regionCode: $r, parameters: {}, asOf: "${q.date}") { before { level count } }`).join("\n");
+  }
+  const { data, errors } = quarters.length ? await gql(`query($p: String!, $r: String!) { ${query} }`, { p: policy.id, r: region }) : { data: null, errors: [] };
+  const columns = [];
+  quarters.forEach((q, i) => {
+    const answer = data && data[`q${i}`];
+    const counts = answer ? (drawsMap ? answer.region.counts : answer.before) : null;
+    if (!counts) return;
+    const values = {};
+    counts.forEach((c) => { values[c.level] = (values[c.level] || 0) + c.count; });
+    columns.push({ label: q.label, values });
+  });
+  if (columns.length) {
+    el.innerHTML = byType(policy, series).map(({ type, part }) =>
+      `<p class="note">${esc(TYPE_LABELS[type] || type)}</p>` + stackedChart(columns, part)).join("")
+      + note("各季度末按当时已知事实重新评定（不写入数据库）");
+    return;
+  }
+  // Not allowed to see whole-region counts: fall back to the grade changes the caller may see.
+  const feed = await gql(`query($p: String) { gradeChanges(policy: $p, first: 100) { changes { asOf current } } }`, { p: policy.id });
+  const changes = (feed.data && feed.data.gradeChanges.changes) || [];
+  const months = {};
+  changes.forEach((c) => {
+    if (!c.current) return;
+    const m = c.asOf.slice(0, 7);
+    months[m] = months[m] || {};
+    months[m][c.current] = (months[m][c.current] || 0) + 1;
+  });
+  const cols = Object.keys(months).sort().map((m) => ({ label: m, values: months[m] }));
+  el.innerHTML = cols.length
+    ? stackedChart(cols, series) + note("您可以看到的等级变更，按月统计（gradeChanges）")
+    : note("您的令牌看不到本区域的等级分布变化。" + (errors.length ? " " + errorText(errors.slice(0, 1)) : ""));
+}
+
+async function loadMap(policy, region) {
+  const el = body("map");
+  el.innerHTML = note("加载中…");
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinSubjects region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
+  if (!data) {
+    el.innerHTML = note(errors.some((e) => /draws no regional map/.test(e.message)) ? "该政策不划分区域风险颜色。" : errorText(errors));
+    return false;
+  }
+  // The picture comes from the SVG endpoint (sent with the token, so it shows what you may see).
+  const response = await fetch(`/maps/${encodeURIComponent(policy.id)}/${encodeURIComponent(region)}.svg`, { headers: authHeaders() });
+  const svg = response.ok ? await response.text() : "";
+  const m = data.regionMap;
+  const rows = m.subRegions.map((c) => ({
+    区划: c.name ? `${c.name} ${c.code}` : c.code,
+    颜色: c.colour || (c.colourWithheld ? "不公开" : "—"),
+    评定对象: c.subjects ?? "（不可见）",
+    各等级: c.counts ? c.counts.map((x) => `${x.level} ${x.count}`).join("，") : "（不可见）",
+    依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
+  }));
+  el.innerHTML = `<div class="map-svg">${svg}</div>` + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
+    + note(`颜色对所有人公开（评定对象不少于 ${m.publicMinSubjects} 个的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
+  return true;
+}
+
+async function loadWarnings(policy, region) {
+  const el = body("warnings");
+  const answer = await genericList("notices", { policy: policy.id, regionCode: region, open: true, openOnly: true });
+  if (answer.missing) { el.innerHTML = note("本服务尚未提供预警查询（notices）。"); return; }
+  if (!answer.items) { el.innerHTML = note(errorText(answer.errors), "error"); return; }
+  let items = answer.items;
+  if (answer.columns.includes("open")) items = items.filter((n) => n.open);
+  else if (answer.columns.includes("closedAt")) items = items.filter((n) => !n.closedAt);
+  else if (answer.columns.includes("status")) items = items.filter((n) => String(n.status).toUpperCase() === "OPEN");
+  const preferred = ["kind", "colour", "level", "regionCode", "category", "asOf", "text"];
+  const columns = preferred.filter((c) => answer.columns.includes(c));
+  el.innerHTML = note(`共 ${items.length} 条`) + table(columns.length ? columns : answer.columns.slice(0, 6), items, 10);
+}
+
+async function loadPlan(policy, region) {
+  const el = body("plan");
+  const year = new Date().getUTCFullYear();
+  const answer = await genericList("inspectionPlans", { policy: policy.id, regionCode: region, year });
+  if (answer.missing) { el.innerHTML = note("本服务尚未提供检查计划查询（inspectionPlans）。"); return; }
+  if (!answer.items) { el.innerHTML = note(errorText(answer.errors), "error"); return; }
+  if (!answer.items.length) { el.innerHTML = note("本区域尚无检查计划。"); return; }
+  const plan = answer.items.slice().sort((a, b) => (b.year || 0) - (a.year || 0) || String(b.id).localeCompare(String(a.id)))[0];
+  const done = ["done", "completed", "checksDone", "resultsIn", "inspected"].find((k) => typeof plan[k] === "number");
+  const total = ["total", "checks", "items", "itemCount", "planned", "checksPlanned"].find((k) => typeof plan[k] === "number");
+  let html = "";
+  if (done && total && plan[total] > 0) {
+    const share = Math.round((100 * plan[done]) / plan[total]);
+    html += `<div class="progress" data-done="${plan[done]}" data-total="${plan[total]}"><div style="width:${share}%"></div></div>`
+      + note(`已完成 ${plan[done]} / ${plan[total]}（${share}%）`);
+  }
+  const rows = Object.entries(plan).map(([k, v]) => ({ 字段: k, 值: v }));
+  el.innerHTML = html + table(["字段", "值"], rows, 14);
+}
+
+async function loadEnterprises(policy, region) {
+  const el = body("enterprises");
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { enterprises(filter: {policy: $p, regionCode: $r}, first: 12) { totalCount edges { node { code name regionCode townCode } } } }`, { p: policy.id, r: region });
+  if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
+  const rows = data.enterprises.edges.map(({ node }) => ({
+    名称: node.name, 代码: node.code, 区划: node.townCode || node.regionCode,
+  }));
+  const links = rows.map((r) => `<tr><td><a href="/dashboard/enterprise/${encodeURIComponent(r.代码)}">${esc(r.名称)}</a></td><td>${esc(r.代码)}</td><td>${esc(r.区划)}</td></tr>`).join("");
+  el.innerHTML = note(`本区域共 ${data.enterprises.totalCount} 家企业，显示前 ${rows.length} 家`)
+    + `<table><thead><tr><th>名称</th><th>代码</th><th>区划</th></tr></thead><tbody>${links}</tbody></table>`;
+}
+
+async function showDashboard(policyId, region) {
+  const policy = policies.find((p) => p.id === policyId) || policies[0];
+  if (!policy) return;
+  region = region || policy.regionCodes[0];
+  $("#policy").value = policy.id;
+  $("#region").value = region;
+  history.replaceState(null, "", `/dashboard?policy=${encodeURIComponent(policy.id)}&region=${encodeURIComponent(region)}`);
+  $("#scope-title").textContent = `${policy.name} · ${region}`;
+  const drawsMap = await loadMap(policy, region);
+  await Promise.all([
+    loadDistribution(policy, region).catch(fail("distribution")),
+    loadTrend(policy, region, drawsMap).catch(fail("trend")),
+    loadWarnings(policy, region).catch(fail("warnings")),
+    loadPlan(policy, region).catch(fail("plan")),
+    loadEnterprises(policy, region).catch(fail("enterprises")),
+  ]);
+  document.body.dataset.loaded = "dashboard";
+}
+
+function fail(id) {
+  return (err) => { body(id).innerHTML = note(String(err), "error"); };
+}
+
+// -- 一企一档: the printable enterprise file -----------------------------------------------------
+const REASON = "rule article text";
+const ASSESSMENT = `policy { id name } level levelInfo { label color } score asOf subjectType
+  reasons { ${REASON} } whyNotBetter { ${REASON} }
+  supervision { kind text article minPerYear planShareMin planShareMax color }
+  publicity { audience allowed needsReview text } details`;
+
+function assessmentHtml(a) {
+  const reasons = a.reasons.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
+  const blockers = a.whyNotBetter.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
+  const measures = a.supervision.map((m) => `<li>${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
+  const extras = [];
+  if (a.details && a.details.healthCode) extras.push(`健康码：<i class="swatch" style="background:${fill(a.details.healthCode)}"></i>${esc(a.details.healthCode)}`);
+  if (a.details && a.details.qualitySafetyIndex !== undefined) extras.push(`质量安全指数：${esc(a.details.qualitySafetyIndex)}`);
+  if (a.details && a.details.supervisionMode) extras.push(`监管方式：${esc(a.details.supervisionMode)}`);
+  return `<div class="assessment" data-policy="${esc(a.policy.id)}" data-level="${esc(a.level)}">
+    <strong><i class="swatch" style="background:${fill(a.levelInfo.color)}"></i>${esc(a.levelInfo.label)}（${esc(a.level)}）</strong>
+    ${a.score !== null ? ` · 分数 ${esc(a.score)}` : ""} · ${esc(a.policy.name)} · ${esc(a.asOf)}
+    ${extras.length ? `<p>${extras.join(" · ")}</p>` : ""}
+    ${reasons ? `<p>评定理由：</p><ul>${reasons}</ul>` : ""}
+    ${blockers ? `<p>距更好等级：</p><ul>${blockers}</ul>` : ""}
+    ${measures ? `<p>监管措施：</p><ul>${measures}</ul>` : ""}
+  </div>`;
+}
+
+async function showFile(code) {
+  const el = $("#file");
+  el.hidden = false;
+  el.innerHTML = note("加载中…");
+  const { data, errors } = await gql(`query($c: String!) {
+    enterprise(code: $c) { code name regionCode townCode establishedOn roles
+      products(first: 100) { edges { node { id trademark niceClass category assessments { ${ASSESSMENT} } } } }
+      events(first: 100) { totalCount edges { node { kind occurredOn status attributes externalId } } }
+      assessments { ${ASSESSMENT} } }
+    healthCodes(code: $c) { policy colour withheld verificationUrl } }`, { c: code });
+  const e = data && data.enterprise;
+  if (!e) { el.innerHTML = note(errors.length ? errorText(errors) : `没有企业 ${code}`, "error"); return; }
+  const hidden = errors.filter((x) => x.extensions && x.extensions.code === "FORBIDDEN").map((x) => x.message);
+  const products = e.products.edges.map(({ node }) => node);
+  const productRows = products.map((p) => {
+    const a = p.assessments.map((x) => `${x.policy.id}: ${x.levelInfo.label}${x.details && x.details.qualitySafetyIndex !== undefined ? `（指数 ${x.details.qualitySafetyIndex}）` : ""}`).join("；");
+    return `<tr><td>${esc(p.trademark)}</td><td>${esc(p.niceClass)}</td><td>${esc(p.category || "")}</td><td>${esc(a)}</td></tr>`;
+  }).join("");
+  const events = e.events ? e.events.edges.map(({ node }) => node) : null;
+  const eventRows = events ? events.map((v) => `<tr><td>${esc(v.occurredOn)}</td><td>${esc(v.kind)}</td><td>${esc(v.status)}</td><td>${cell(v.attributes)}</td></tr>`).join("") : "";
+  const health = data.healthCodes.map((h) => `<div class="health" data-policy="${esc(h.policy)}">
+      <img src="/health-code/${encodeURIComponent(e.code)}.svg?policy=${encodeURIComponent(h.policy)}" alt="健康码二维码">
+      <div>${esc(h.policy)} 健康码：${h.colour ? `<i class="swatch" style="background:${fill(h.colour)}"></i>${esc(h.colour)}` : `不向您公开（${esc(h.withheld)}）`}<br>
+      <a href="${esc(h.verificationUrl)}">${esc(h.verificationUrl)}</a></div></div>`).join("");
+  el.innerHTML = `
+    <div class="file-actions"><a href="/dashboard">← 看板</a><button onclick="window.print()">打印</button></div>
+    <h1>一企一档 · ${esc(e.name)}</h1>
+    <section id="identity"><h2>基本信息</h2><dl>
+      <dt>统一社会信用代码</dt><dd>${esc(e.code)}</dd>
+      <dt>行政区划</dt><dd>${esc(e.regionCode)}${e.townCode ? ` / ${esc(e.townCode)}` : ""}</dd>
+      <dt>成立日期</dt><dd>${esc(e.establishedOn || "")}</dd>
+      <dt>角色</dt><dd>${esc(e.roles.join("、"))}</dd></dl></section>
+    <section id="health"><h2>质量健康码</h2>${health || note("无")}</section>
+    <section id="assessments"><h2>评定结果、理由与监管措施</h2>${e.assessments.map(assessmentHtml).join("") || note("无可见的评定")}</section>
+    <section id="products"><h2>产品</h2>${products.length ? `<table><thead><tr><th>商标</th><th>尼斯分类</th><th>类别</th><th>分级</th></tr></thead><tbody>${productRows}</tbody></table>` : note("无")}</section>
+    <section id="events"><h2>事件记录</h2>${events ? `<table><thead><tr><th>日期</th><th>类型</th><th>状态</th><th>内容</th></tr></thead><tbody>${eventRows}</tbody></table>` : note("事件台账只对辖区监管部门和企业本身开放。")}</section>
+    <section id="file-warnings"><h2>预警</h2><div class="body"></div></section>
+    ${hidden.length ? note("部分内容未向您公开：" + hidden.slice(0, 3).join("；")) : ""}`;
+  const w = el.querySelector("#file-warnings .body");
+  const answer = await genericList("notices", { enterpriseCode: e.code, code: e.code });
+  if (answer.missing) w.innerHTML = note("本服务尚未提供预警查询（notices）。");
+  else if (!answer.items) w.innerHTML = note(errorText(answer.errors), "error");
+  else w.innerHTML = table(answer.columns.filter((c) => ["kind", "colour", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
+  document.title = `一企一档 · ${e.name}`;
+  document.body.dataset.loaded = "file";
+}
+
+// -- start --------------------------------------------------------------------------------------
+async function whoami() {
+  const { data } = await gql("{ me { role regions enterpriseCode } }");
+  $("#whoami").textContent = data ? `角色 ${data.me.role}${data.me.regions.length ? " · " + data.me.regions.join(",") : ""}` : "令牌无效";
+}
+
+async function start() {
+  // A token may also arrive in the URL fragment (#token=…), which is never sent to a server:
+  // it is moved into sessionStorage and removed from the address bar at once.
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("token")) {
+    sessionStorage.setItem(TOKEN_KEY, fragment.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  $("#token").value = sessionStorage.getItem(TOKEN_KEY) || "";
+  $("#token-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const value = $("#token").value.trim();
+    if (value) sessionStorage.setItem(TOKEN_KEY, value); else sessionStorage.removeItem(TOKEN_KEY);
+    location.reload();
+  });
+  $("#token-clear").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
+  await whoami();
+  const fileMatch = location.pathname.match(/^\/dashboard\/enterprise\/([^/]+)$/);
+  if (fileMatch) { await showFile(decodeURIComponent(fileMatch[1])); return; }
+  const { data, errors } = await gql("{ policies { id name effectiveFrom regionCodes levels { code label rank color subjectTypes } } }");
+  if (!data) { $("#dashboard").hidden = false; $("#scope-title").textContent = errorText(errors); return; }
+  policies = data.policies;
+  $("#policy").innerHTML = policies.map((p) => `<option value="${esc(p.id)}">${esc(p.id)} · ${esc(p.name.slice(0, 24))}</option>`).join("");
+  $("#dashboard").hidden = false;
+  $("#scope").addEventListener("submit", (ev) => { ev.preventDefault(); showDashboard($("#policy").value, $("#region").value.trim()); });
+  $("#policy").addEventListener("change", () => { $("#region").value = ""; showDashboard($("#policy").value, ""); });
+  $("#open-file").addEventListener("click", () => {
+    const code = $("#file-code").value.trim();
+    if (code) location.href = `/dashboard/enterprise/${encodeURIComponent(code)}`;
+  });
+  const params = new URLSearchParams(location.search);
+  await showDashboard(params.get("policy") || "", params.get("region") || "");
+}
+
+start();
