@@ -428,6 +428,11 @@ class Engine:
                     StandingGradeRow.subject_id == subject_id,
                 )
             )
+        if changes:
+            # Warnings in the same transaction as the changes that cause them (core/notices.py).
+            from .notices import issue_notices
+
+            await issue_notices(session, self.registry, changes, change_rows)
         return changes
 
     def announce(self, changes: Iterable[GradeChange]) -> None:

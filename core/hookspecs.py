@@ -24,6 +24,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .facts import Facts
+    from .notices import NoticeRules
     from .parameters import ParameterView
     from .planning import PlanRule
     from .policy import Grading, Measure, Policy
@@ -99,6 +100,33 @@ def qcredit_grade_changed(
     exception raised here is logged and does not undo the grading.
 
     :returns: ignored.
+    """
+
+
+@hookspec
+def qcredit_notice_rules(policy: Policy) -> NoticeRules | None:
+    """Supply the warnings a policy issues when grades change (``core/notices.py``).
+
+    Called once per policy, the first time the engine needs it; the answer is kept for the life of
+    the registry.  Implementations are called for every policy and return ``None`` for policies
+    that are not theirs; every non-``None`` answer is used (so a cross-cutting plug-in may add
+    notices to another's policy).  A policy without rules issues no notices.
+
+    Unlike :func:`qcredit_grade_changed`, the rules run *inside* the re-grade's transaction: a
+    notice is stored together with the grade change that caused it, or not at all, and subscribers
+    are told only after commit.  The rules object answers two questions, both pure (no clock, no
+    database):
+
+    * :meth:`~qcredit.core.notices.NoticeRules.on_change` ``(change, assessment, params)`` — the
+      notices one subject's grade change issues (e.g. a coloured warning to its operator).  The
+      subject's open notices under the policy are closed by its next grade change.
+    * :meth:`~qcredit.core.notices.NoticeRules.on_tally` ``(tally, params)`` — with
+      ``counts_scopes = True``, the regional or industry conditions that hold for the standing
+      grades of a region (or of one product category in it).  The engine keeps one open notice per
+      holding condition and closes it when the condition stops holding.
+
+    :param policy: the policy whose grades changed.
+    :returns: a :class:`~qcredit.core.notices.NoticeRules`, or ``None``.
     """
 
 

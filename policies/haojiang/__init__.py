@@ -36,3 +36,10 @@ def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyp
     from .plan import plan_rule
 
     return plan_rule(level, measures, params)
+
+@hookimpl
+def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
+    """Warnings on grade changes (notices.py; docs/warnings.md)."""
+    from .notices import HaojiangNotices
+
+    return HaojiangNotices() if isinstance(policy, HaojiangPolicy) else None

@@ -34,3 +34,10 @@ def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
     from .plan import plan_rule
 
     return plan_rule(level, params)
+
+@hookimpl
+def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
+    """Warnings on grade changes (notices.py; docs/warnings.md)."""
+    from .notices import JiamusiNotices
+
+    return JiamusiNotices() if isinstance(policy, JiamusiPolicy) else None
