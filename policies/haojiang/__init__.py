@@ -37,6 +37,7 @@ def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyp
 
     return plan_rule(level, measures, params)
 
+
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""

@@ -35,6 +35,7 @@ def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
 
     return plan_rule(level, params)
 
+
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""
