@@ -56,8 +56,9 @@ EVENT_COLUMNS = (
     "content_digest",
     "corrects_id",
 )
-# asyncpg takes a bound parameter list of at most 32,767 items; SQLite's default limit is lower.
+# Items per IN (…) look-up: asyncpg binds at most 32,767 parameters; SQLite's limit is lower.
 LOOKUP_CHUNK = 900
+POSTGRES_LOOKUP_CHUNK = 20_000
 
 
 # -- validation (pure: the same checks as the ledger, without the database) ----------------------
@@ -143,6 +144,13 @@ class BulkWriter:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.postgres = conn.dialect.name == "postgresql"
+        self.chunk = POSTGRES_LOOKUP_CHUNK if self.postgres else LOOKUP_CHUNK
+
+    async def analyze(self) -> None:
+        """Refresh planner statistics: a table that grew from nothing in this transaction still
+        looks empty to PostgreSQL, which then scans it whole for every look-up."""
+        for name in ("enterprises", "products", "events"):
+            await self.conn.execute(text(f"ANALYZE {name}"))
 
     async def _raw(self) -> Any:
         raw = await self.conn.get_raw_connection()
@@ -180,7 +188,7 @@ class BulkWriter:
         """externalId → (id, content digest) of the events already stored (the anti-join)."""
         out: dict[str, tuple[int, str]] = {}
         t = EventRow.__table__
-        for part in _chunks(list(external_ids)):
+        for part in _chunks(list(external_ids), self.chunk):
             rows = await self.conn.execute(
                 select(t.c.external_id, t.c.id, t.c.content_digest).where(t.c.external_id.in_(part))
             )
@@ -192,7 +200,7 @@ class BulkWriter:
         """code → (id, name, county, town, established, roles) of registered enterprises."""
         t = EnterpriseRow.__table__
         out: dict[str, tuple] = {}
-        for part in _chunks(sorted(set(codes))):
+        for part in _chunks(sorted(set(codes)), self.chunk):
             rows = await self.conn.execute(
                 select(
                     t.c.code,
@@ -214,7 +222,7 @@ class BulkWriter:
         """(enterprise id, trademark, Nice class) → (product id, category)."""
         t = ProductRow.__table__
         out: dict[tuple[int, str, int], tuple[int, str | None]] = {}
-        for part in _chunks(sorted(set(enterprise_ids))):
+        for part in _chunks(sorted(set(enterprise_ids)), self.chunk):
             rows = await self.conn.execute(
                 select(
                     t.c.enterprise_id, t.c.trademark, t.c.nice_class, t.c.id, t.c.category

@@ -44,6 +44,10 @@ class BulkImport:
         # Enterprise code → id and (enterprise id, trademark, class) → product id, across batches.
         self.enterprise_of: dict[str, int] = {}
         self.product_of: dict[tuple[int, str, int], int] = {}
+        self._products_known: set[int] = set()
+        # Rows written since the planner statistics were last refreshed, and the size then.
+        self._since_analyze = 0
+        self._at_analyze = 0
 
     # -- verdicts ------------------------------------------------------------------------------
     def _reject(self, line: int, exc: QcreditError) -> None:
@@ -78,6 +82,7 @@ class BulkImport:
                 )
                 continue
             by_type[kind].append((number, record))
+        accepted_before = self.report.accepted
         async with self.sessions() as session:
             conn = await session.connection()
             writer = BulkWriter(conn)
@@ -85,6 +90,12 @@ class BulkImport:
             await self._products(writer, by_type["product"])
             deferred += await self._events(writer, by_type["event"], today)
             deferred += await self._corrections(writer, by_type["correction"], today)
+            self._since_analyze += self.report.accepted - accepted_before
+            # Doubling: O(log n) ANALYZE runs keep look-ups on their indexes as tables grow.
+            if self._since_analyze >= max(10_000, self._at_analyze):
+                await writer.analyze()
+                self._at_analyze += self._since_analyze
+                self._since_analyze = 0
             await session.commit()
         if deferred:
             deferred.sort()
@@ -155,10 +166,7 @@ class BulkImport:
                 self.product_of[key] = pid
             self._products_known.update(todo)
 
-    _products_known: set[int]
-
     async def _products(self, writer: BulkWriter, items: list[Numbered]) -> None:
-        self._products_known = getattr(self, "_products_known", set())
         await self._resolve_enterprises(
             writer, [_canonical(r.get("enterpriseCode")) for _, r in items]
         )
@@ -204,7 +212,6 @@ class BulkImport:
     async def _events(
         self, writer: BulkWriter, items: list[Numbered], today: date
     ) -> list[Numbered]:
-        self._products_known = getattr(self, "_products_known", set())
         deferred: list[Numbered] = []
         plain: list[Numbered] = []
         for number, record in items:

@@ -90,35 +90,26 @@ class Engine:
     async def load_bundles(
         self, session: AsyncSession, enterprise_ids: Iterable[int]
     ) -> dict[int, Bundle]:
-        """Three statements for any number of enterprises."""
+        """Three statements for any number of enterprises.
+
+        Plain rows, not ORM objects: the converters read the same attribute names, and skipping
+        the identity map and instrumentation roughly halves the cost of loading a re-grade chunk.
+        """
         ids = sorted(set(enterprise_ids))
         if not ids:
             return {}
-        enterprises = (
-            (await session.execute(select(EnterpriseRow).where(EnterpriseRow.id.in_(ids))))
-            .scalars()
-            .all()
-        )
+        ent_t, prod_t, ev_t = EnterpriseRow.__table__, ProductRow.__table__, EventRow.__table__
+        enterprises = (await session.execute(select(ent_t).where(ent_t.c.id.in_(ids)))).all()
         products = (
-            (
-                await session.execute(
-                    select(ProductRow)
-                    .where(ProductRow.enterprise_id.in_(ids))
-                    .order_by(ProductRow.id)
-                )
+            await session.execute(
+                select(prod_t).where(prod_t.c.enterprise_id.in_(ids)).order_by(prod_t.c.id)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
         events = (
-            (
-                await session.execute(
-                    select(EventRow).where(EventRow.enterprise_id.in_(ids)).order_by(EventRow.id)
-                )
+            await session.execute(
+                select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
         products_of: dict[int, list] = defaultdict(list)
         for p in products:
             products_of[p.enterprise_id].append(convert.product(p))

@@ -309,3 +309,26 @@ class NoticeRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     open_to: Mapped[str] = mapped_column(String(80), default="")
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RegradeTaskRow(Base):
+    """A work queue for re-grading across processes: one row per slice of a region (a county
+    code and a range of enterprise ids).  Workers claim rows with ``SELECT … FOR UPDATE SKIP
+    LOCKED`` on PostgreSQL, so several processes — on several machines — share one re-grade
+    through the database itself, and a slice whose worker died is claimed again after its lease.
+    """
+
+    __tablename__ = "regrade_tasks"
+    __table_args__ = (Index("ix_regrade_tasks_state", "run_id", "state"),)
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    first_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[date | None] = mapped_column(Date)
+    policies: Mapped[str] = mapped_column(String(400), default="")  # comma-separated ids
+    state: Mapped[str] = mapped_column(String(16), default="PENDING")  # RUNNING, DONE
+    worker: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enterprises: Mapped[int] = mapped_column(Integer, default=0)
