@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from qcredit.core.engine import Engine
+from qcredit.core.events_bus import Broker
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import create_engine, sessionmaker
 from qcredit.core.store.migrate import upgrade
@@ -45,7 +46,13 @@ class GraphQLApp(GraphQL):
             )
         except InvalidCredentials as exc:
             context.auth_error = str(exc)
+        context.connection_params = None  # type: ignore[attr-defined]  # graphql-transport-ws
         return context
+
+    async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
+        from .warnings import authenticate_connection  # token in connection_init
+
+        return await authenticate_connection(self, context)
 
     def encode_json(self, data: object) -> str:
         # Chinese names, reasons and articles as text, not \uXXXX escapes: a third of the bytes.
@@ -67,6 +74,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     registry = registry or Registry.load()
     db_engine = create_engine(settings.database_url)
     services = Services(settings, registry, Engine(registry), sessionmaker(db_engine))
+    broker = Broker(settings.database_url)
     graphql = GraphQLApp(
         services,
         graphql_ide="graphiql" if settings.graphiql else None,
@@ -78,7 +86,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await upgrade(db_engine)
+        await broker.start()  # live subscriptions: LISTEN / SUBSCRIBE (core/events_bus.py)
         yield
+        await broker.stop()
         await db_engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
@@ -101,4 +111,5 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     )
     app.state.services = services
     app.state.db_engine = db_engine
+    app.state.broker = broker
     return app

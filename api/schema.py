@@ -34,7 +34,7 @@ from .scalars import Date
 from .settings import Settings
 from .simulation import Simulation, simulate
 from .types import Enterprise, Event, Policy, Product, ctx, policy_type
-from .warnings import WarningMutation, WarningQuery
+from .warnings import Subscription, WarningMutation, WarningQuery
 
 Role = strawberry.enum(
     Enum("Role", {r.value: r.value for r in RoleValue}),
@@ -333,6 +333,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(
             scalar_map={dt.date: Date},

@@ -70,9 +70,9 @@ def broker_kind(database_url: str) -> str:
 
 
 def _url_key(url: Any) -> str:
-    return make_url(str(url) if not hasattr(url, "render_as_string") else url).render_as_string(
-        hide_password=False
-    )
+    """One spelling per database, whatever the driver (``sqlite+aiosqlite`` = ``sqlite``)."""
+    u = make_url(url) if isinstance(url, str) else url
+    return u.set(drivername=u.get_backend_name()).render_as_string(hide_password=False)
 
 
 # -- events ------------------------------------------------------------------------------------
