@@ -579,3 +579,56 @@ def test_jiaxing_scopes(registry: Registry) -> None:
     county = rules.on_tally(Tally("jiaxing", "330402", "食品相关产品", high), params)
     assert "县（市、区）局" in county[0].text
     assert not rules.on_tally(Tally("jiaxing", "330402001", "食品相关产品", high), params)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A throw-away redis-server on a free port (skipped where the binary is missing)."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    monkeypatch.setenv("QCREDIT_BROKER", "redis")
+    monkeypatch.setenv("QCREDIT_BROKER_REDIS_URL", f"redis://127.0.0.1:{port}/0")
+    yield port
+    proc.terminate()
+    proc.wait(5)
+
+
+async def test_subscriptions_fan_out_across_two_apps_through_redis(
+    redis_server: int, app: Any, empty: None, database_url: str
+) -> None:
+    """The same fan-out with QCREDIT_BROKER=redis, on either database."""
+    writer, reader = _app(database_url), _app(database_url)
+    try:
+        assert writer.state.broker.kind == reader.state.broker.kind == "redis"
+        admin = await _token(writer, "ADMIN")
+        async with _client(writer, admin) as client:
+            (code,) = await _enterprises(client, 1)
+            async with WsClient(reader, {"Authorization": f"Bearer {admin}"}) as ws:
+                await ws.init()
+                await _subscribed(reader, ws, "1", COUNTY)
+                await _fail(client, code)
+                change = (await ws.receive())["payload"]["data"]["assessmentChanged"]
+                assert (change["enterpriseCode"], change["current"]) == (code, "F")
+    finally:
+        for application in (writer, reader):
+            await application.state.broker.stop()
+            await application.state.db_engine.dispose()
