@@ -483,6 +483,7 @@ class PlanningMutation:
             try:
                 item, plan = await plan_store.item_with_plan(s, int(input.plan_item_id))
                 _require_planner(principal, plan.region_code, "planItemId")
+                item_id, plan_id = item.id, plan.id
                 event, changes = await plan_store.record_result(
                     s,
                     c.engine,
@@ -494,12 +495,12 @@ class PlanningMutation:
                 )
                 await audit.record(
                     s, principal, audit.Action.WRITE, f"event:{event.id}",
-                    {"op": "recordPlanResult", "planItem": item.id, "kind": event.kind},
+                    {"op": "recordPlanResult", "planItem": item_id, "kind": event.kind},
                 )  # fmt: skip
                 await s.commit()
                 c.engine.announce(changes)
-                view = await plan_store.view_of_stored(s, plan.id)
+                view = await plan_store.view_of_stored(s, plan_id)
             finally:
                 if s.in_transaction():
                     await s.rollback()
-        return PlanItem.of(next(i for i in view.items if i.id == item.id))
+        return PlanItem.of(next(i for i in view.items if i.id == item_id))

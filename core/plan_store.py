@@ -431,17 +431,13 @@ def view_of_row(row: InspectionPlanRow, items: list[ItemView] | None = None) -> 
 async def view_of_stored(session: AsyncSession, plan_id: int) -> PlanView:
     row = await plan_row(session, plan_id)
     items = (
-        (
-            await session.execute(
-                select(PlanItemRow, EnterpriseRow.code, EnterpriseRow.name)
-                .join(EnterpriseRow, EnterpriseRow.id == PlanItemRow.enterprise_id)
-                .where(PlanItemRow.plan_id == plan_id)
-                .order_by(PlanItemRow.sequence)
-            )
+        await session.execute(
+            select(PlanItemRow, EnterpriseRow.code, EnterpriseRow.name)
+            .join(EnterpriseRow, EnterpriseRow.id == PlanItemRow.enterprise_id)
+            .where(PlanItemRow.plan_id == plan_id)
+            .order_by(PlanItemRow.sequence)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     product_ids = [i.subject_id for i, _, _ in items if i.subject_type == SubjectType.PRODUCT]
     products = (
         {

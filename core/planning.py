@@ -105,7 +105,7 @@ class Requirement:
 
     checks: int  # required checks (0: only in the random pool)
     excluded: bool
-    weight: int  # draw weight in WEIGHT_UNITS
+    weight: int  # draw weight in WEIGHT_UNITS (0: never drawn at random)
     rule: str
     article: str
 
@@ -234,7 +234,7 @@ def requirement(c: Candidate) -> Requirement:
     if excluded:
         checks = 0
     units = 0 if weight <= 0 else max(1, round(weight * WEIGHT_UNITS))
-    return Requirement(checks, excluded or units == 0, units, rule, article)
+    return Requirement(checks, excluded, units, rule, article)
 
 
 def level_shares(cands: Sequence[Candidate]) -> tuple[float | None, float | None, bool]:
@@ -396,8 +396,12 @@ def draw(inp: PlanInput) -> Plan:
                     f"{len(lv.mandatory)}; {missing} missing",
                 )
             )
-        lv.pool = [
-            c for c in lv.cands if lv.reqs[c.key].checks == 0 and not lv.reqs[c.key].excluded
+        lv.pool = [  # weight 0: never drawn at random (checked only when required)
+            c
+            for c in lv.cands
+            if lv.reqs[c.key].checks == 0
+            and not lv.reqs[c.key].excluded
+            and lv.reqs[c.key].weight > 0
         ]
 
     # 2. The plan's size and each level's number of checks, within the shares.
@@ -571,6 +575,12 @@ def _allocate(capacity: int, levels: Sequence[_Level]) -> dict[str, int]:
     if not lo:
         lo, hi, _ = _bounds(levels, n)
     sizes = dict(lo)
+    # Minimum shares that add up to more than the plan: the better levels give way first.
+    excess = sum(sizes.values()) - n
+    for lv in sorted(levels, key=lambda lv: (lv.rank, lv.code)):
+        cut = min(max(excess, 0), sizes[lv.code] - lv.planned_mandatory)
+        sizes[lv.code] -= cut
+        excess -= cut
     free = n - sum(sizes.values())
     # Spread the rest over the levels' pools in proportion to their draw weight (largest
     # remainder, worse level first on ties), never above a level's bound.
