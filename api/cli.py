@@ -103,7 +103,7 @@ def _print_rejections(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from qcredit.core.importer import import_records, read_records
+    from qcredit.core.importer import import_records, import_records_bulk, read_records
 
     path = Path(args.file)
     if not path.exists():
@@ -115,11 +115,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         total = sum(1 for _ in read_records(path, args.format))
         with _progress() as progress:
             task = progress.add_task(f"importing {path.name}", total=total)
-            report = await import_records(
+            # --bulk: the same checks and verdicts, written by COPY / executemany (core/bulk.py).
+            run_import = import_records_bulk if args.bulk else import_records
+            report = await run_import(
                 sessions,
                 engine,
                 read_records(path, args.format),
-                batch_size=args.batch,
+                batch_size=args.batch if args.batch else (20_000 if args.bulk else 1000),
+                regrade=not args.no_regrade,
                 progress=lambda n: progress.advance(task, n),
             )
         await db.dispose()
@@ -341,7 +344,9 @@ def parser() -> argparse.ArgumentParser:
     i = with_db(sub.add_parser("import", help="import CSV or JSON Lines"))
     i.add_argument("file")
     i.add_argument("--format", choices=["csv", "jsonl"])
-    i.add_argument("--batch", type=int, default=1000)
+    i.add_argument("--batch", type=int, help="records per batch (default 1000; --bulk 20000)")
+    i.add_argument("--bulk", action="store_true", help="bulk path: COPY on PostgreSQL")
+    i.add_argument("--no-regrade", action="store_true", help="load only; grade later")
     i.add_argument("--strict", action="store_true", help="exit 1 when any row is rejected")
     i.set_defaults(func=cmd_import)
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import String, Table, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import clock
@@ -170,6 +171,14 @@ class BulkWriter:
         # aiosqlite: the driver connection runs executemany in its own thread, in one call.
         await raw.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
 
+    def _member(self, column: Any, values: Sequence[Any]) -> Any:
+        """``column IN (…)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that a
+        20,000-item look-up is one small prepared statement rather than 20,000 placeholders."""
+        if self.postgres:
+            kind = BIGINT() if isinstance(values[0], int) else String()
+            return column == any_(bindparam("members", list(values), type_=ARRAY(kind)))
+        return column.in_(values)
+
     async def next_ids(self, table: Table, count: int) -> int:
         """Reserve ``count`` ids; returns the first.  On PostgreSQL the sequence is advanced past
         them so that later ordinary inserts never collide."""
@@ -190,7 +199,9 @@ class BulkWriter:
         t = EventRow.__table__
         for part in _chunks(list(external_ids), self.chunk):
             rows = await self.conn.execute(
-                select(t.c.external_id, t.c.id, t.c.content_digest).where(t.c.external_id.in_(part))
+                select(t.c.external_id, t.c.id, t.c.content_digest).where(
+                    self._member(t.c.external_id, part)
+                )
             )
             for ext, eid, digest in rows:
                 out[ext] = (eid, digest)
@@ -210,7 +221,7 @@ class BulkWriter:
                     t.c.town_code,
                     t.c.established_on,
                     t.c.roles,
-                ).where(t.c.code.in_(part))
+                ).where(self._member(t.c.code, part))
             )
             for code, *rest in rows:
                 out[code] = tuple(rest)
@@ -226,7 +237,7 @@ class BulkWriter:
             rows = await self.conn.execute(
                 select(
                     t.c.enterprise_id, t.c.trademark, t.c.nice_class, t.c.id, t.c.category
-                ).where(t.c.enterprise_id.in_(part))
+                ).where(self._member(t.c.enterprise_id, part))
             )
             for eid, mark, nice, pid, cat in rows:
                 out[(eid, mark, nice)] = (pid, cat)

@@ -294,6 +294,7 @@ class BulkImport:
                 seen[t.id] = seen.get(t.id, 0) + 1
         deferred: list[Numbered] = []
         checked: list[tuple[int, Any, tuple]] = []
+        items_by_number = dict(items)
         for number, record in items:
             ext = record.get("eventExternalId")
             target = targets.get(str(ext))
@@ -302,16 +303,25 @@ class BulkImport:
                     number, NotFound(f"no event with externalId {ext!r}", field="eventExternalId")
                 )
                 continue
-            if target.corrected or seen[target.id] > 1:
-                deferred.append((number, record))
-                continue
             try:
-                checked.append(
-                    (number, target, check_correction(self.vocabulary, record, target, today))
-                )
+                verdict = check_correction(self.vocabulary, record, target, today)
             except QcreditError as exc:
                 self._reject(number, exc)
+                continue
+            checked.append((number, target, verdict))
         existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
+        # Idempotency comes before the status check (as in ledger.correct_event): a repeat is a
+        # repeat even of a corrected event.  A new correction of an event corrected before, or
+        # twice in this batch, depends on the corrections before it: the per-record path.
+        fresh: list[tuple[int, Any, tuple]] = []
+        for number, target, verdict in checked:
+            ext = verdict[2]
+            repeat = ext is not None and ext in existing
+            if not repeat and (target.corrected or seen[target.id] > 1):
+                deferred.append((number, items_by_number[number]))
+            else:
+                fresh.append((number, target, verdict))
+        checked = fresh
         now = clock.now()
         rows = []
         for number, target, (on, corr, ext, digest) in checked:

@@ -1,0 +1,205 @@
+"""GraphQL over HTTP on loopback, load from wrk in a second process.
+
+    apt-get install -y wrk
+    python bench/http.py --database postgresql://postgres@127.0.0.1:5432/qc_m --workers 1 2
+
+Three queries, as an ADMIN token (which may see every level) sends them: one enterprise
+with all its assessments, a page of 100 enterprises with their assessments, and a region summary
+(a policy's colour map of its city).  For each: p50/p99 latency and requests per second, with 1
+and 2 uvicorn worker processes.  ``--postgraphile`` (bench/postgraphile.py) runs PostGraphile v4
+on the same tables with the same wrk settings, so the ratio holds on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# This file is named like the standard library's ``http`` package, which httpx imports: keep the
+# script's own directory (for ``_common``) behind the standard library on the path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HERE]
+
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import httpx  # noqa: E402
+from _common import parser  # noqa: E402
+
+ASSESSMENT_FIELDS = """policy { id } level score asOf subjectType
+  reasons { rule article text } whyNotBetter { rule article text }
+  supervision { kind text article minPerYear color }
+  publicity { audience allowed needsReview text article }"""
+
+ONE = f"""query($code: String!) {{ enterprise(code: $code) {{
+  code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }}"""
+PAGE = f"""query {{ enterprises(first: 100) {{ edges {{ node {{
+  code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }} }} }}"""
+REGION = """query($policy: String!, $region: String!) { regionMap(policy: $policy, regionCode: $region)
+  { policy regionCode asOf region { code colour subjects counts { level count } }
+    subRegions { code name colour subjects counts { level count } } } }"""
+
+LUA = """wrk.method = "POST"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+{auth}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, body: dict, headers: dict, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            r = httpx.post(url, json=body, headers=headers, timeout=30)
+            got = r.json()
+            if "errors" in got:
+                raise SystemExit(f"query failed: {got['errors']}")
+            return
+        except (httpx.TransportError, json.JSONDecodeError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def wrk(url: str, body: dict, headers: dict, *, seconds: int, connections: int) -> dict:
+    """Run wrk against one POST body; returns p50/p99 (ms) and requests/s."""
+    auth = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(LUA.format(body=json.dumps(json.dumps(body)), auth=auth))
+        script = fh.name
+    try:
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script)
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "rps": float(rps.group(1)) if rps else float("nan"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
+
+
+async def setup(url: str) -> tuple[str, str, str, str]:
+    """An ADMIN token, an enterprise code and a policy with its region."""
+    from qcredit.core.plugins import Registry
+    from qcredit.core.store.db import create_engine, sessionmaker
+    from qcredit.core.store.tables import EnterpriseRow, StandingGradeRow
+    from qcredit.core.tokens import create_token
+    from sqlalchemy import func, select
+
+    engine = create_engine(url)
+    sessions = sessionmaker(engine)
+    registry = Registry.load()
+    async with sessions() as s:
+        token, _ = await create_token(s, role="ADMIN", expires_days=1, label="bench/http.py")
+        await s.commit()
+        # The policy with the most standing grades, and one of its enterprises.
+        policy_id, _n = (
+            await s.execute(
+                select(StandingGradeRow.policy_id, func.count())
+                .group_by(StandingGradeRow.policy_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
+        ).one()
+        code = (
+            await s.execute(
+                select(EnterpriseRow.code)
+                .join(StandingGradeRow, StandingGradeRow.enterprise_id == EnterpriseRow.id)
+                .where(StandingGradeRow.policy_id == policy_id)
+                .limit(1)
+            )
+        ).scalar_one()
+    await engine.dispose()
+    region = registry.policy(policy_id).region_codes[0]
+    return token, code, policy_id, region
+
+
+def serve(url: str, workers: int, port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "QCREDIT_DATABASE_URL": url,
+        "QCREDIT_RATE_LIMIT_PER_MINUTE": "0",
+        "QCREDIT_MIGRATE_ON_START": "false",
+    }
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "qcredit.api.app:create_app", "--factory"),
+            *("--port", str(port), "--workers", str(workers), "--log-level", "warning"),
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+
+
+def main() -> None:
+    p = parser(__doc__ or "")
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--postgraphile", action="store_true", help="also run PostGraphile v4")
+    args = p.parse_args()
+    token, code, policy_id, region = asyncio.run(setup(args.database))
+    headers = {"Authorization": f"Bearer {token}"}
+    queries = {
+        "one enterprise + assessments": {"query": ONE, "variables": {"code": code}},
+        "page of 100 + assessments": {"query": PAGE},
+        f"region summary ({policy_id} {region})": {
+            "query": REGION,
+            "variables": {"policy": policy_id, "region": region},
+        },
+    }
+    print(f"database {args.database.split('@')[-1]}; enterprise {code}; wrk -c{args.connections}")
+    for workers in args.workers:
+        port = free_port()
+        proc = serve(args.database, workers, port)
+        endpoint = f"http://127.0.0.1:{port}/graphql"
+        try:
+            for name, body in queries.items():
+                wait_ready(endpoint, body, headers)
+                for _ in range(3):  # warm the caches of every worker
+                    httpx.post(endpoint, json=body, headers=headers, timeout=60)
+                r = wrk(endpoint, body, headers, seconds=args.seconds, connections=args.connections)
+                print(
+                    f"qcredit {workers} worker(s) | {name:40} | p50 {r['p50_ms']:8.2f} ms | "
+                    f"p99 {r['p99_ms']:8.2f} ms | {r['rps']:8.1f} req/s | non-2xx {r['errors']}"
+                )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    if args.postgraphile:
+        from postgraphile import run_postgraphile  # bench/postgraphile.py
+
+        run_postgraphile(args.database, code, seconds=args.seconds, connections=args.connections)
+
+
+if __name__ == "__main__":
+    main()
