@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 from qcredit.core.facts import Facts
 from qcredit.core.model import Product, SubjectType
@@ -52,6 +53,17 @@ class JiaxingPolicy(Policy):
     levels = LEVELS
     subject_types = frozenset({SubjectType.ENTERPRISE, SubjectType.PRODUCT})
     parameters_file = Path(__file__).with_name("parameters.toml")
+    # GB/T 2260 names of the city and its counties, for maps (DOMAIN.md, "Region codes").
+    region_names: ClassVar[dict[str, str]] = {
+        "330400": "嘉兴市",
+        "330402": "南湖区",
+        "330411": "秀洲区",
+        "330421": "嘉善县",
+        "330424": "海盐县",
+        "330481": "海宁市",
+        "330482": "平湖市",
+        "330483": "桐乡市",
+    }
 
     # -- scope (三1) -----------------------------------------------------------------------
     def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
