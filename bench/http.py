@@ -41,8 +41,8 @@ ONE = f"""query($code: String!) {{ enterprise(code: $code) {{
   code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }}"""
 PAGE = f"""query {{ enterprises(first: 100) {{ edges {{ node {{
   code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }} }} }}"""
-REGION = """query($policy: String!, $region: String!) { regionMap(policy: $policy, regionCode: $region)
-  { policy regionCode asOf region { code colour subjects counts { level count } }
+REGION = """query($policy: String!, $region: String!) {
+  regionMap(policy: $policy, regionCode: $region) { policy regionCode asOf region { code colour subjects counts { level count } }
     subRegions { code name colour subjects counts { level count } } } }"""
 
 LUA = """wrk.method = "POST"
@@ -142,12 +142,39 @@ async def setup(url: str) -> tuple[str, str, str, str]:
     return token, code, policy_id, region
 
 
+def map_policy(url: str, headers: dict) -> tuple[str, str] | None:
+    """The first policy (with its first region) that draws a regional map, asked in-process."""
+    from qcredit.api.app import create_app
+    from qcredit.api.settings import Settings
+    from qcredit.core.plugins import Registry
+
+    async def ask() -> tuple[str, str] | None:
+        app = create_app(Settings(database_url=url, migrate_on_start=False))
+        transport = httpx.ASGITransport(app=app)
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://b") as c:
+                for policy in Registry.load().all_policies():
+                    variables = {"policy": policy.id, "region": policy.region_codes[0]}
+                    body = {"query": REGION, "variables": variables}
+                    got = (await c.post("/graphql", json=body, headers=headers)).json()
+                    if "errors" not in got:
+                        return policy.id, policy.region_codes[0]
+        finally:
+            await app.state.db_engine.dispose()
+        return None
+
+    return asyncio.run(ask())
+
+
 def serve(url: str, workers: int, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "QCREDIT_DATABASE_URL": url,
         "QCREDIT_RATE_LIMIT_PER_MINUTE": "0",
         "QCREDIT_MIGRATE_ON_START": "false",
+        # The page of 100 with every assessment field costs ~170,000 by the API's estimate;
+        # the default ceiling (50,000) would refuse it.
+        "QCREDIT_MAX_COST": "1000000",
     }
     return subprocess.Popen(
         [
@@ -169,6 +196,7 @@ def main() -> None:
     args = p.parse_args()
     token, code, policy_id, region = asyncio.run(setup(args.database))
     headers = {"Authorization": f"Bearer {token}"}
+    policy_id, region = map_policy(args.database, headers) or (policy_id, region)
     queries = {
         "one enterprise + assessments": {"query": ONE, "variables": {"code": code}},
         "page of 100 + assessments": {"query": PAGE},

@@ -1,4 +1,4 @@
-"""Event ingestion: ``qcredit import`` (per-record and --bulk) and ``recordEvent`` with its re-grade.
+"""Event ingestion: ``qcredit import`` (per record and --bulk), ``recordEvent`` with its re-grade.
 
     python bench/ingest.py --database postgresql://postgres@127.0.0.1:5432/qc_ingest --events 200000
 
