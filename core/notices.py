@@ -137,7 +137,7 @@ class _Batch:
     """What one re-grade produced, gathered for one round of inserts."""
 
     notices: list[dict[str, Any]] = field(default_factory=list)
-    closes: list[Any] = field(default_factory=list)  # SQL conditions of notices to close
+    closes: list[tuple[str, str, int]] = field(default_factory=list)  # subjects that moved on
 
 
 async def issue_notices(
@@ -149,7 +149,7 @@ async def issue_notices(
     """Issue and close notices for ``changes`` and stage the changes and new notices on the
     event bus; returns the new notices.  ``feed_rows`` are the grade-change feed rows of the same
     changes, in the same order (they carry the audiences of the grades before and after).
-    A constant number of statements per call."""
+    A constant number of statements per 2,000 changes."""
     if not changes:
         return []
     now = clock.now()
@@ -182,13 +182,7 @@ async def issue_notices(
         if ent is None:
             continue
         region = ent.town_code or ent.region_code
-        batch.closes.append(
-            and_(
-                NoticeRow.policy_id == change.policy_id,
-                NoticeRow.subject_type == change.subject_type.value,
-                NoticeRow.subject_id == change.subject_id,
-            )
-        )
+        batch.closes.append((change.policy_id, change.subject_type.value, change.subject_id))
         if not rules:
             continue
         params = ParameterView(policy.parameters, change.as_of)
@@ -231,10 +225,15 @@ async def issue_notices(
                         scopes[policy.id].add((scope, category))
 
     # Close the notices of subjects whose grade moved on, before inserting the new ones.
-    if batch.closes:
+    closes = sorted(set(batch.closes))
+    for part in _chunks(closes):
         await session.execute(
             update(NoticeRow)
-            .where(NoticeRow.closed_at.is_(None), or_(*batch.closes))
+            .where(
+                NoticeRow.closed_at.is_(None),
+                # Row values, not a chain of ORs: SQLite caps expression depth at 1000.
+                tuple_(NoticeRow.policy_id, NoticeRow.subject_type, NoticeRow.subject_id).in_(part),
+            )
             .values(closed_at=now)
         )
     as_of = max(c.as_of for c in changes)
@@ -274,23 +273,29 @@ async def _assessments(
     }
     if not keys:
         return {}
-    rows = (
-        await session.execute(
-            select(AssessmentRow).where(
-                tuple_(
-                    AssessmentRow.policy_id,
-                    AssessmentRow.subject_type,
-                    AssessmentRow.subject_id,
-                    AssessmentRow.as_of,
-                ).in_(sorted(keys))
+    out: dict[tuple[str, str, int], Assessment] = {}
+    for part in _chunks(sorted(keys)):
+        rows = (
+            await session.execute(
+                select(AssessmentRow).where(
+                    tuple_(
+                        AssessmentRow.policy_id,
+                        AssessmentRow.subject_type,
+                        AssessmentRow.subject_id,
+                        AssessmentRow.as_of,
+                    ).in_(part)
+                )
             )
-        )
-    ).scalars()
-    return {
-        (r.policy_id, r.subject_type, r.subject_id): convert.assessment(r)
-        for r in rows
-        if r.level is not None
-    }
+        ).scalars()
+        for r in rows:
+            if r.level is not None:
+                out[(r.policy_id, r.subject_type, r.subject_id)] = convert.assessment(r)
+    return out
+
+
+def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
+    """Bounded IN lists (PostgreSQL takes at most 32,767 parameters a statement)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _scope_chain(policy: Policy, region: str) -> list[str]:
