@@ -42,7 +42,8 @@ ONE = f"""query($code: String!) {{ enterprise(code: $code) {{
 PAGE = f"""query {{ enterprises(first: 100) {{ edges {{ node {{
   code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }} }} }}"""
 REGION = """query($policy: String!, $region: String!) {
-  regionMap(policy: $policy, regionCode: $region) { policy regionCode asOf region { code colour subjects counts { level count } }
+  regionMap(policy: $policy, regionCode: $region) { policy regionCode asOf
+    region { code colour subjects counts { level count } }
     subRegions { code name colour subjects counts { level count } } } }"""
 
 LUA = """wrk.method = "POST"
