@@ -163,6 +163,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 progress=lambda n: progress.advance(task, n),
             )
             await grade_everything(sessions, engine, engine.registry.all_policies())
+        await _demo_inspectors(sessions, engine.registry)
         # Most grades are not public: a local token lets a developer see them in GraphiQL.
         from qcredit.core.tokens import create_token
 
@@ -184,6 +185,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     _print_rejections(report)
     return 1 if report.rejected else 0
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "军", "强"]
+
+
+async def _demo_inspectors(sessions, registry) -> None:  # type: ignore[no-untyped-def]
+    """Twelve inspectors for each region a loaded policy covers, and two declared conflicts of
+    interest, so that a demo plan draws inspectors (双随机) and shows conflicts honoured."""
+    from qcredit.core import plan_store
+    from qcredit.core.identifiers import region_prefix
+    from qcredit.core.store.tables import EnterpriseRow
+    from sqlalchemy import select
+
+    async with sessions() as s:
+        for policy in registry.all_policies():
+            for region in policy.region_codes:
+                inspectors = []
+                for n in range(12):
+                    name = SURNAMES[(n * 7 + len(region)) % len(SURNAMES)] + GIVEN[n]
+                    inspectors.append(
+                        await plan_store.register_inspector(
+                            s, f"{region}-{n + 1:02d}", f"{name}（{region}）", region
+                        )
+                    )
+                first = (
+                    (
+                        await s.execute(
+                            select(EnterpriseRow)
+                            .where(EnterpriseRow.region_code.startswith(region_prefix(region)))
+                            .order_by(EnterpriseRow.id)
+                            .limit(2)
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                for ent in first:
+                    await plan_store.declare_conflict(s, inspectors[0], ent, "亲属在该企业任职")
+        await s.commit()
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
