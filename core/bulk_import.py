@@ -45,6 +45,9 @@ class BulkImport:
         self.enterprise_of: dict[str, int] = {}
         self.product_of: dict[tuple[int, str, int], int] = {}
         self._products_known: set[int] = set()
+        # Per-kind and per-code answers that every record would otherwise recompute.
+        self._refers: dict[str, bool] = {}
+        self._codes: dict[str, str] = {}
         # Rows written since the planner statistics were last refreshed, and the size then.
         self._since_analyze = 0
         self._at_analyze = 0
@@ -153,7 +156,10 @@ class BulkImport:
 
     def _owner(self, raw: Any) -> int:
         """The enterprise id of a code, as :func:`ledger.enterprise_by_code` judges it."""
-        code = validate_credit_code(raw, "enterpriseCode")
+        code = self._codes.get(raw) if isinstance(raw, str) else None
+        if code is None:
+            code = validate_credit_code(raw, "enterpriseCode")
+            self._codes[raw] = code
         eid = self.enterprise_of.get(code)
         if eid is None:
             raise NotFound(f"no enterprise with code {code}", field="enterpriseCode")
@@ -215,7 +221,11 @@ class BulkImport:
         deferred: list[Numbered] = []
         plain: list[Numbered] = []
         for number, record in items:
-            if refers_to_events(self.vocabulary, record.get("kind", "")):
+            kind = record.get("kind", "")
+            refers = self._refers.get(kind) if isinstance(kind, str) else False
+            if refers is None:
+                refers = self._refers[kind] = refers_to_events(self.vocabulary, kind)
+            if refers:
                 deferred.append((number, record))
             else:
                 plain.append((number, record))
