@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from qcredit.core import clock, versioning
 from qcredit.core.engine import Engine
 from qcredit.core.events_bus import Broker
 from qcredit.core.plugins import Registry
@@ -19,9 +20,11 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from . import web
-from .auth import InvalidCredentials, JwtSettings, principal_for
+from .auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
+from .cache import ResponseCache, cacheable
 from .context import Context, Services
 from .schema import build_schema
 from .settings import Settings
@@ -36,13 +39,15 @@ class GraphQLApp(GraphQL):
         super().__init__(build_schema(services.settings), **kwargs)
         self.services = services
         self.jwt = JwtSettings()
+        self.tokens = TokenCache(services.settings.token_cache_seconds)
+        self.responses = ResponseCache(services.settings.response_cache_entries)
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         context = Context(self.services, request=request, response=response)
         request.scope.setdefault("state", {})["qcredit_context"] = context
         try:
             context._principal = await principal_for(
-                getattr(request, "headers", None), self.services.sessions, self.jwt
+                getattr(request, "headers", None), self.services.sessions, self.jwt, self.tokens
             )
         except InvalidCredentials as exc:
             context.auth_error = str(exc)
@@ -53,6 +58,48 @@ class GraphQLApp(GraphQL):
         from .warnings import authenticate_connection  # token in connection_init
 
         return await authenticate_connection(self, context)
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: Any,
+        context: Context,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        """Serve a cached response where the same caller rights, query, date and data version
+        were answered before (api/cache.py); otherwise execute and keep the answer."""
+        args = (request, request_adapter, request_data, context, root_value, sub_response)
+        query = getattr(request_data, "query", None)
+        operation_name = getattr(request_data, "operation_name", None)
+        if (
+            self.responses.entries <= 0
+            or isinstance(request_data, list)
+            or context.auth_error is not None
+            or (request_adapter.method != "POST" and request_adapter.method != "GET")
+            or not cacheable(query, operation_name)
+        ):
+            return await super().execute_operation(*args)
+        async with self.services.sessions() as session:
+            version = await versioning.current(session)
+        key = self.responses.key(
+            query,
+            getattr(request_data, "variables", None),
+            operation_name,
+            context.principal,
+            clock.today(),
+            version,
+        )
+        entry = self.responses.get(key)
+        if entry is not None:
+            for target in entry.nonpublic_reads:  # the audit log sees a hit like a read
+                context.note_nonpublic_read(target)
+            return ExecutionResult(data=entry.data, errors=None)
+        result = await super().execute_operation(*args)
+        if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
+            self.responses.put(key, result.data, set(context._nonpublic_reads))
+        return result
 
     def encode_json(self, data: object) -> str:
         # Chinese names, reasons and articles as text, not \uXXXX escapes: a third of the bytes.
@@ -110,6 +157,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         middleware=hardening_middleware(settings),
     )
     app.state.services = services
+    app.state.graphql = graphql
     app.state.db_engine = db_engine
     app.state.broker = broker
     return app

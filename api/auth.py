@@ -10,13 +10,16 @@ JWTs are verified with PyJWT (no hand-rolled crypto).  Configure with
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jwt
+from qcredit.core import clock
 from qcredit.core.access import PUBLIC, Principal, Role
-from qcredit.core.tokens import PREFIX, principal_of, verify_token
+from qcredit.core.tokens import PREFIX, principal_of, token_hash, verify_token
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 
@@ -88,16 +91,53 @@ def principal_from_jwt(token: str, settings: JwtSettings) -> Principal:
     )
 
 
+class TokenCache:
+    """Verified tokens, trusted for a few seconds without a database round trip.  Keyed by the
+    token's hash; only accepted tokens are kept, so unknown ones always reach the database."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._known: dict[str, tuple[Principal, float, datetime | None]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        found = self._known.get(token_hash(token))
+        if found is None:
+            return None
+        principal, until, expires_at = found
+        if time.monotonic() > until or (expires_at is not None and expires_at <= clock.now()):
+            self._known.pop(token_hash(token), None)
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal, expires_at: datetime | None) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[token_hash(token)] = (principal, time.monotonic() + self.seconds, expires_at)
+
+
 async def principal_for(
-    headers: Any, sessions: async_sessionmaker, jwt_settings: JwtSettings
+    headers: Any,
+    sessions: async_sessionmaker,
+    jwt_settings: JwtSettings,
+    cache: TokenCache | None = None,
 ) -> Principal:
     token = bearer(headers)
     if token is None:
         return PUBLIC
     if token.startswith(PREFIX):
+        known = cache.get(token) if cache is not None else None
+        if known is not None:
+            return known
         async with sessions() as session:
             info = await verify_token(session, token)
         if info is None:
             raise InvalidCredentials("token unknown, revoked or expired")
-        return principal_of(info)
+        principal = principal_of(info)
+        if cache is not None:
+            cache.put(token, principal, info.expires_at)
+        return principal
     return principal_from_jwt(token, jwt_settings)

@@ -39,6 +39,13 @@ class Settings:
     # Hardening (docs/hardening.md)
     max_body_bytes: int = field(default_factory=lambda: _int("QCREDIT_MAX_BODY_BYTES", 1 << 20))
     max_cost: int = field(default_factory=lambda: _int("QCREDIT_MAX_COST", 50_000))
+    # Responses cached under (query, variables, caller's rights, today, data version); 0 = off.
+    response_cache_entries: int = field(default_factory=lambda: _int("QCREDIT_RESPONSE_CACHE", 256))
+    # How long a verified bearer token is trusted without asking the database again; a revoked
+    # token stops working within this many seconds (0 = ask every time).
+    token_cache_seconds: int = field(
+        default_factory=lambda: _int("QCREDIT_TOKEN_CACHE_SECONDS", 10)
+    )
     rate_limit_per_minute: int = field(
         default_factory=lambda: _int("QCREDIT_RATE_LIMIT_PER_MINUTE", 600)
     )

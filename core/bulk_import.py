@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from . import clock
+from . import clock, versioning
 from .bulk import (
     BulkWriter,
     CheckedEvent,
@@ -99,6 +99,7 @@ class BulkImport:
                 await writer.analyze()
                 self._at_analyze += self._since_analyze
                 self._since_analyze = 0
+            await versioning.bump(session)
             await session.commit()
         if deferred:
             deferred.sort()

@@ -23,7 +23,7 @@ from enum import StrEnum
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import audit, clock
+from . import audit, clock, versioning
 from .access import Principal, Role
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .model import SubjectType
@@ -212,6 +212,7 @@ async def request_disclosure(
     )
     session.add(row)
     await session.flush()
+    await versioning.bump(session)
     await audit.record(
         session,
         principal,
@@ -248,6 +249,7 @@ async def decide(
     row.decided_at = clock.now()
     row.decision_reason = reason.strip()
     await session.flush()
+    await versioning.bump(session)
     await audit.record(
         session,
         principal,

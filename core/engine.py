@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import clock
+from . import clock, versioning
 from .disclosure import audiences
 from .errors import PolicyNotInForce, QcreditError
 from .grading import Assessment, Subject, assess
@@ -424,6 +424,8 @@ class Engine:
             from .notices import issue_notices
 
             await issue_notices(session, self.registry, changes, change_rows)
+        # Cached responses keyed on the data version retire with this transaction's commit.
+        await versioning.bump(session)
         return changes
 
     def announce(self, changes: Iterable[GradeChange]) -> None:

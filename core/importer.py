@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from . import ledger
+from . import ledger, versioning
 from .engine import Engine
 from .errors import InvalidInput, NotFound, QcreditError
 from .store.tables import EnterpriseRow, EventRow, ProductRow
@@ -228,6 +228,7 @@ async def import_records(
                 for eid in touched:  # cached assessments of these subjects may now be stale
                     await engine.invalidate(session, eid, date.min)
                 await engine.regrade(session, touched)
+            await versioning.bump(session)
             await session.commit()
         if progress:
             progress(len(batch))

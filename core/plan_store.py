@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from . import clock, ledger
+from . import clock, ledger, versioning
 from .engine import AssessmentKey, Engine, GradeChange, standing_date
 from .errors import Conflict, InvalidInput, NotFound
 from .identifiers import region_covers, region_prefix, validate_region_code
@@ -377,6 +377,7 @@ async def store(session: AsyncSession, plan: Plan, g: Gathered, created_by: str)
         for i in plan.items
     )
     await session.flush()
+    await versioning.bump(session)
     return row.id
 
 
@@ -495,6 +496,7 @@ async def register_inspector(
     else:
         row.name, row.region_code, row.active = name.strip(), region, active
     await session.flush()
+    await versioning.bump(session)
     return row
 
 
@@ -520,6 +522,7 @@ async def declare_conflict(
     else:
         row.reason = reason.strip()
     await session.flush()
+    await versioning.bump(session)
     return row
 
 

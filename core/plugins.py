@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -15,7 +15,7 @@ from . import hookspecs
 from .errors import NotFound, PluginConflict
 from .parameters import load_override_file
 from .policy import Policy
-from .vocabulary import EventKind, Vocabulary
+from .vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Registry:
             source = _source_of(pm, impl.plugin)
             for kind in impl.function() or ():
                 if kind.source == "core":
-                    kind = EventKind(**{**kind.__dict__, "source": source})
+                    kind = replace(kind, source=source)
                 registry.vocabulary.register(kind)
         for policy_id, values in (overrides or {}).items():
             if policy_id in registry.policies:

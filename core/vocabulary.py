@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 from .errors import InvalidInput, PluginConflict
@@ -105,7 +106,7 @@ class EventKind:
     recordable: bool = True  # False for kinds only the ledger writes (corrections)
     source: str = "core"
 
-    @property
+    @cached_property
     def all_attributes(self) -> dict[str, AttributeSpec]:
         specs = {a.name: a for a in COMMON_ATTRIBUTES}
         specs.update({a.name: a for a in self.attributes})

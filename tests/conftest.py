@@ -105,7 +105,15 @@ async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
     application = create_app(
         # The suite sends hundreds of requests a second from one address: no rate limit here
         # (tests/test_hardening.py checks the limiter on apps of its own).
-        Settings(database_url=database_url, migrate_on_start=False, rate_limit_per_minute=0),
+        Settings(
+            database_url=database_url,
+            migrate_on_start=False,
+            rate_limit_per_minute=0,
+            # The core tests measure the real read path (statement counts, loaders); the
+            # response cache has tests of its own.
+            response_cache_entries=0,
+            token_cache_seconds=0,
+        ),
         registry=registry,
     )
     yield application

@@ -332,3 +332,14 @@ class RegradeTaskRow(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enterprises: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DataVersionRow(Base):
+    """One counter, bumped in the same transaction as every write that can change a response
+    (ledger writes and their re-grades, disclosure decisions, plans): the key of the response
+    cache, shared by every worker through the database."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
