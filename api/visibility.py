@@ -29,11 +29,26 @@ def region_of(e: Enterprise) -> str:
     return e.town_code or e.region_code
 
 
+def _needs_approvals(a: Assessment, audience: Audience) -> bool:
+    """Only a rule that allows disclosure after a review makes approvals matter."""
+    return any(
+        d.allowed and d.needs_review
+        for d in a.publicity
+        if d.audience in (audience, Audience.PUBLIC)
+    )
+
+
 async def assessment_verdict(c: Context, a: Assessment) -> Verdict:
     ent = await c.loaders.enterprise.load(a.enterprise_id)
     assert ent is not None
     audience = c.principal.audience_for(ent.code, region_of(ent))
-    approved = await c.loaders.approvals.load((a.policy_id, a.subject_type.value, a.subject_id))
+    approved: set[tuple[str, str]] = set()
+    if (audience is not Audience.REGULATOR and _needs_approvals(a, audience)) or (
+        audience is not Audience.PUBLIC and _needs_approvals(a, Audience.PUBLIC)
+    ):
+        # Skipped for the bureau's own reads of grades that are never disclosed after review:
+        # one query less on the hottest path.
+        approved = await c.loaders.approvals.load((a.policy_id, a.subject_type.value, a.subject_id))
     result = verdict(a.publicity, audience, a.level, approved)
     if result.visible and audience is not Audience.PUBLIC:
         if not verdict(a.publicity, Audience.PUBLIC, a.level, approved).visible:
