@@ -85,6 +85,8 @@ def standing_date(policy: Policy, today: date) -> date | None:
 class Engine:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # Set by a whole-run re-grade: region notices are reconciled once at its end.
+        self.deferred_scopes: dict[str, set[tuple[str, str | None]]] | None = None
 
     # -- loading ---------------------------------------------------------------------------
     async def load_bundles(
@@ -423,7 +425,7 @@ class Engine:
             # Warnings in the same transaction as the changes that cause them (core/notices.py).
             from .notices import issue_notices
 
-            await issue_notices(session, self.registry, changes, change_rows)
+            await issue_notices(session, self.registry, changes, change_rows, self.deferred_scopes)
         # Cached responses keyed on the data version retire with this transaction's commit.
         await versioning.bump(session)
         return changes

@@ -44,15 +44,26 @@ async def grade_everything(
             else []
         )
     done = 0
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
+    deferred: dict[str, set[tuple[str, str | None]]] = {}
+    engine.deferred_scopes = deferred
+    try:
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            async with sessions() as s:
+                changes = await engine.regrade(s, part, policies=policies, today=as_of)
+                await s.commit()
+            engine.announce(changes)
+            done += len(part)
+            if progress:
+                progress(done, len(ids))
+    finally:
+        engine.deferred_scopes = None
+    if deferred:
+        from .notices import reconcile_deferred
+
         async with sessions() as s:
-            changes = await engine.regrade(s, part, policies=policies, today=as_of)
+            await reconcile_deferred(s, engine.registry, deferred, as_of or clock.today())
             await s.commit()
-        engine.announce(changes)
-        done += len(part)
-        if progress:
-            progress(done, len(ids))
     return len(ids)
 
 

@@ -145,6 +145,7 @@ async def issue_notices(
     registry: Registry,
     changes: Sequence[GradeChange],
     feed_rows: Sequence[Mapping[str, Any]],
+    deferred_scopes: dict[str, set[tuple[str, str | None]]] | None = None,
 ) -> list[NoticeRow]:
     """Issue and close notices for ``changes`` and stage the changes and new notices on the
     event bus; returns the new notices.  ``feed_rows`` are the grade-change feed rows of the same
@@ -237,8 +238,14 @@ async def issue_notices(
             .values(closed_at=now)
         )
     as_of = max(c.as_of for c in changes)
-    for policy_id, wanted in scopes.items():
-        await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
+    if deferred_scopes is not None:
+        # A whole run (``grade_everything``) tallies each region once at its end rather than
+        # after every chunk: counting a city's standing grades per chunk is quadratic.
+        for policy_id, wanted in scopes.items():
+            deferred_scopes.setdefault(policy_id, set()).update(wanted)
+    else:
+        for policy_id, wanted in scopes.items():
+            await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
 
     rows: list[NoticeRow] = []
     if batch.notices:
@@ -424,3 +431,22 @@ async def _tallies(
             counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
         )
     ]
+
+
+async def reconcile_deferred(
+    session: AsyncSession,
+    registry: Registry,
+    deferred_scopes: dict[str, set[tuple[str, str | None]]],
+    as_of: Any,
+) -> list[NoticeRow]:
+    """Open and close the scope notices of a whole run, once, after its last chunk."""
+    now = clock.now()
+    batch = _Batch()
+    for policy_id, wanted in deferred_scopes.items():
+        await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
+    rows = [NoticeRow(**values) for values in batch.notices]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+        await events_bus.stage(session, [events_bus.notice_event(r, None) for r in rows])
+    return rows
