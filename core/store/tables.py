@@ -290,6 +290,8 @@ class NoticeRow(Base):
     __table_args__ = (
         Index("ix_notices_policy_region", "policy_id", "region_code", "id"),
         Index("ix_notices_enterprise", "enterprise_id"),
+        # A re-grade closes the open notices of the subjects it re-graded.
+        Index("ix_notices_subject", "policy_id", "subject_type", "subject_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
