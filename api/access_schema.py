@@ -112,8 +112,7 @@ class GradeChange:
     previous: str | None = strawberry.field(description="Null also when it was not disclosed.")
     current: str | None
     notice: JSON = strawberry.field(
-        description="Conditions attached to the grade, e.g. a "
-        "'not for commercial use' notice (濠江 三（三）)."
+        description="Conditions attached to the grade, e.g. a 'not for commercial use' notice."
     )
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
@@ -171,7 +170,7 @@ def _audience_filter(principal, standing_region, open_to, review_to, approved_ex
 
 
 def notice_for(policy_id: str, info: Info) -> dict:
-    """Conditions a policy attaches to disclosed grades (e.g. 濠江 三（三）)."""
+    """Conditions a policy attaches to disclosed grades (``Policy.disclosure_notice``)."""
     policy = ctx(info).registry.policy(policy_id)
     notice = getattr(policy, "disclosure_notice", None)
     return {NOT_FOR_COMMERCIAL_USE: notice} if notice else {}

@@ -5,8 +5,8 @@ first (:class:`~qcredit.core.policy.Disclosure`).  This module applies that deci
 
 * allowed without review → visible;
 * allowed after review → visible only once a REVIEWER has approved a request for this subject,
-  policy and level (e.g. 佳木斯 三（五）: an A is published on the enterprise's application after a
-  review; a D is exposed after its facts are re-checked);
+  policy and level (e.g. an A published on the enterprise's application after a review; a D
+  exposed after its facts are re-checked);
 * not allowed → hidden: the API answers ``null`` with a ``FORBIDDEN`` error, and lists and counts
   leave the subject out.
 

@@ -1,7 +1,7 @@
 """Exports for partner departments: the grade-change feed as CSV, JSON Lines or XLSX.
 
 Only what the caller's role may see is written (the same rule as the API), each row carries the
-policy's disclosure notice (e.g. 濠江 三（三）: not for labels or commercial use), and every export
+policy's disclosure notice (e.g. not to be printed on labels or used commercially), and every export
 is recorded in the audit log.
 """
 

@@ -4,12 +4,13 @@ Policies never read the ledger; they read :class:`Facts`.  Assembling facts is a
 the recorded events, the grading date and (optionally) the moment up to which records are taken
 into account, so that "what did we know on date X" stays answerable.
 
-Correction rules (兵团 第十条, applied for every policy because they are the general law of credit
-information, not one city's choice):
+Correction rules, applied for every policy because they are the general law of credit
+information (revoked or erroneous acts, changed parts and repaired credit are not grounds for a
+grade; DOMAIN.md, "Credit repair"), not one city's choice:
 
-* ``REVOKE`` and ``ERRONEOUS`` — the act never counts, on any date (第十条（二）（五）);
-* ``AMEND`` — the changed attributes replace the original ones on every date (第十条（三）（四）);
-* ``REPAIR`` — the event counts before the repair date and not from it on (第十条（六）).
+* ``REVOKE`` and ``ERRONEOUS`` — the act never counts, on any date;
+* ``AMEND`` — the changed attributes replace the original ones on every date;
+* ``REPAIR`` — the event counts before the repair date and not from it on.
 """
 
 from __future__ import annotations

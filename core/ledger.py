@@ -138,7 +138,7 @@ async def register_product(
     nice_class: int,
     category: str | None = None,
 ) -> tuple[Product, bool]:
-    """A product is one trademark in one Nice class of one enterprise (濠江 二（二）)."""
+    """A product is one trademark in one Nice class (大类) of one enterprise."""
     mark = _text(trademark, "trademark", 200)
     nice = validate_nice_class(nice_class, "niceClass")
     cat = _text(category, "category", 64) if category is not None else None

@@ -12,7 +12,7 @@ from typing import Any
 
 
 class Role(StrEnum):
-    """What an enterprise does with products (濠江 二（一）: 生产者 / 销售者 / 经营性服务)."""
+    """What an enterprise does with products: 生产者 / 销售者 / 用产品提供经营性服务."""
 
     PRODUCER = "PRODUCER"
     SELLER = "SELLER"
@@ -35,12 +35,12 @@ class EventStatus(StrEnum):
 
 
 class CorrectionAction(StrEnum):
-    """The four ways a recorded fact stops counting as it was (兵团 第十条)."""
+    """The four ways a recorded fact stops counting as it was."""
 
-    REVOKE = "REVOKE"  # 第十条（二）: the act was revoked or cancelled
-    AMEND = "AMEND"  # 第十条（三）（四）: the act was changed or partly revoked
-    ERRONEOUS = "ERRONEOUS"  # 第十条（五）: found to be a misjudgement, error or slip
-    REPAIR = "REPAIR"  # 第十条（六）: credit repaired; no effect from the repair date on
+    REVOKE = "REVOKE"  # the act was revoked or cancelled (撤销)
+    AMEND = "AMEND"  # the act was changed or partly revoked (变更、部分撤销)
+    ERRONEOUS = "ERRONEOUS"  # found to be a misjudgement, error or slip (误判、错误、笔误)
+    REPAIR = "REPAIR"  # credit repaired: no effect from the repair date on (信用修复)
 
     @property
     def status(self) -> EventStatus:

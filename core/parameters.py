@@ -18,8 +18,8 @@ File format (a policy's ``parameters.toml`` and an override file alike)::
     source = "local default"
     until = 2023-12-31
 
-An override file names the policy first: ``[wugang.band_a_max]`` with the same keys, or the short
-form ``[wugang]`` ``band_a_max = 30``.
+An override file names the policy first: ``[mycity.band_a_max]`` with the same keys, or the short
+form ``[mycity]`` ``band_a_max = 30``.
 """
 
 from __future__ import annotations

@@ -284,7 +284,8 @@ class PlanItemRow(Base):
 
 
 class NoticeRow(Base):
-    """A warning or notice a grade change produced (濠江 黄/橙/红, 佳木斯 黄牌, 舞钢 预警 …)."""
+    """A warning or notice a grade change produced (coloured prompts, yellow cards, early
+    warnings, regional warnings …)."""
 
     __tablename__ = "notices"
     __table_args__ = (
