@@ -317,16 +317,23 @@ class Engine:
             bundles = await self.load_bundles(session, enterprise_ids)
         if not bundles:
             return []
+        # Looked up by enterprise only (its index is selective whatever the statistics say);
+        # the policies are filtered here.
+        wanted_policies = {p.id for p in policies}
         previous = {
             (r.policy_id, r.subject_type, r.subject_id): (r.level, r.open_to)
             for r in (
                 await session.execute(
-                    select(StandingGradeRow).where(
-                        StandingGradeRow.enterprise_id.in_(list(bundles)),
-                        StandingGradeRow.policy_id.in_([p.id for p in policies]),
-                    )
+                    select(
+                        StandingGradeRow.policy_id,
+                        StandingGradeRow.subject_type,
+                        StandingGradeRow.subject_id,
+                        StandingGradeRow.level,
+                        StandingGradeRow.open_to,
+                    ).where(StandingGradeRow.enterprise_id.in_(list(bundles)))
                 )
-            ).scalars()
+            ).all()
+            if r.policy_id in wanted_policies
         }
         now = clock.now()
         assessment_rows: list[dict] = []
