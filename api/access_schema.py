@@ -25,7 +25,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from .pagination import Connection, decode_cursor, make_connection, page_size
-from .types import Enterprise, Product, ctx
+from .types import Enterprise, Product, ctx, enterprise_of, product_of
 
 NOT_FOR_COMMERCIAL_USE = "notForCommercialUse"
 
@@ -58,9 +58,7 @@ class DisclosureRequest:
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @classmethod
     def of(cls, r: DisclosureRequestRow) -> DisclosureRequest:
@@ -90,16 +88,11 @@ class ListedSubject:
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
-            return None
-        p = await ctx(info).loaders.product.load(self.product_id)
-        return Product.of(p) if p else None
+        return await product_of(info, self.product_id)
 
 
 @strawberry.type(description="A change of a subject's standing grade, as partners pull it.")
@@ -119,16 +112,11 @@ class GradeChange:
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
-            return None
-        p = await ctx(info).loaders.product.load(self.product_id)
-        return Product.of(p) if p else None
+        return await product_of(info, self.product_id)
 
 
 @strawberry.type(description="A grade-change feed page; pass endCursor back as `since`.")

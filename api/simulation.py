@@ -13,7 +13,7 @@ from qcredit.core.simulation import simulate as run_simulation
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from .types import Enterprise, Product, ctx
+from .types import Enterprise, Product, ctx, enterprise_of, product_of
 
 
 @strawberry.type(description="How many subjects of one type hold one level.")
@@ -35,16 +35,11 @@ class LevelChange:
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
-            return None
-        p = await ctx(info).loaders.product.load(self.product_id)
-        return Product.of(p) if p else None
+        return await product_of(info, self.product_id)
 
 
 @strawberry.type(

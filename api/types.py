@@ -319,6 +319,21 @@ async def events_connection(
     return make_connection([Event.of(e) for e in page], keys, limit, cursor, count)
 
 
+async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
+    """The enterprise an object belongs to, through the request's batching loader."""
+    e = await ctx(info).loaders.enterprise.load(enterprise_id)
+    assert e is not None  # every owned row references its enterprise (foreign key)
+    return Enterprise.of(e)
+
+
+async def product_of(info: Info, product_id: int | None) -> Product | None:
+    """The product an object concerns, if any, through the request's batching loader."""
+    if product_id is None:
+        return None
+    p = await ctx(info).loaders.product.load(product_id)
+    return Product.of(p) if p else None
+
+
 @strawberry.type(description="A ledger entry: an inspection, penalty, accident, correction …")
 class Event(relay.Node):
     id: relay.NodeID[int]
@@ -363,16 +378,11 @@ class Event(relay.Node):
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @strawberry.field
     async def product(self, info: Info) -> Product | None:
-        if self.product_id is None:
-            return None
-        p = await ctx(info).loaders.product.load(self.product_id)
-        return Product.of(p) if p else None
+        return await product_of(info, self.product_id)
 
     @classmethod
     async def resolve_nodes(
@@ -406,9 +416,7 @@ class Product(relay.Node):
 
     @strawberry.field
     async def enterprise(self, info: Info) -> Enterprise:
-        e = await ctx(info).loaders.enterprise.load(self.enterprise_id)
-        assert e is not None
-        return Enterprise.of(e)
+        return await enterprise_of(info, self.enterprise_id)
 
     @strawberry.field
     async def events(
