@@ -8,12 +8,19 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qcredit.core import clock, versioning
-from qcredit.core.engine import Engine
-from qcredit.core.events_bus import Broker
+from qcredit.api.graphql.cache import ResponseCache, cacheable
+from qcredit.api.graphql.context import Context, Services
+from qcredit.api.graphql.schema import build_schema
+from qcredit.api.settings import Settings
+from qcredit.api.web import pages as web
+from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
+from qcredit.core import clock
+from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
+from qcredit.core.store import versioning
 from qcredit.core.store.db import create_engine, sessionmaker
 from qcredit.core.store.migrate import upgrade
+from qcredit.core.supervision.live import Broker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
@@ -21,13 +28,6 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
-
-from . import web
-from .auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
-from .cache import ResponseCache, cacheable
-from .context import Context, Services
-from .schema import build_schema
-from .settings import Settings
 
 log = logging.getLogger("qcredit.api")
 
@@ -55,7 +55,9 @@ class GraphQLApp(GraphQL):
         return context
 
     async def on_ws_connect(self, context: Context) -> None:  # type: ignore[override]
-        from .warnings import authenticate_connection  # token in connection_init
+        from qcredit.api.graphql.types.notices import (
+            authenticate_connection,  # token in connection_init
+        )
 
         return await authenticate_connection(self, context)
 
@@ -115,7 +117,7 @@ class GraphQLApp(GraphQL):
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
-    from .hardening import middleware as hardening_middleware
+    from qcredit.api.web.limits import middleware as hardening_middleware
 
     settings = settings or Settings()
     registry = registry or Registry.load()

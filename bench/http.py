@@ -109,10 +109,10 @@ def wrk(url: str, body: dict, headers: dict, *, seconds: int, connections: int) 
 
 async def setup(url: str) -> tuple[str, str, str, str]:
     """An ADMIN token, an enterprise code and a policy with its region."""
+    from qcredit.core.disclosure.tokens import create_token
     from qcredit.core.plugins import Registry
     from qcredit.core.store.db import create_engine, sessionmaker
     from qcredit.core.store.tables import EnterpriseRow, StandingGradeRow
-    from qcredit.core.tokens import create_token
     from sqlalchemy import func, select
 
     engine = create_engine(url)

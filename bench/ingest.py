@@ -25,8 +25,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HE
 import httpx  # noqa: E402
 from _common import parser, percentile  # noqa: E402
 from qcredit.core import clock  # noqa: E402
+from qcredit.core.ledger.synth import Generator  # noqa: E402
 from qcredit.core.plugins import Registry  # noqa: E402
-from qcredit.core.synth import Generator  # noqa: E402
 
 QCREDIT = str(Path(sys.executable).with_name("qcredit"))
 
@@ -53,9 +53,9 @@ def timed(*args: str) -> float:
 async def record_events(url: str, n: int) -> list[float]:
     from qcredit.api.app import create_app
     from qcredit.api.settings import Settings
+    from qcredit.core.disclosure.tokens import create_token
     from qcredit.core.store.db import create_engine, sessionmaker
     from qcredit.core.store.tables import EnterpriseRow
-    from qcredit.core.tokens import create_token
     from sqlalchemy import select
 
     db = create_engine(url)

@@ -6,7 +6,7 @@
 Prints subjects per second and the ratio of the re-grade's time to the time the same database
 takes to read the same events in the grader's order (enterprise, id) through the same driver.
 With ``--processes N`` the re-grade runs as N processes claiming regions from the PostgreSQL work
-queue (:mod:`qcredit.core.grading_run`), as a province would across machines.
+queue (:mod:`qcredit.core.grading.run`), as a province would across machines.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import sys
 import time
 
 from _common import parser, peak_rss_mib
-from qcredit.core.engine import Engine
-from qcredit.core.grading_run import grade_everything
+from qcredit.core.grading.engine import Engine
+from qcredit.core.grading.run import grade_everything
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import async_url, create_engine, sessionmaker
 from qcredit.core.store.migrate import upgrade
@@ -92,7 +92,7 @@ def main() -> None:
         procs = [
             subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "qcredit.core.grading_run", "--database", url),
+                    *(sys.executable, "-m", "qcredit.core.grading.run", "--database", url),
                     *("--run-id", run_id, "--worker", f"w{i}"),
                 ]
             )

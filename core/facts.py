@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from .model import (
+from qcredit.core.model import (
     CORRECTION_KIND,
     CorrectionAction,
     Enterprise,
@@ -29,7 +29,7 @@ from .model import (
     Product,
     SubjectType,
 )
-from .temporal import established_for, in_calendar_year, within_months, within_years
+from qcredit.core.temporal import established_for, in_calendar_year, within_months, within_years
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .facts import Facts
-    from .notices import NoticeRules
-    from .parameters import ParameterView
-    from .planning import PlanRule
-    from .policy import Grading, Measure, Policy
-    from .vocabulary import EventKind
+    from qcredit.core.facts import Facts
+    from qcredit.core.parameters import ParameterView
+    from qcredit.core.policy import Grading, Measure, Policy
+    from qcredit.core.supervision.notices import NoticeRules
+    from qcredit.core.supervision.planning import PlanRule
+    from qcredit.core.vocabulary import EventKind
 
 PROJECT = "qcredit"
 ENTRY_POINT_GROUP = "qcredit.policies"
@@ -117,16 +117,17 @@ def qcredit_notice_rules(policy: Policy) -> NoticeRules | None:
     are told only after commit.  The rules object answers two questions, both pure (no clock, no
     database):
 
-    * :meth:`~qcredit.core.notices.NoticeRules.on_change` ``(change, assessment, params)`` — the
+    * :meth:`~qcredit.core.supervision.notices.NoticeRules.on_change` ``(change, assessment,
+    params)`` — the
       notices one subject's grade change issues (e.g. a coloured warning to its operator).  The
       subject's open notices under the policy are closed by its next grade change.
-    * :meth:`~qcredit.core.notices.NoticeRules.on_tally` ``(tally, params)`` — with
+    * :meth:`~qcredit.core.supervision.notices.NoticeRules.on_tally` ``(tally, params)`` — with
       ``counts_scopes = True``, the regional or industry conditions that hold for the standing
       grades of a region (or of one product category in it).  The engine keeps one open notice per
       holding condition and closes it when the condition stops holding.
 
     :param policy: the policy whose grades changed.
-    :returns: a :class:`~qcredit.core.notices.NoticeRules`, or ``None``.
+    :returns: a :class:`~qcredit.core.supervision.notices.NoticeRules`, or ``None``.
     """
 
 
@@ -155,7 +156,8 @@ def qcredit_plan_rule(
     :param measures: the supervision measures of the subject's standing assessment.
     :param params: the policy's parameters on the date the standing grades were taken; numbers a
         rule uses should be parameters (with provenance "local default" where the text is silent).
-    :returns: a :class:`~qcredit.core.planning.PlanRule` citing its article or "local default",
+    :returns: a :class:`~qcredit.core.supervision.planning.PlanRule` citing its article or "local
+    default",
         or ``None`` for the generic reading alone.  Must be pure (no clock, no database).
     """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidInput
+from qcredit.core.errors import InvalidInput
 
 # GB 32100-2015 §4.2: 31 characters, the digits and the capitals without I, O, S, V, Z.
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidInput
+from qcredit.core.errors import InvalidInput
 
 LOCAL_DEFAULT = "local default"
 

@@ -10,12 +10,11 @@ from datetime import date
 from typing import Any
 
 import pluggy
-
-from . import hookspecs
-from .errors import NotFound, PluginConflict
-from .parameters import load_override_file
-from .policy import Policy
-from .vocabulary import Vocabulary
+from qcredit.core import hookspecs
+from qcredit.core.errors import NotFound, PluginConflict
+from qcredit.core.parameters import load_override_file
+from qcredit.core.policy import Policy
+from qcredit.core.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .errors import PolicyNotInForce
-from .facts import Facts
-from .identifiers import region_covers
-from .model import SubjectType
-from .parameters import ParameterSet, ParameterView
+from qcredit.core.errors import PolicyNotInForce
+from qcredit.core.facts import Facts
+from qcredit.core.identifiers import region_covers
+from qcredit.core.model import SubjectType
+from qcredit.core.parameters import ParameterSet, ParameterView
 
 
 class Audience(StrEnum):

@@ -15,8 +15,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any, Literal
 
-from .errors import InvalidInput, PluginConflict
-from .model import CORRECTION_KIND, SubjectType
+from qcredit.core.errors import InvalidInput, PluginConflict
+from qcredit.core.model import CORRECTION_KIND, SubjectType
 
 AttrType = Literal["enum", "bool", "int", "number", "string", "date", "event", "object"]
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
+from qcredit.core.disclosure.tokens import create_token
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
 from qcredit.core.store.tables import Base
-from qcredit.core.tokens import create_token
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 

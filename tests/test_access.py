@@ -529,7 +529,7 @@ async def test_cli_token_lifecycle_and_department_export(
     listed = await gql(client, '{ auditLog(action: "EXPORT") { totalCount } }')
     assert listed["data"]["auditLog"]["totalCount"] == 3
     async with app.state.services.sessions() as s:
-        from qcredit.core.tokens import verify_token
+        from qcredit.core.disclosure.tokens import verify_token
 
         info = await verify_token(s, token)
         assert info is not None

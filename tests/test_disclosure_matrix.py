@@ -19,9 +19,9 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
-from qcredit.core.engine import standing_date
+from qcredit.core.disclosure.tokens import create_token
+from qcredit.core.grading.engine import standing_date
 from qcredit.core.store.tables import EnterpriseRow, StandingGradeRow
-from qcredit.core.tokens import create_token
 from sqlalchemy import select
 
 # What the texts say the public may see without any review (level → visible).

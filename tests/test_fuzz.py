@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
-from qcredit.api.schema import build_schema
+from qcredit.api.graphql.schema import build_schema
 from qcredit.core.store.tables import EventRow
 from sqlalchemy import func, select
 

@@ -17,17 +17,18 @@ import httpx
 import pytest
 from graphql import parse
 from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
-from qcredit.api import cost, trusted
 from qcredit.api.app import create_app
-from qcredit.api.hardening import (
+from qcredit.api.graphql import cost
+from qcredit.api.graphql.schema import build_schema
+from qcredit.api.settings import Settings
+from qcredit.api.web import trusted
+from qcredit.api.web.limits import (
     BodyLimitMiddleware,
     MemoryRateLimiter,
     RateLimiter,
     RedisRateLimiter,
     rate_limit_key,
 )
-from qcredit.api.schema import build_schema
-from qcredit.api.settings import Settings
 
 from .support import gql
 
@@ -169,7 +170,7 @@ async def test_nobody_is_exempt_by_default_and_exemptions_are_configurable(
 
 
 async def test_rate_limit_off() -> None:
-    from qcredit.api.hardening import make_rate_limiter
+    from qcredit.api.web.limits import make_rate_limiter
 
     assert make_rate_limiter(Settings(rate_limit_per_minute=0)) is None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from qcredit.api.schema import build_schema
+from qcredit.api.graphql.schema import build_schema
 
 from .support import credit_code, gql, only_error
 

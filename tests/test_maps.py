@@ -19,7 +19,7 @@ import segno
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
-from qcredit.core.regions import PUBLIC_MIN_SUBJECTS, sub_region_of
+from qcredit.core.grading.regions import PUBLIC_MIN_SUBJECTS, sub_region_of
 
 from .conftest import issue_token
 from .support import credit_code, gql
@@ -212,7 +212,7 @@ async def test_svg_map_has_the_colours_of_the_api(demo: httpx.AsyncClient) -> No
     assert set(cells) == {c["code"] for c in m["subRegions"]}
     colours = {c["colour"] for c in m["subRegions"]}
     assert {"red", "yellow", "green"} <= colours  # the demo's counties differ
-    from qcredit.api.pictures import fill_of
+    from qcredit.api.web.pictures import fill_of
 
     for c in m["subRegions"]:
         g = cells[c["code"]]

@@ -84,7 +84,7 @@ from qcredit.api.settings import Settings
 from qcredit.core.identifiers import credit_code_check_character
 from qcredit.core.store.db import create_engine
 from qcredit.core.store.migrate import upgrade
-from qcredit.core.tokens import create_token
+from qcredit.core.disclosure.tokens import create_token
 
 URL = sys.argv[1]
 CODE = "91120101" + "000000777"

@@ -14,9 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from qcredit.core import clock, plan_store
-from qcredit.core.engine import Engine
-from qcredit.core.planning import (
+from qcredit.core import clock
+from qcredit.core.grading.engine import Engine
+from qcredit.core.policy import Measure, MeasureKind
+from qcredit.core.store.db import create_engine, sessionmaker
+from qcredit.core.store.tables import StandingGradeRow
+from qcredit.core.supervision import plan_store
+from qcredit.core.supervision.planning import (
     CAPACITY,
     INSPECTORS,
     SHARE_MAX,
@@ -30,9 +34,6 @@ from qcredit.core.planning import (
     input_from_json,
     requirement,
 )
-from qcredit.core.policy import Measure, MeasureKind
-from qcredit.core.store.db import create_engine, sessionmaker
-from qcredit.core.store.tables import StandingGradeRow
 from sqlalchemy import select
 
 from .conftest import issue_token
@@ -405,8 +406,8 @@ def code_of(body: dict[str, Any]) -> str | None:
 @pytest.fixture
 async def wugang(app: Any, client: Any) -> Any:
     """The wugang demo enterprises, graded, in the suite's own (emptied) database."""
-    from qcredit.core.grading_run import grade_everything
-    from qcredit.core.importer import import_records_bulk
+    from qcredit.core.grading.run import grade_everything
+    from qcredit.core.ledger.importer import import_records_bulk
     from qcredit.policies.wugang.demo import demo_records
 
     services = app.state.services

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from qcredit.api.app import create_app
-from qcredit.api.auth import TokenCache
 from qcredit.api.settings import Settings
-from qcredit.core.access import Principal, Role
+from qcredit.api.web.auth import TokenCache
+from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.tokens import create_token
 from qcredit.core.store.tables import AuditRow
-from qcredit.core.tokens import create_token
 from sqlalchemy import func, select
 
 from .support import credit_code, gql, only_error
@@ -156,7 +156,7 @@ async def test_mutations_and_errors_are_not_cached(cached_app: Any, client: Any)
 
 def test_token_cache_forgets_after_its_time(monkeypatch: Any) -> None:
     now = [1000.0]
-    monkeypatch.setattr("qcredit.api.auth.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("qcredit.api.web.auth.time.monotonic", lambda: now[0])
     cache = TokenCache(10)
     principal = Principal(role=Role.ADMIN)
     cache.put("qc_x", principal, None)

@@ -25,10 +25,11 @@ from typing import Any
 import httpx
 import pytest
 from qcredit.core import clock
-from qcredit.core.engine import Engine
-from qcredit.core.grading_run import grade_everything
+from qcredit.core.grading.engine import Engine
+from qcredit.core.grading.run import grade_everything
 from qcredit.core.identifiers import validate_credit_code, validate_region_code
-from qcredit.core.importer import import_records, import_records_bulk
+from qcredit.core.ledger.importer import import_records, import_records_bulk
+from qcredit.core.ledger.synth import SIZES, Generator
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import sessionmaker
 from qcredit.core.store.tables import (
@@ -40,7 +41,6 @@ from qcredit.core.store.tables import (
     RegradeTaskRow,
     StandingGradeRow,
 )
-from qcredit.core.synth import SIZES, Generator
 from sqlalchemy import delete, select
 
 from .conftest import TABLES
@@ -210,7 +210,7 @@ async def test_two_regrade_processes_give_the_grades_of_one_run(
         await s.commit()
 
     run_id = f"test-{uuid.uuid4().hex[:8]}"
-    command = [sys.executable, "-m", "qcredit.core.grading_run", "--database", database_url]
+    command = [sys.executable, "-m", "qcredit.core.grading.run", "--database", database_url]
     command += ["--run-id", run_id, "--task-size", "8", "--pause", "0.15"]
     workers = [
         await asyncio.create_subprocess_exec(*command, "--worker", name, cwd=REPO)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from qcredit.api.scaffold import scaffold
+from qcredit.api.cli.scaffold import scaffold
 from qcredit.core.store.tables import AssessmentRow, EventRow, StandingGradeRow
 from sqlalchemy import func, select
 

@@ -20,16 +20,16 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
-from qcredit.core.engine import GradeChange
-from qcredit.core.grading import Assessment
+from qcredit.core.disclosure.tokens import create_token
+from qcredit.core.grading.assess import Assessment
+from qcredit.core.grading.engine import GradeChange
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.model import SubjectType
-from qcredit.core.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
 from qcredit.core.parameters import ParameterView
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Measure, MeasureKind
 from qcredit.core.store.tables import NoticeRow, StandingGradeRow
-from qcredit.core.tokens import create_token
+from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
 from sqlalchemy import select
 
 from .support import TEST_PLUGIN, credit_code, gql
@@ -254,7 +254,7 @@ async def test_a_rolled_back_write_leaves_no_notice(land: Any) -> None:
         (code,) = await _enterprises(client, 1)
     async with land.state.broker.subscribe() as queue:
         async with sessions() as s:
-            from qcredit.core import ledger
+            from qcredit.core.ledger import append as ledger
 
             ent = (await s.execute(select(StandingGradeRow))).scalars().first()
             assert ent is not None
@@ -489,7 +489,7 @@ def _assessment(policy: str, level: str, measures: Sequence[Measure] = ()) -> As
 
 
 def _policy(registry: Registry, policy_id: str) -> tuple[Any, NoticeRules, ParameterView]:
-    from qcredit.core.notices import rules_for
+    from qcredit.core.supervision.notices import rules_for
 
     policy = registry.policy(policy_id)
     (rules,) = rules_for(registry, policy)
@@ -541,7 +541,7 @@ def test_haojiang_trigger_uses_the_grades_warning_measure(registry: Registry) ->
 
 
 def test_bingtuan_has_no_notice_rules(registry: Registry) -> None:
-    from qcredit.core.notices import rules_for
+    from qcredit.core.supervision.notices import rules_for
 
     assert rules_for(registry, registry.policy("bingtuan")) == []
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ..grading import Assessment
-from ..model import Enterprise, Event, Product, Role, SubjectType
-from ..policy import Audience, Disclosure, Measure, PriorGrading, Reason
-from .tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
+from qcredit.core.grading.assess import Assessment
+from qcredit.core.model import Enterprise, Event, Product, Role, SubjectType
+from qcredit.core.policy import Audience, Disclosure, Measure, PriorGrading, Reason
+from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
 
 
 def aware(dt: datetime) -> datetime:

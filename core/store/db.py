@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from qcredit.core.errors import InvalidInput
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-
-from ..errors import InvalidInput
 
 DATABASE_ENV = "QCREDIT_DATABASE_URL"
 DEFAULT_SQLITE_FILE = "qcredit.db"

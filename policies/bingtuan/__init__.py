@@ -11,8 +11,7 @@ date is declared; the revision removed the trial period, so there is no end date
 """
 
 from qcredit.core.hookspecs import hookimpl
-
-from .rules import BingtuanPolicy
+from qcredit.policies.bingtuan.rules import BingtuanPolicy
 
 __all__ = ["BingtuanPolicy"]
 
@@ -24,6 +23,6 @@ def qcredit_policies() -> list[BingtuanPolicy]:
 
 @hookimpl
 def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
-    from .demo import demo_records
+    from qcredit.policies.bingtuan.demo import demo_records
 
     return demo_records(today)

@@ -13,9 +13,8 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.policy import Reason
 from qcredit.core.temporal import within_years
-
-from .exclusions import listings, publicised_penalties
-from .licences import noncompliant_licences
+from qcredit.policies.bingtuan.exclusions import listings, publicised_penalties
+from qcredit.policies.bingtuan.licences import noncompliant_licences
 
 Params = Mapping[str, Any]
 

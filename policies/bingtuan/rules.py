@@ -11,12 +11,11 @@ from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
 from qcredit.core.temporal import EvaluationCalendar, window_start
-
-from .conditions import a_conditions, b_conditions, recent_penalties
-from .exclusions import listings
-from .licences import valid_licences
-from .measures import disclosures, supervision
-from .scoring import Deduction, deductions, reasons, score
+from qcredit.policies.bingtuan.conditions import a_conditions, b_conditions, recent_penalties
+from qcredit.policies.bingtuan.exclusions import listings
+from qcredit.policies.bingtuan.licences import valid_licences
+from qcredit.policies.bingtuan.measures import disclosures, supervision
+from qcredit.policies.bingtuan.scoring import Deduction, deductions, reasons, score
 
 ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
 CALENDAR_YEAR = EvaluationCalendar(1, 1, 12)

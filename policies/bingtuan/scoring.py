@@ -15,9 +15,8 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.policy import Reason
 from qcredit.core.temporal import within_years
-
-from .exclusions import publicised_penalties
-from .licences import noncompliant_licences, valid_licences
+from qcredit.policies.bingtuan.exclusions import publicised_penalties
+from qcredit.policies.bingtuan.licences import noncompliant_licences, valid_licences
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ In force from 2023-12-18; the text sets no end date.
 from __future__ import annotations
 
 from qcredit.core.hookspecs import hookimpl
-
-from .rules import HaojiangPolicy
+from qcredit.policies.haojiang.rules import HaojiangPolicy
 
 __all__ = ["HaojiangPolicy"]
 
@@ -24,7 +23,7 @@ def qcredit_policies() -> list[HaojiangPolicy]:
 
 @hookimpl
 def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
-    from .demo import demo_records
+    from qcredit.policies.haojiang.demo import demo_records
 
     return demo_records(today)
 
@@ -33,7 +32,7 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
 def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyped-def]
     if not isinstance(policy, HaojiangPolicy):
         return None
-    from .plan import plan_rule
+    from qcredit.policies.haojiang.plan import plan_rule
 
     return plan_rule(level, measures, params)
 
@@ -41,6 +40,6 @@ def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyp
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from .notices import HaojiangNotices
+    from qcredit.policies.haojiang.notices import HaojiangNotices
 
     return HaojiangNotices() if isinstance(policy, HaojiangPolicy) else None

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qcredit.core.engine import GradeChange
-from qcredit.core.grading import Assessment
-from qcredit.core.notices import NoticeDraft, NoticeKind, NoticeRules
+from qcredit.core.grading.assess import Assessment
+from qcredit.core.grading.engine import GradeChange
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import MeasureKind
+from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules
 
 WARNED_CATEGORIES = ("B", "C", "D")
 

@@ -10,11 +10,10 @@ from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
-
-from .categories import category, needs_text, rule_text
-from .points import cumulative_points, excluded
-from .publicity import USE_LIMIT, disclosures
-from .supervision import clean_run_reason, level_measures
+from qcredit.policies.haojiang.categories import category, needs_text, rule_text
+from qcredit.policies.haojiang.points import cumulative_points, excluded
+from qcredit.policies.haojiang.publicity import USE_LIMIT, disclosures
+from qcredit.policies.haojiang.supervision import clean_run_reason, level_measures
 
 EXCLUSION_TEXT = "不包括食品、食品添加剂、化妆品、计量器具、特种设备及其经营者的质量信用分类监管"
 

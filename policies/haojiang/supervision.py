@@ -9,8 +9,7 @@ from qcredit.core.facts import Fact, Facts
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Grading, Measure, MeasureKind, Reason
 from qcredit.core.temporal import trailing_run
-
-from .points import in_scope_events
+from qcredit.policies.haojiang.points import in_scope_events
 
 K = MeasureKind
 

@@ -9,8 +9,7 @@ In force: from 2020-07-10 (the date it was printed, 印发 — the text names no
 """
 
 from qcredit.core.hookspecs import hookimpl
-
-from .rules import JiamusiPolicy
+from qcredit.policies.jiamusi.rules import JiamusiPolicy
 
 __all__ = ["JiamusiPolicy"]
 
@@ -22,7 +21,7 @@ def qcredit_policies() -> list[JiamusiPolicy]:
 
 @hookimpl
 def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
-    from .demo import demo_records
+    from qcredit.policies.jiamusi.demo import demo_records
 
     return demo_records(today)
 
@@ -31,7 +30,7 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
 def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
     if not isinstance(policy, JiamusiPolicy):
         return None
-    from .plan import plan_rule
+    from qcredit.policies.jiamusi.plan import plan_rule
 
     return plan_rule(level, params)
 
@@ -39,6 +38,6 @@ def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from .notices import JiamusiNotices
+    from qcredit.policies.jiamusi.notices import JiamusiNotices
 
     return JiamusiNotices() if isinstance(policy, JiamusiPolicy) else None

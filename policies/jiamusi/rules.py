@@ -10,9 +10,8 @@ from qcredit.core.facts import Facts
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
-
-from .criteria import a_gaps, b_gaps, c_criteria, d_criteria
-from .measures import SUPERVISION, disclosures
+from qcredit.policies.jiamusi.criteria import a_gaps, b_gaps, c_criteria, d_criteria
+from qcredit.policies.jiamusi.measures import SUPERVISION, disclosures
 
 ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
 

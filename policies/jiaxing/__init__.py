@@ -16,9 +16,8 @@ from datetime import date
 
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.vocabulary import EventKind
-
-from .rules import JiaxingPolicy
-from .vocabulary import JIAXING_EVENT_KINDS
+from qcredit.policies.jiaxing.rules import JiaxingPolicy
+from qcredit.policies.jiaxing.vocabulary import JIAXING_EVENT_KINDS
 
 
 @hookimpl
@@ -33,7 +32,7 @@ def qcredit_event_kinds() -> tuple[EventKind, ...]:
 
 @hookimpl
 def qcredit_demo_records(today: date) -> list[dict]:
-    from .demo import demo_records
+    from qcredit.policies.jiaxing.demo import demo_records
 
     return demo_records(today)
 
@@ -41,6 +40,6 @@ def qcredit_demo_records(today: date) -> list[dict]:
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from .notices import JiaxingNotices
+    from qcredit.policies.jiaxing.notices import JiaxingNotices
 
     return JiaxingNotices(policy) if isinstance(policy, JiaxingPolicy) else None

@@ -20,8 +20,7 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.model import Role
 from qcredit.core.policy import Reason
-
-from .levels import AA, ELEVATED, HIGH, STRICT, A, B, C, current
+from qcredit.policies.jiaxing.levels import AA, ELEVATED, HIGH, STRICT, A, B, C, current
 
 VIOLATION_LABELS = {
     "SERIOUS_QUALITY_VIOLATION": "严重质量违法行为",

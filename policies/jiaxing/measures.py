@@ -11,8 +11,7 @@ from typing import Any
 
 from qcredit.core.facts import Facts
 from qcredit.core.policy import Audience, Disclosure, Grading, Measure, MeasureKind
-
-from .levels import HIGH, MODE_LABELS, STRICT, TIER_LABELS, current
+from qcredit.policies.jiaxing.levels import HIGH, MODE_LABELS, STRICT, TIER_LABELS, current
 
 # Custom measure kinds (MeasureKind allows policy-specific strings).
 SUPERVISION_MODE = "SUPERVISION_MODE"

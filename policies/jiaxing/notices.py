@@ -22,12 +22,11 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from qcredit.core.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Audience, Policy
-
-from .catalogue import catalogue_category
-from .levels import CLASSES, TIERS
+from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
+from qcredit.policies.jiaxing.catalogue import catalogue_category
+from qcredit.policies.jiaxing.levels import CLASSES, TIERS
 
 ARTICLE = "四2 二是"
 AUDIENCES = (Audience.DEPARTMENT.value,)

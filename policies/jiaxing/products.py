@@ -20,9 +20,8 @@ from typing import Any
 
 from qcredit.core.facts import Facts, ids
 from qcredit.core.policy import Reason
-
-from .catalogue import catalogue_category
-from .levels import ELEVATED, GENERAL, HIGH, TIER_LABELS, TIERS, current
+from qcredit.policies.jiaxing.catalogue import catalogue_category
+from qcredit.policies.jiaxing.levels import ELEVATED, GENERAL, HIGH, TIER_LABELS, TIERS, current
 
 ARTICLE = "三2"
 # Factors the enterprise cannot remove: what the product is and who uses it.

@@ -15,8 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from qcredit.core.policy import Reason, RegionColour
-
-from .levels import CLASSES, TIERS
+from qcredit.policies.jiaxing.levels import CLASSES, TIERS
 
 COLOUR_LABELS = {"red": "红色", "yellow": "黄色", "blue": "蓝色", "green": "绿色"}
 

@@ -18,13 +18,16 @@ from qcredit.core.policy import (
     Policy,
     RegionColour,
 )
-
-from .catalogue import catalogue_category, catalogue_label, catalogued_products
-from .enterprises import classify, health_code, supervision_mode
-from .levels import LEVELS, worst_tier
-from .measures import disclosures, enterprise_measures, product_measures
-from .products import ProductRisk, assess_product
-from .regions import colour_region
+from qcredit.policies.jiaxing.catalogue import (
+    catalogue_category,
+    catalogue_label,
+    catalogued_products,
+)
+from qcredit.policies.jiaxing.enterprises import classify, health_code, supervision_mode
+from qcredit.policies.jiaxing.levels import LEVELS, worst_tier
+from qcredit.policies.jiaxing.measures import disclosures, enterprise_measures, product_measures
+from qcredit.policies.jiaxing.products import ProductRisk, assess_product
+from qcredit.policies.jiaxing.regions import colour_region
 
 
 def product_facts(facts: Facts, product: Product) -> Facts:

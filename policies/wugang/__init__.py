@@ -9,9 +9,8 @@ In force 2022-11-01 to 2024-10-30 (第十七条).  Region 舞钢市 410481; ente
 from __future__ import annotations
 
 from qcredit.core.hookspecs import hookimpl
-
-from .kinds import EVENT_KINDS
-from .rules import WugangPolicy
+from qcredit.policies.wugang.kinds import EVENT_KINDS
+from qcredit.policies.wugang.rules import WugangPolicy
 
 __all__ = ["WugangPolicy"]
 
@@ -28,7 +27,7 @@ def qcredit_event_kinds():  # type: ignore[no-untyped-def]
 
 @hookimpl
 def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
-    from .demo import demo_records
+    from qcredit.policies.wugang.demo import demo_records
 
     return demo_records(today)
 
@@ -36,6 +35,6 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
 @hookimpl
 def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
     """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from .notices import WugangNotices
+    from qcredit.policies.wugang.notices import WugangNotices
 
     return WugangNotices(policy) if isinstance(policy, WugangPolicy) else None

@@ -15,9 +15,8 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.policy import History, Reason
 from qcredit.core.temporal import period_end, window_start
-
-from .history import accidents_in_lock, evaluation_calendar, held_between
-from .scoring import indicator, rectifications
+from qcredit.policies.wugang.history import accidents_in_lock, evaluation_calendar, held_between
+from qcredit.policies.wugang.scoring import indicator, rectifications
 
 RANKS = {"A": 1, "B": 2, "C": 3, "D": 4}
 CODES = {rank: code for code, rank in RANKS.items()}

@@ -17,8 +17,7 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts
 from qcredit.core.policy import History, PriorGrading
 from qcredit.core.temporal import EvaluationCalendar, window_start
-
-from .scoring import indicator
+from qcredit.policies.wugang.scoring import indicator
 
 
 def evaluation_calendar(params: Mapping[str, Any]) -> EvaluationCalendar:

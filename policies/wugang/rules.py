@@ -27,9 +27,8 @@ from qcredit.core.policy import (
     Policy,
     Reason,
 )
-
-from . import history as hist
-from .adjustments import (
+from qcredit.policies.wugang import history as hist
+from qcredit.policies.wugang.adjustments import (
     CODES,
     RANKS,
     Constraint,
@@ -40,9 +39,9 @@ from .adjustments import (
     forced_d,
     reliefs,
 )
-from .publicity import disclosures
-from .scoring import RiskScore, risk_score, score_reasons
-from .supervision import key_list_reasons, measures
+from qcredit.policies.wugang.publicity import disclosures
+from qcredit.policies.wugang.scoring import RiskScore, risk_score, score_reasons
+from qcredit.policies.wugang.supervision import key_list_reasons, measures
 
 BAND_LIMIT = {"A": "band_a_max", "B": "band_b_max", "C": "band_c_max"}
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from qcredit.core.facts import Facts, ids
 from qcredit.core.policy import Grading, Measure, MeasureKind, Reason
-
-from .kinds import KEY_INSPECTION_DESIGNATION
+from qcredit.policies.wugang.kinds import KEY_INSPECTION_DESIGNATION
 
 K = MeasureKind
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from qcredit.core.grading import assess
+from qcredit.core.grading.assess import assess
 from qcredit.core.policy import Audience, MeasureKind
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.bingtuan import BingtuanPolicy

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qcredit.core.errors import InvalidInput, PolicyNotInForce
-from qcredit.core.grading import Assessment, assess
+from qcredit.core.grading.assess import Assessment, assess
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import LOCAL_DEFAULT
 from qcredit.core.plugins import Registry

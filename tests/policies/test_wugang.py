@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qcredit.core.errors import PolicyNotInForce
-from qcredit.core.grading import Assessment, assess
+from qcredit.core.grading.assess import Assessment, assess
 from qcredit.core.policy import Audience, MeasureKind
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.wugang import WugangPolicy

@@ -1,0 +1,114 @@
+"""Per-request context: one database session (used by one resolver at a time), the loaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qcredit.api.settings import Settings
+from qcredit.core.disclosure import audit
+from qcredit.core.disclosure.callers import PUBLIC, Principal
+from qcredit.core.errors import Unauthenticated
+from qcredit.core.grading.engine import Engine
+from qcredit.core.plugins import Registry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+if TYPE_CHECKING:
+    from qcredit.api.graphql.loaders import Loaders
+
+
+@dataclass
+class Services:
+    """What lives as long as the app: settings, registry, engine, session factory."""
+
+    settings: Settings
+    registry: Registry
+    engine: Engine
+    sessions: async_sessionmaker
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Any = None
+    response: Any = None
+    _session: AsyncSession | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _loaders: Loaders | None = None
+    _principal: Principal = PUBLIC
+    auth_error: str | None = None  # a token was sent but not accepted
+    audit_entries: list[dict[str, Any]] = field(default_factory=list)
+    _nonpublic_reads: set[str] = field(default_factory=set)
+
+    @property
+    def principal(self) -> Principal:
+        """The caller.  A request whose token was refused fails wherever identity matters."""
+        if self.auth_error is not None:
+            raise Unauthenticated(self.auth_error)
+        return self._principal
+
+    def audit(
+        self, action: audit.Action, target: str, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Note an entry for the audit log; written once, after the request."""
+        self.audit_entries.append(audit.entry(self.principal, action, target, detail))
+
+    def note_nonpublic_read(self, target: str) -> None:
+        """Reads of non-public data are logged as one entry per request listing what was read."""
+        self._nonpublic_reads.add(target)
+
+    @property
+    def registry(self) -> Registry:
+        return self.services.registry
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.engine
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from qcredit.api.graphql.loaders import Loaders
+
+            self._loaders = Loaders(self)
+        return self._loaders
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The request's session.  Resolvers run concurrently and an AsyncSession must not, so
+        each use holds a lock for its statements."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.services.sessions()
+            yield self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._nonpublic_reads and self.auth_error is None:
+            targets = sorted(self._nonpublic_reads)
+            self.audit_entries.append(
+                audit.entry(
+                    self._principal,
+                    audit.Action.READ_NONPUBLIC,
+                    targets[0],
+                    {"count": len(targets), "targets": targets[:1000]},
+                )
+            )
+            self._nonpublic_reads = set()
+        if self.audit_entries:
+            from qcredit.core.store.tables import AuditRow
+            from sqlalchemy import insert
+
+            async with self.services.sessions() as session:
+                await session.execute(insert(AuditRow), self.audit_entries)
+                await session.commit()
+            self.audit_entries = []

@@ -1,0 +1,435 @@
+"""GraphQL for disclosure reviews, published lists, the sharing feed, the audit log and the
+caller's own identity.  Merged into Query and Mutation by ``build_schema``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.core.disclosure import reviews as disclosure
+from qcredit.core.disclosure.callers import Role
+from qcredit.core.errors import InvalidInput
+from qcredit.core.identifiers import region_prefix
+from qcredit.core.model import SubjectType
+from qcredit.core.policy import Audience
+from qcredit.core.store.convert import aware
+from qcredit.core.store.tables import (
+    AuditRow,
+    DisclosureRequestRow,
+    EnterpriseRow,
+    GradeChangeRow,
+    StandingGradeRow,
+)
+from sqlalchemy import and_, exists, func, or_, select
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+NOT_FOR_COMMERCIAL_USE = "notForCommercialUse"
+
+
+@strawberry.type(description="Who the caller is, as the server sees it.")
+class Me:
+    role: str
+    regions: list[str]
+    department: str | None
+    enterprise_code: str | None
+
+
+@strawberry.type(
+    description="An application to publish a grade, or a re-check before "
+    "exposing one, and its review."
+)
+class DisclosureRequest:
+    id: strawberry.ID
+    policy: str
+    kind: str
+    level: str
+    state: str
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
+    reviewer: str | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None
+    enterprise_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @classmethod
+    def of(cls, r: DisclosureRequestRow) -> DisclosureRequest:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            policy=r.policy_id,
+            kind=r.kind,
+            level=r.level,
+            state=r.state,
+            reason=r.reason,
+            requested_by=r.requested_by,
+            requested_at=aware(r.requested_at),
+            reviewer=r.reviewer,
+            decided_at=aware(r.decided_at) if r.decided_at else None,
+            decision_reason=r.decision_reason,
+            enterprise_id=r.enterprise_id,
+        )
+
+
+@strawberry.type(description="A subject on a published list.")
+class ListedSubject:
+    subject_type: str
+    level: str
+    as_of: dt.date
+    enterprise_id: strawberry.Private[int]
+    product_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_of(info, self.product_id)
+
+
+@strawberry.type(description="A change of a subject's standing grade, as partners pull it.")
+class GradeChange:
+    cursor: str
+    policy: str
+    subject_type: str
+    as_of: dt.date
+    at: dt.datetime
+    previous: str | None = strawberry.field(description="Null also when it was not disclosed.")
+    current: str | None
+    notice: JSON = strawberry.field(
+        description="Conditions attached to the grade, e.g. a 'not for commercial use' notice."
+    )
+    enterprise_id: strawberry.Private[int]
+    product_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_of(info, self.product_id)
+
+
+@strawberry.type(description="A grade-change feed page; pass endCursor back as `since`.")
+class GradeChangeFeed:
+    changes: list[GradeChange]
+    end_cursor: str | None
+    has_more: bool
+
+
+@strawberry.type(description="An entry of the audit log.")
+class AuditEntry:
+    id: strawberry.ID
+    at: dt.datetime
+    actor: str
+    role: str
+    action: str
+    target: str
+    detail: JSON
+
+
+def _audience_filter(principal, standing_region, open_to, review_to, approved_exists):  # type: ignore[no-untyped-def]
+    """SQL: the caller may see this grade (same rules as core.disclosure.verdict)."""
+    if principal.role is Role.ADMIN and not principal.regions:
+        return None
+    conds = []
+    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
+        for r in principal.regions:
+            conds.append(standing_region.startswith(region_prefix(r)))
+        audience = Audience.DEPARTMENT
+    elif principal.role is Role.DEPARTMENT:
+        audience = Audience.DEPARTMENT
+    elif principal.role is Role.INDUSTRY:
+        audience = Audience.INDUSTRY
+    else:
+        audience = Audience.PUBLIC
+    conds.append(open_to.contains(audience.value))
+    conds.append(and_(review_to.contains(audience.value), approved_exists))
+    return or_(*conds)
+
+
+def notice_for(policy_id: str, info: Info) -> dict:
+    """Conditions a policy attaches to disclosed grades (``Policy.disclosure_notice``)."""
+    policy = ctx(info).registry.policy(policy_id)
+    notice = getattr(policy, "disclosure_notice", None)
+    return {NOT_FOR_COMMERCIAL_USE: notice} if notice else {}
+
+
+@strawberry.type
+class AccessQuery:
+    @strawberry.field(description="The caller's role and regions.")
+    def me(self, info: Info) -> Me:
+        p = ctx(info).principal
+        return Me(
+            role=p.role.value,
+            regions=list(p.regions),
+            department=p.department,
+            enterprise_code=p.enterprise_code,
+        )
+
+    @strawberry.field(
+        description="A list a policy publishes (e.g. A_LIST, BLACKLIST): the "
+        "subjects whose standing grade is public, or approved for publication."
+    )
+    async def public_list(
+        self, info: Info, policy: str, list: str, first: int | None = None, after: str | None = None
+    ) -> Connection[ListedSubject]:
+        c = ctx(info)
+        p = c.registry.policy(policy)
+        lists = disclosure.public_lists(p)
+        if list not in lists:
+            raise InvalidInput(f"{policy} publishes {', '.join(sorted(lists))}", field="list")
+        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+        cursor = decode_cursor(after)
+        approved = exists().where(
+            DisclosureRequestRow.policy_id == StandingGradeRow.policy_id,
+            DisclosureRequestRow.subject_type == StandingGradeRow.subject_type,
+            DisclosureRequestRow.subject_id == StandingGradeRow.subject_id,
+            DisclosureRequestRow.level == StandingGradeRow.level,
+            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
+        )
+        public = or_(
+            StandingGradeRow.open_to.contains(Audience.PUBLIC.value),
+            and_(StandingGradeRow.review_to.contains(Audience.PUBLIC.value), approved),
+        )
+        # Row number as the key: standing grades have a composite key, so page by a stable order.
+        base = select(StandingGradeRow).where(
+            StandingGradeRow.policy_id == p.id, StandingGradeRow.level.in_(lists[list]), public
+        )
+        order = (
+            StandingGradeRow.enterprise_id,
+            StandingGradeRow.subject_type,
+            StandingGradeRow.subject_id,
+        )
+        async with c.db() as s:
+            rows = (
+                (await s.execute(base.order_by(*order).offset(cursor or 0).limit(limit + 1)))
+                .scalars()
+                .all()
+            )
+        start = cursor or 0
+        nodes = [
+            ListedSubject(
+                subject_type=r.subject_type,
+                level=r.level,
+                as_of=r.as_of,
+                enterprise_id=r.enterprise_id,
+                product_id=r.subject_id if r.subject_type == SubjectType.PRODUCT.value else None,
+            )
+            for r in rows
+        ]
+
+        async def count() -> int:
+            async with c.db() as s:
+                return int(
+                    (
+                        await s.execute(select(func.count()).select_from(base.subquery()))
+                    ).scalar_one()
+                )
+
+        return make_connection(
+            nodes, [start + i + 1 for i in range(len(nodes))], limit, cursor, count
+        )
+
+    @strawberry.field(
+        description="Disclosure requests the caller may see: reviewers and "
+        "regulators those of their regions, an enterprise its own."
+    )
+    async def disclosure_requests(
+        self, info: Info, state: str | None = None, policy: str | None = None
+    ) -> list[DisclosureRequest]:
+        c = ctx(info)
+        principal = c.principal
+        principal.require_role(Role.REVIEWER, Role.REGULATOR, Role.ADMIN, Role.SUBJECT)
+        stmt = select(DisclosureRequestRow).order_by(DisclosureRequestRow.id)
+        if state:
+            stmt = stmt.where(DisclosureRequestRow.state == state)
+        if policy:
+            stmt = stmt.where(DisclosureRequestRow.policy_id == policy)
+        if principal.role is Role.SUBJECT:
+            stmt = stmt.join(
+                EnterpriseRow, EnterpriseRow.id == DisclosureRequestRow.enterprise_id
+            ).where(EnterpriseRow.code == principal.enterprise_code)
+        elif not (principal.role is Role.ADMIN and not principal.regions):
+            stmt = stmt.where(
+                or_(
+                    *[
+                        DisclosureRequestRow.region_code.startswith(region_prefix(r))
+                        for r in principal.regions
+                    ]
+                )
+            )
+        async with c.db() as s:
+            rows = (await s.execute(stmt.limit(1000))).scalars().all()
+        return [DisclosureRequest.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Grade changes since a cursor, only those the caller may "
+        "see; for partner departments and associations to pull."
+    )
+    async def grade_changes(
+        self,
+        info: Info,
+        since: str | None = None,
+        policy: str | None = None,
+        first: int | None = None,
+    ) -> GradeChangeFeed:
+        c = ctx(info)
+        principal = c.principal
+        limit = page_size(first, c.settings.max_page_size, c.settings.max_page_size)
+        after = decode_cursor(since) or 0
+        approved = exists().where(
+            DisclosureRequestRow.policy_id == GradeChangeRow.policy_id,
+            DisclosureRequestRow.subject_type == GradeChangeRow.subject_type,
+            DisclosureRequestRow.subject_id == GradeChangeRow.subject_id,
+            DisclosureRequestRow.level == GradeChangeRow.current,
+            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
+        )
+        stmt = select(GradeChangeRow).where(GradeChangeRow.id > after)
+        if policy:
+            c.registry.policy(policy)
+            stmt = stmt.where(GradeChangeRow.policy_id == policy)
+        visible = _audience_filter(
+            principal,
+            GradeChangeRow.region_code,
+            GradeChangeRow.open_to,
+            GradeChangeRow.review_to,
+            approved,
+        )
+        if visible is not None:
+            stmt = stmt.where(visible)
+        async with c.db() as s:
+            rows = (
+                (await s.execute(stmt.order_by(GradeChangeRow.id).limit(limit + 1))).scalars().all()
+            )
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        from qcredit.api.graphql.pagination import encode_cursor
+
+        changes = []
+        for r in rows:
+            audience = principal.audience_for("", r.region_code)
+            prev_visible = audience is Audience.REGULATOR or audience.value in (
+                r.previous_open_to or ""
+            ).split(",")
+            changes.append(
+                GradeChange(
+                    cursor=encode_cursor(r.id),
+                    policy=r.policy_id,
+                    subject_type=r.subject_type,
+                    as_of=r.as_of,
+                    at=aware(r.at),
+                    previous=r.previous if prev_visible else None,
+                    current=r.current,
+                    notice=notice_for(r.policy_id, info),
+                    enterprise_id=r.enterprise_id,
+                    product_id=r.subject_id
+                    if r.subject_type == SubjectType.PRODUCT.value
+                    else None,
+                )
+            )
+        if changes and principal.authenticated:
+            c.note_nonpublic_read(f"feed:{changes[0].cursor}..{changes[-1].cursor}")
+        return GradeChangeFeed(
+            changes=changes, end_cursor=changes[-1].cursor if changes else since, has_more=has_more
+        )
+
+    @strawberry.field(description="The audit log, newest first (ADMIN only).")
+    async def audit_log(
+        self,
+        info: Info,
+        action: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        c = ctx(info)
+        c.principal.require_role(Role.ADMIN)
+        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+        cursor = decode_cursor(after)
+        stmt = select(AuditRow)
+        if action:
+            stmt = stmt.where(AuditRow.action == action)
+        counted = stmt
+        if cursor is not None:
+            stmt = stmt.where(AuditRow.id < cursor)
+        async with c.db() as s:
+            rows = (
+                (await s.execute(stmt.order_by(AuditRow.id.desc()).limit(limit + 1)))
+                .scalars()
+                .all()
+            )
+        nodes = [
+            AuditEntry(
+                id=strawberry.ID(str(r.id)),
+                at=aware(r.at),
+                actor=r.actor,
+                role=r.role,
+                action=r.action,
+                target=r.target,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
+
+        async def count() -> int:
+            async with c.db() as s:
+                return int(
+                    (
+                        await s.execute(select(func.count()).select_from(counted.subquery()))
+                    ).scalar_one()
+                )
+
+        return make_connection(nodes, [r.id for r in rows], limit, cursor, count)
+
+
+@strawberry.type
+class AccessMutation:
+    @strawberry.mutation(
+        description="Apply for publication of a grade (the enterprise itself, "
+        "or its regulator on its behalf) or ask for exposure after a re-check "
+        "(the regulator); a REVIEWER decides."
+    )
+    async def request_disclosure(
+        self, info: Info, policy: str, enterprise_code: str, kind: str, reason: str
+    ) -> DisclosureRequest:
+        c = ctx(info)
+        p = c.registry.policy(policy)
+        async with c.db() as s:
+            try:
+                row = await disclosure.request_disclosure(
+                    s, c.principal, p, enterprise_code=enterprise_code, kind=kind, reason=reason
+                )
+                await s.commit()
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return DisclosureRequest.of(row)
+
+    @strawberry.mutation(
+        description="Approve or reject a pending disclosure request (REVIEWER "
+        "of the region; never the requester)."
+    )
+    async def decide_disclosure(
+        self, info: Info, id: strawberry.ID, approve: bool, reason: str
+    ) -> DisclosureRequest:
+        c = ctx(info)
+        if not str(id).isdigit():
+            raise InvalidInput("not a disclosure request id", field="id")
+        async with c.db() as s:
+            try:
+                row = await disclosure.decide(
+                    s, c.principal, int(id), approve=approve, reason=reason
+                )
+                await s.commit()
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+        return DisclosureRequest.of(row)

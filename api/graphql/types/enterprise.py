@@ -1,0 +1,566 @@
+"""GraphQL types of the API contract (DESIGN.md): names fixed, fields added around them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import strawberry
+from qcredit.api.graphql.pagination import (
+    Connection,
+    decode_cursor,
+    make_connection,
+    page_size,
+    slice_page,
+)
+from qcredit.api.graphql.visibility import (
+    assessment_verdict,
+    require_ledger,
+    require_visible,
+    sees_ledger,
+)
+from qcredit.core import clock
+from qcredit.core.errors import QcreditError
+from qcredit.core.grading.assess import Assessment as AssessmentValue
+from qcredit.core.grading.engine import AssessmentKey
+from qcredit.core.model import CORRECTION_KIND, SubjectType
+from qcredit.core.model import Enterprise as EnterpriseValue
+from qcredit.core.model import Event as EventValue
+from qcredit.core.model import Product as ProductValue
+from qcredit.core.parameters import Parameter as ParameterValue
+from qcredit.core.policy import Policy as PolicyValue
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+if TYPE_CHECKING:
+    from qcredit.api.graphql.context import Context
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+@strawberry.type(description="One grade of a policy; rank 1 is the best (lowest risk).")
+class Level:
+    code: str
+    label: str
+    rank: int
+    color: str | None
+    description: str
+    subject_types: list[str]
+
+
+@strawberry.type(description="A number the policy uses, with where it comes from.")
+class Parameter:
+    name: str
+    value: JSON
+    source: str = strawberry.field(
+        description="The article that fixes the value, 'local default' when the text leaves it "
+        "open, or the override that replaced it."
+    )
+    note: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    local_default: bool
+
+    @classmethod
+    def of(cls, p: ParameterValue) -> Parameter:
+        return cls(
+            name=p.name,
+            value=p.value,
+            source=p.source,
+            note=p.note,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            local_default=p.is_local_default,
+        )
+
+
+@strawberry.type(description="A jurisdiction's grading policy, installed as a plug-in.")
+class Policy:
+    value: strawberry.Private[PolicyValue]
+    source_package: strawberry.Private[str]
+
+    @strawberry.field
+    def id(self) -> str:
+        return self.value.id
+
+    @strawberry.field(description="Official Chinese title of the document.")
+    def name(self) -> str:
+        return self.value.name
+
+    @strawberry.field
+    def issuer(self) -> str:
+        return self.value.issuer
+
+    @strawberry.field
+    def document_no(self) -> str:
+        return self.value.document_no
+
+    @strawberry.field
+    def effective_from(self) -> dt.date | None:
+        return self.value.effective_from
+
+    @strawberry.field
+    def effective_until(self) -> dt.date | None:
+        return self.value.effective_until
+
+    @strawberry.field
+    def version(self) -> str:
+        return self.value.version
+
+    @strawberry.field(description="GB/T 2260 codes of the regions where the policy applies.")
+    def region_codes(self) -> list[str]:
+        return list(self.value.region_codes)
+
+    @strawberry.field
+    def subject_types(self) -> list[str]:
+        return sorted(t.value for t in self.value.subject_types)
+
+    @strawberry.field
+    def levels(self) -> list[Level]:
+        return [
+            Level(
+                code=lv.code,
+                label=lv.label,
+                rank=lv.rank,
+                color=lv.color,
+                description=lv.description,
+                subject_types=sorted(t.value for t in lv.subject_types),
+            )
+            for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))
+        ]
+
+    @strawberry.field
+    def parameters(self) -> list[Parameter]:
+        return [Parameter.of(p) for p in self.value.parameters.all()]
+
+    @strawberry.field(description="The installed distribution that supplies this policy.")
+    def package(self) -> str:
+        return self.source_package
+
+    @strawberry.field(description="Whether the policy is in force on a date (default today).")
+    def in_force(self, on: dt.date | None = None) -> bool:
+        return self.value.in_force(on or clock.today())
+
+
+def policy_type(info: Info, policy: PolicyValue) -> Policy:
+    return Policy(value=policy, source_package=ctx(info).registry.sources.get(policy.id, ""))
+
+
+@strawberry.type(description="A rule that fired, or what keeps a subject from a better grade.")
+class Reason:
+    rule: str
+    article: str
+    text: str
+    event_ids: strawberry.Private[tuple[int, ...]]
+
+    @strawberry.field(description="The events behind this reason.")
+    async def events(self, info: Info) -> list[Event]:
+        c = ctx(info)
+        found = await c.loaders.event.load_many(list(self.event_ids))
+        return [
+            Event.of(e) for e in found if e is not None and await sees_ledger(c, e.enterprise_id)
+        ]
+
+
+@strawberry.type(description="A supervision measure a grade triggers.")
+class Measure:
+    kind: str
+    text: str
+    article: str
+    min_per_year: float | None
+    plan_share_min: float | None
+    plan_share_max: float | None
+    color: str | None
+
+
+@strawberry.type(description="Whether a grade may be disclosed to an audience.")
+class Disclosure:
+    audience: str
+    allowed: bool
+    needs_review: bool
+    text: str
+    article: str
+
+
+@strawberry.type(description="A subject's grade under a policy on a date, with its reasons.")
+class Assessment:
+    value: strawberry.Private[AssessmentValue]
+
+    @strawberry.field
+    def policy(self, info: Info) -> Policy:
+        return policy_type(info, ctx(info).registry.policy(self.value.policy_id))
+
+    @strawberry.field
+    def level(self) -> str:
+        return self.value.level
+
+    @strawberry.field(description="Label, rank and colour of the level.")
+    def level_info(self, info: Info) -> Level:
+        lv = ctx(info).registry.policy(self.value.policy_id).level(self.value.level)
+        return Level(
+            code=lv.code,
+            label=lv.label,
+            rank=lv.rank,
+            color=lv.color,
+            description=lv.description,
+            subject_types=sorted(t.value for t in lv.subject_types),
+        )
+
+    @strawberry.field
+    def score(self) -> float | None:
+        return self.value.score
+
+    @strawberry.field
+    def as_of(self) -> dt.date:
+        return self.value.as_of
+
+    @strawberry.field
+    def subject_type(self) -> str:
+        return self.value.subject_type.value
+
+    @strawberry.field
+    def reasons(self) -> list[Reason]:
+        return [
+            Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
+            for r in self.value.reasons
+        ]
+
+    @strawberry.field(
+        description="What keeps the subject from the next better level: what it "
+        "must fix, and what a regulator checks before a credit repair."
+    )
+    def why_not_better(self) -> list[Reason]:
+        return [
+            Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
+            for r in self.value.blockers
+        ]
+
+    @strawberry.field
+    def supervision(self) -> list[Measure]:
+        return [
+            Measure(
+                kind=m.kind,
+                text=m.text,
+                article=m.article,
+                min_per_year=m.min_per_year,
+                plan_share_min=m.plan_share_min,
+                plan_share_max=m.plan_share_max,
+                color=m.color,
+            )
+            for m in self.value.supervision
+        ]
+
+    @strawberry.field
+    def publicity(self) -> list[Disclosure]:
+        return [
+            Disclosure(
+                audience=d.audience.value,
+                allowed=d.allowed,
+                needs_review=d.needs_review,
+                text=d.text,
+                article=d.article,
+            )
+            for d in self.value.publicity
+        ]
+
+    @strawberry.field(description="Policy-specific extras (e.g. an index or a health-code colour).")
+    def details(self) -> JSON:
+        return self.value.details
+
+    @strawberry.field
+    def policy_version(self) -> str:
+        return self.value.policy_version
+
+    @strawberry.field(description="Fingerprint of every input of this grade.")
+    def inputs_digest(self) -> str:
+        return self.value.inputs_digest
+
+    @strawberry.field
+    def parameters_digest(self) -> str:
+        return self.value.parameters_digest
+
+
+def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
+    if isinstance(result, QcreditError):
+        raise result
+    return Assessment(value=result) if result is not None else None
+
+
+async def assessment_of(
+    info: Info, subject_type: SubjectType, subject_id: int, policy: str, as_of: dt.date | None
+) -> Assessment | None:
+    c = ctx(info)
+    c.registry.policy(policy)  # NOT_FOUND for an unknown policy
+    key = AssessmentKey(policy, subject_type, subject_id, as_of or clock.today())
+    found = _unwrap(await c.loaders.assessment.load(key))
+    if found is None:
+        return None
+    await require_visible(c, found.value)
+    return found
+
+
+async def events_connection(
+    info: Info,
+    events: list[EventValue],
+    kinds: list[str] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Event]:
+    c = ctx(info)
+    if kinds:
+        for i, k in enumerate(kinds):
+            if k not in c.registry.vocabulary.kinds:
+                from qcredit.core.errors import InvalidInput
+
+                raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
+        events = [e for e in events if e.kind in kinds]
+    limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+    cursor = decode_cursor(after)
+    page, keys = slice_page(events, lambda e: e.id, limit, cursor)
+    total = len(events)
+
+    async def count() -> int:
+        return total
+
+    return make_connection([Event.of(e) for e in page], keys, limit, cursor, count)
+
+
+async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
+    """The enterprise an object belongs to, through the request's batching loader."""
+    e = await ctx(info).loaders.enterprise.load(enterprise_id)
+    assert e is not None  # every owned row references its enterprise (foreign key)
+    return Enterprise.of(e)
+
+
+async def product_of(info: Info, product_id: int | None) -> Product | None:
+    """The product an object concerns, if any, through the request's batching loader."""
+    if product_id is None:
+        return None
+    p = await ctx(info).loaders.product.load(product_id)
+    return Product.of(p) if p else None
+
+
+@strawberry.type(description="A ledger entry: an inspection, penalty, accident, correction …")
+class Event(relay.Node):
+    id: relay.NodeID[int]
+    kind: str
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    attributes: JSON
+    external_id: str | None
+    enterprise_id: strawberry.Private[int]
+    product_id: strawberry.Private[int | None]
+    corrects_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, e: EventValue) -> Event:
+        return cls(
+            id=e.id,
+            kind=e.kind,
+            occurred_on=e.occurred_on,
+            recorded_at=e.recorded_at,
+            attributes=e.attributes,
+            external_id=e.external_id,
+            enterprise_id=e.enterprise_id,
+            product_id=e.product_id,
+            corrects_id=e.corrects_id,
+        )
+
+    @strawberry.field(
+        description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
+        "from the corrections that refer to this event."
+    )
+    async def status(self, info: Info) -> str:
+        if self.kind == CORRECTION_KIND:
+            return "ACTIVE"
+        return (await ctx(info).loaders.status.load(self.id)).value
+
+    @strawberry.field(description="For a correction: the event it corrects.")
+    async def corrects(self, info: Info) -> Event | None:
+        if self.corrects_id is None:
+            return None
+        e = await ctx(info).loaders.event.load(self.corrects_id)
+        return Event.of(e) if e else None
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_of(info, self.product_id)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Event | None]:
+        c = ctx(info)
+        found = await c.loaders.event.load_many([int(i) for i in node_ids])
+        for e in found:
+            if e is not None:
+                await require_ledger(c, e.enterprise_id)
+        return [Event.of(e) if e else None for e in found]
+
+
+@strawberry.type(description="A product: one trademark in one Nice class of one enterprise.")
+class Product(relay.Node):
+    id: relay.NodeID[int]
+    trademark: str
+    nice_class: int
+    category: str | None
+    enterprise_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, p: ProductValue) -> Product:
+        return cls(
+            id=p.id,
+            trademark=p.trademark,
+            nice_class=p.nice_class,
+            category=p.category,
+            enterprise_id=p.enterprise_id,
+        )
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @strawberry.field
+    async def events(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Event]:
+        c = ctx(info)
+        visible = await sees_ledger(c, self.enterprise_id)
+        evs = await c.loaders.events_of_product.load(self.id) if visible else []
+        return await events_connection(info, evs, kinds, first, after)
+
+    @strawberry.field(description="Null when the policy does not grade this product.")
+    async def assessment(
+        self, info: Info, policy: str, as_of: dt.date | None = None
+    ) -> Assessment | None:
+        return await assessment_of(info, SubjectType.PRODUCT, self.id, policy, as_of)
+
+    @strawberry.field(description="Assessments under every policy that grades this product.")
+    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
+        return await _all_assessments(info, SubjectType.PRODUCT, self.id, self.enterprise_id, as_of)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Product | None]:
+        found = await ctx(info).loaders.product.load_many([int(i) for i in node_ids])
+        return [Product.of(p) if p else None for p in found]
+
+
+async def _all_assessments(
+    info: Info,
+    subject_type: SubjectType,
+    subject_id: int,
+    enterprise_id: int,
+    as_of: dt.date | None,
+) -> list[Assessment]:
+    c = ctx(info)
+    on = as_of or clock.today()
+    ent = await c.loaders.enterprise.load(enterprise_id)
+    assert ent is not None
+    keys = [
+        AssessmentKey(p.id, subject_type, subject_id, on)
+        for p in c.registry.all_policies()
+        if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
+    ]
+    results = await c.loaders.assessment.load_many(keys)
+    shown = []
+    for a in (_unwrap(r) for r in results):
+        if a is not None and (await assessment_verdict(c, a.value)).visible:
+            shown.append(a)
+    return shown
+
+
+@strawberry.type(description="An enterprise, identified by its 统一社会信用代码.")
+class Enterprise(relay.Node):
+    id: relay.NodeID[int]
+    code: str = strawberry.field(description="统一社会信用代码 (GB 32100-2015).")
+    name: str
+    region_code: str = strawberry.field(description="GB/T 2260 county-level code.")
+    town_code: str | None = strawberry.field(description="9-digit town/street code, if known.")
+    established_on: dt.date | None
+    roles: list[str]
+
+    @classmethod
+    def of(cls, e: EnterpriseValue) -> Enterprise:
+        return cls(
+            id=e.id,
+            code=e.code,
+            name=e.name,
+            region_code=e.region_code,
+            town_code=e.town_code,
+            established_on=e.established_on,
+            roles=sorted(r.value for r in e.roles),
+        )
+
+    @strawberry.field
+    async def products(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Product]:
+        c = ctx(info)
+        prods = await c.loaders.products_of.load(self.id)
+        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+        cursor = decode_cursor(after)
+        page, keys = slice_page(prods, lambda p: p.id, limit, cursor)
+        total = len(prods)
+
+        async def count() -> int:
+            return total
+
+        return make_connection([Product.of(p) for p in page], keys, limit, cursor, count)
+
+    @strawberry.field
+    async def events(
+        self,
+        info: Info,
+        kinds: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Event]:
+        c = ctx(info)
+        visible = await sees_ledger(c, self.id)
+        evs = await c.loaders.events_of_enterprise.load(self.id) if visible else []
+        return await events_connection(info, evs, kinds, first, after)
+
+    @strawberry.field(
+        description="Null when the policy does not apply to this enterprise. "
+        "asOf defaults to today; a date outside the policy's period is an error "
+        "with code POLICY_NOT_IN_FORCE."
+    )
+    async def assessment(
+        self, info: Info, policy: str, as_of: dt.date | None = None
+    ) -> Assessment | None:
+        return await assessment_of(info, SubjectType.ENTERPRISE, self.id, policy, as_of)
+
+    @strawberry.field(description="Assessments under every policy that applies and is in force.")
+    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
+        return await _all_assessments(info, SubjectType.ENTERPRISE, self.id, self.id, as_of)
+
+    @strawberry.field(description="The grade after each change in the ledger, oldest first.")
+    async def history(self, info: Info, policy: str) -> list[Assessment]:
+        from qcredit.api.graphql.types.history import grade_history
+
+        await require_ledger(ctx(info), self.id)
+        return [
+            Assessment(value=a)
+            for a in await grade_history(ctx(info), policy, SubjectType.ENTERPRISE, self.id)
+        ]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Enterprise | None]:
+        found = await ctx(info).loaders.enterprise.load_many([int(i) for i in node_ids])
+        return [Enterprise.of(e) if e else None for e in found]

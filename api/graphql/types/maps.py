@@ -1,0 +1,255 @@
+"""GraphQL: regional colour maps (``regionMap``) and enterprise health codes (``healthCodes``).
+
+Disclosure (see :mod:`qcredit.core.grading.regions`): a cell's colour is shown to everyone once it
+holds enough subjects (local default — no text says whether a map is public); its counts, shares and
+the policy's reasons (which quote the shares) only to callers who may see the level of every
+subject counted in it.  A health code is a policy's extra on an enterprise grade
+(``details.healthCode``) and is shown exactly when that grade is: it is derived from the level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import strawberry
+from qcredit.api.graphql.context import Context
+from qcredit.api.graphql.types.enterprise import Reason, ctx
+from qcredit.api.graphql.visibility import assessment_verdict, grade_visible
+from qcredit.core import clock
+from qcredit.core.errors import QcreditError
+from qcredit.core.grading.engine import AssessmentKey, standing_date
+from qcredit.core.grading.regions import (
+    Cell,
+    check_region,
+    colour_map,
+    graded_tally,
+    known_sub_regions,
+    public_min_subjects,
+    region_name,
+    standing_tally,
+)
+from qcredit.core.grading.regions import RegionMap as RegionMapValue
+from qcredit.core.identifiers import region_covers
+from qcredit.core.model import Enterprise as EnterpriseValue
+from qcredit.core.model import SubjectType
+from qcredit.core.policy import Policy as PolicyValue
+from strawberry.types import Info
+
+HEALTH_CODE_DETAIL = "healthCode"  # the key a policy puts its health-code colour under
+
+
+@strawberry.type(description="How many subjects of a map cell hold one level.")
+class RegionLevelCount:
+    level: str
+    label: str
+    count: int
+    share: float | None = strawberry.field(
+        description="Share the policy measured (e.g. within enterprises or within products)."
+    )
+
+
+@strawberry.type(description="One cell of a regional map: a county, or a town/street.")
+class RegionCell:
+    code: str
+    name: str | None
+    colour: str | None = strawberry.field(
+        description="The policy's colour; null when nothing is graded here or it is withheld."
+    )
+    colour_withheld: str | None = strawberry.field(description="Why the colour is withheld.")
+    subjects: int | None = strawberry.field(
+        description="Graded subjects here; null unless you may see every one of their levels."
+    )
+    counts: list[RegionLevelCount] | None = strawberry.field(
+        description="Subjects per level; null unless you may see every one of their levels."
+    )
+    reasons: list[Reason] | None = strawberry.field(
+        description="Why this colour (the policy's rule, quoting the shares); with the counts."
+    )
+
+
+@strawberry.type(description="A policy's colour map of a region and its sub-regions.")
+class RegionMap:
+    policy: str
+    region_code: str
+    region_name: str | None
+    as_of: dt.date
+    sub_region_kind: str | None = strawberry.field(
+        description="CITY, COUNTY or TOWN: what the cells are; null for a town."
+    )
+    region: RegionCell = strawberry.field(description="The whole region.")
+    sub_regions: list[RegionCell]
+    public_min_subjects: int = strawberry.field(
+        description="Cells with fewer graded subjects show their colour only to callers who "
+        "may see every level in them (local default)."
+    )
+
+
+@strawberry.type(description="An enterprise's quality health code under one policy.")
+class HealthCode:
+    policy: str
+    enterprise_code: str
+    as_of: dt.date
+    colour: str | None = strawberry.field(description="Null when not disclosed to you.")
+    withheld: str | None = strawberry.field(description="Why the colour is not shown.")
+    verification_url: str
+
+
+def _level_order(policy: PolicyValue, code: str) -> tuple[str, int]:
+    # Levels of one subject type together (e.g. enterprise classes, then product tiers), best first.
+    level = policy.level(code)
+    return (min(t.value for t in level.subject_types), level.rank)
+
+
+def _cell(c: Context, policy: PolicyValue, cell: Cell) -> RegionCell:
+    visible = cell.counts_visible
+    if visible and cell.tally.subjects and c.principal.authenticated:
+        c.note_nonpublic_read(f"regionMap:{policy.id}:{cell.code}")
+    shares = cell.colour.shares if cell.colour else {}
+    counts = [
+        RegionLevelCount(
+            level=level,
+            label=policy.level(level).label,
+            count=n,
+            share=shares.get(level, n / cell.tally.subjects),
+        )
+        for level, n in sorted(cell.tally.total.items(), key=lambda kv: _level_order(policy, kv[0]))
+    ]
+    return RegionCell(
+        code=cell.code,
+        name=region_name(policy, cell.code),
+        colour=cell.colour.colour if cell.colour and cell.colour_visible else None,
+        colour_withheld=cell.hidden_because,
+        subjects=cell.tally.subjects if visible else None,
+        counts=counts if visible else None,
+        reasons=[
+            Reason(rule=r.rule, article=r.article, text=r.text, event_ids=())
+            for r in cell.colour.reasons
+        ]
+        if visible and cell.colour
+        else None,
+    )
+
+
+async def build_region_map(
+    c: Context, policy_id: str, region_code: str, as_of: dt.date | None
+) -> RegionMapValue:
+    """The map as the caller may see it (used by GraphQL and by the SVG picture)."""
+    policy = c.registry.policy(policy_id)
+    region = check_region(policy, region_code)
+    today = standing_date(policy, clock.today())
+    async with c.db() as s:
+        if as_of is None or as_of == today:
+            if today is None:
+                policy.check_in_force(clock.today())
+            tallies = await standing_tally(s, policy, region, grade_visible(c.principal))
+            on = today or clock.today()
+        else:
+            tallies = await graded_tally(s, c.engine, policy, region, as_of, c.principal)
+            on = as_of
+        known = await known_sub_regions(s, region)
+    return colour_map(policy, region, on, tallies, known)
+
+
+def region_map_type(c: Context, policy: PolicyValue, m: RegionMapValue) -> RegionMap:
+    return RegionMap(
+        policy=m.policy_id,
+        region_code=m.region_code,
+        region_name=region_name(policy, m.region_code),
+        as_of=m.as_of,
+        sub_region_kind=m.kind,
+        region=_cell(c, policy, m.whole),
+        sub_regions=[_cell(c, policy, cell) for cell in m.cells],
+        public_min_subjects=public_min_subjects(policy, m.as_of),
+    )
+
+
+@dataclass(frozen=True)
+class HealthCodeValue:
+    policy_id: str
+    as_of: dt.date
+    colour: str | None
+    withheld: str | None
+
+
+async def health_codes(c: Context, ent: EnterpriseValue) -> list[HealthCodeValue]:
+    """The enterprise's health codes today under every policy that gives one, each shown only
+    if the caller may see the grade it is derived from."""
+    keys = []
+    for p in c.registry.all_policies():
+        on = standing_date(p, clock.today())
+        if (
+            on is not None
+            and SubjectType.ENTERPRISE in p.subject_types
+            and any(region_covers(r, ent.region_code) for r in p.region_codes)
+        ):
+            keys.append(AssessmentKey(p.id, SubjectType.ENTERPRISE, ent.id, on))
+    out = []
+    for a in await c.loaders.assessment.load_many(keys):
+        if a is None or isinstance(a, QcreditError) or HEALTH_CODE_DETAIL not in a.details:
+            continue
+        seen = await assessment_verdict(c, a)
+        out.append(
+            HealthCodeValue(
+                a.policy_id,
+                a.as_of,
+                str(a.details[HEALTH_CODE_DETAIL]) if seen.visible else None,
+                None if seen.visible else seen.reason,
+            )
+        )
+    return out
+
+
+def verification_url(c: Context, code: str) -> str:
+    base = str(c.request.base_url) if c.request is not None else "/"
+    return f"{base.rstrip('/')}/verify/{code}"
+
+
+@strawberry.type
+class MapQuery:
+    @strawberry.field(
+        description="A policy's colour map (e.g. a four-colour map) of a region: per county of a "
+        "city, or per town/street of a county. asOf defaults to today's standing grades; another "
+        "date grades the region on that date. Colours are public for cells of enough subjects; "
+        "counts, shares and reasons only for callers who may see every level counted."
+    )
+    async def region_map(
+        self, info: Info, policy: str, region_code: str, as_of: dt.date | None = None
+    ) -> RegionMap:
+        c = ctx(info)
+        m = await build_region_map(c, policy, region_code, as_of)
+        return region_map_type(c, c.registry.policy(policy), m)
+
+    @strawberry.field(
+        description="An enterprise's quality health codes (one per policy that gives one), "
+        "each coloured only if you may see the grade it comes from; with the URL its QR "
+        "code encodes."
+    )
+    async def health_codes(self, info: Info, code: str) -> list[HealthCode]:
+        from qcredit.core.identifiers import validate_credit_code
+
+        c = ctx(info)
+        ent = await c.loaders.enterprise_by_code.load(validate_credit_code(code, "code"))
+        if ent is None:
+            from qcredit.core.errors import NotFound
+
+            raise NotFound(f"no enterprise {code}", field="code")
+        return [
+            HealthCode(
+                policy=h.policy_id,
+                enterprise_code=ent.code,
+                as_of=h.as_of,
+                colour=h.colour,
+                withheld=h.withheld,
+                verification_url=verification_url(c, ent.code),
+            )
+            for h in await health_codes(c, ent)
+        ]
+
+
+@strawberry.type
+class MapMutation:
+    pass
+
+
+__all__ = ["MapMutation", "MapQuery", "build_region_map", "health_codes"]

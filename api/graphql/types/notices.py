@@ -1,0 +1,391 @@
+"""Warnings in GraphQL: the stored notices (``notices``) and the live feed of grade changes
+(``assessmentChanged``, ``noticeIssued``) over graphql-transport-ws.
+
+Disclosure (DESIGN.md principle 6, api/visibility.py): a notice about a subject carries that
+subject's grade, so it is shown only to those who may see the grade — the bureau of the region,
+and the audiences the policy opens the grade to without review (``open_to``, from the same
+publicity rules).  A grade disclosed only after a review is not carried by notices or by the live
+feed: the feed cannot wait for a review.  A regional or industry notice is shown to the bureau
+and to the audiences its policy names.  The live feed applies the same rule to each event, for
+the subscriber's principal: a change is sent only when its new grade is visible to them, and its
+previous grade only when that one was.
+
+WebSocket connections authenticate like HTTP requests: ``Authorization: Bearer …`` in the
+handshake headers, or in the ``connection_init`` payload (``{"Authorization": "Bearer …"}``),
+which browsers must use.  A refused token closes the connection (4403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncGenerator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from graphql import GraphQLError
+from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.types.enterprise import Enterprise, ctx
+from qcredit.core.disclosure.callers import REGIONAL_ROLES, Principal, Role
+from qcredit.core.errors import NotFound, QcreditError
+from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
+from qcredit.core.policy import Audience
+from qcredit.core.store.tables import EnterpriseRow, NoticeRow
+from qcredit.core.supervision.live import Broker
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types import Info
+
+if TYPE_CHECKING:
+    from qcredit.api.graphql.context import Context
+
+
+# -- disclosure -----------------------------------------------------------------------------------
+
+
+def _audience_outside(principal: Principal) -> Audience:
+    """The audience a caller is for subjects outside the regions it acts for."""
+    if principal.role in REGIONAL_ROLES or principal.role is Role.DEPARTMENT:
+        return Audience.DEPARTMENT  # a regulator of another region is a partner department
+    if principal.role is Role.INDUSTRY:
+        return Audience.INDUSTRY
+    return Audience.PUBLIC
+
+
+def _enterprise_id(code: str) -> Any:
+    # Its own alias: the notices query joins EnterpriseRow too, and must not correlate with it.
+    owner = aliased(EnterpriseRow)
+    return select(owner.id).where(owner.code == code).scalar_subquery()
+
+
+def notice_visible(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL condition: the caller may read this notice.  ``None`` when it reads every notice."""
+    if principal.role is Role.ADMIN and not principal.regions:
+        return None
+    conds: list[ColumnElement[bool]] = []
+    if principal.role in REGIONAL_ROLES:
+        conds += [NoticeRow.region_code.startswith(region_prefix(r)) for r in principal.regions]
+    if principal.role is Role.SUBJECT and principal.enterprise_code:
+        conds.append(
+            and_(
+                NoticeRow.open_to.contains(Audience.SUBJECT.value),
+                NoticeRow.enterprise_id.in_(_enterprise_id(principal.enterprise_code)),
+            )
+        )
+    conds.append(NoticeRow.open_to.contains(_audience_outside(principal).value))
+    return or_(*conds)
+
+
+def sees(principal: Principal, event: Mapping[str, Any], open_to_key: str = "openTo") -> bool:
+    """The same rule for one event of the live feed."""
+    audience = principal.audience_for(event.get("enterpriseCode") or "", event["regionCode"])
+    if audience is Audience.REGULATOR:
+        return True
+    return audience.value in (event.get(open_to_key) or "").split(",")
+
+
+# -- types ----------------------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description="A warning issued when grades changed: to one subject's operator (its grade "
+    "entered a warned level), or about a region or product category (a share of high-risk "
+    "subjects passed a parameter).  Open while the grade or the condition lasts."
+)
+class Notice:
+    id: strawberry.ID
+    policy: str
+    kind: str = strawberry.field(
+        description="SUBJECT_WARNING, REGIONAL_WARNING, INDUSTRY_WARNING (or a policy's own)."
+    )
+    subject_type: str | None
+    enterprise_code: str | None
+    region_code: str
+    category: str | None = strawberry.field(description="Product category (industry), if any.")
+    colour: str | None
+    level: str | None = strawberry.field(
+        description="Subject notice: the grade it was issued for; regional notice: the levels "
+        "whose share the condition counts."
+    )
+    previous_level: str | None
+    text: str
+    article: str
+    as_of: dt.date
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    _enterprise_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Still open: the grade or condition it warns about lasts.")
+    def open(self) -> bool:
+        return self.closed_at is None
+
+    @strawberry.field(description="The enterprise a subject notice is about.")
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        if self._enterprise_id is None:
+            return None
+        e = await ctx(info).loaders.enterprise.load(self._enterprise_id)
+        return Enterprise.of(e) if e else None
+
+    @classmethod
+    def of_row(cls, row: NoticeRow, enterprise_code: str | None) -> Notice:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            policy=row.policy_id,
+            kind=row.kind,
+            subject_type=row.subject_type,
+            enterprise_code=enterprise_code,
+            region_code=row.region_code,
+            category=row.category,
+            colour=row.colour,
+            level=row.level,
+            previous_level=row.previous_level,
+            text=row.text,
+            article=row.article,
+            as_of=row.as_of,
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+            _enterprise_id=row.enterprise_id,
+        )
+
+    @classmethod
+    def of_event(cls, e: Mapping[str, Any]) -> Notice:
+        return cls(
+            id=strawberry.ID(str(e["id"])),
+            policy=e["policy"],
+            kind=e["kind"],
+            subject_type=e.get("subjectType"),
+            enterprise_code=e.get("enterpriseCode"),
+            region_code=e["regionCode"],
+            category=e.get("category"),
+            colour=e.get("colour"),
+            level=e.get("level"),
+            previous_level=e.get("previousLevel"),
+            text=e.get("text", ""),
+            article=e.get("article", ""),
+            as_of=dt.date.fromisoformat(e["asOf"]),
+            created_at=dt.datetime.fromisoformat(e["createdAt"]),
+            closed_at=None,
+            _enterprise_id=e.get("enterpriseId"),
+        )
+
+
+@strawberry.type(
+    description="A subject's standing grade changed.  previous/current are null where the "
+    "subscriber may not see them (or the subject had no grade / fell out of scope)."
+)
+class AssessmentChange:
+    policy: str
+    subject_type: str
+    subject_id: strawberry.ID
+    enterprise_code: str | None
+    enterprise_name: str | None
+    region_code: str
+    as_of: dt.date
+    previous: str | None
+    current: str | None
+    notices: list[Notice] = strawberry.field(
+        description="Notices this change issued about the subject."
+    )
+
+
+# -- queries --------------------------------------------------------------------------------------
+
+
+@strawberry.type
+class WarningQuery:
+    @strawberry.field(
+        description="Notices (warnings), newest first, as far as the caller may see them.  "
+        "regionCode covers its sub-regions; since: issued for grades on or after this date."
+    )
+    async def notices(
+        self,
+        info: Info,
+        policy: str | None = None,
+        region_code: str | None = None,
+        kind: str | None = None,
+        enterprise_code: str | None = None,
+        since: dt.date | None = None,
+        open: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Notice]:
+        c = ctx(info)
+        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
+        cursor = decode_cursor(after)
+        conds: list[Any] = []
+        if policy is not None:
+            if policy not in c.registry.policies:
+                raise NotFound(f"no policy {policy!r}", field="policy")
+            conds.append(NoticeRow.policy_id == policy)
+        if region_code is not None:
+            region = validate_region_code(region_code)
+            conds.append(NoticeRow.region_code.startswith(region_prefix(region)))
+        if kind is not None:
+            conds.append(NoticeRow.kind == kind)
+        if enterprise_code is not None:
+            conds.append(
+                NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper()))
+            )
+        if since is not None:
+            conds.append(NoticeRow.as_of >= since)
+        if open is not None:
+            conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
+        visible = notice_visible(c.principal)
+        if visible is not None:
+            conds.append(visible)
+        stmt = (
+            select(NoticeRow, EnterpriseRow.code)
+            .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
+            .where(*conds)
+            .order_by(NoticeRow.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            stmt = stmt.where(NoticeRow.id < cursor)
+        async with c.db() as s:
+            rows = (await s.execute(stmt)).all()
+        _note_reads(c, [r for r, _ in rows[:limit]])
+
+        async def count() -> int:
+            async with c.db() as s:
+                return int(
+                    (
+                        await s.execute(select(func.count()).select_from(NoticeRow).where(*conds))
+                    ).scalar_one()
+                )
+
+        return make_connection(
+            [Notice.of_row(r, code) for r, code in rows],
+            [r.id for r, _ in rows],
+            limit,
+            cursor,
+            count,
+        )
+
+
+def _note_reads(c: Context, rows: list[NoticeRow]) -> None:
+    if c.principal.role is Role.PUBLIC:
+        return
+    for r in rows:
+        if Audience.PUBLIC.value not in (r.open_to or "").split(","):
+            c.note_nonpublic_read(f"notice:{r.id}")
+
+
+@strawberry.type
+class WarningMutation:
+    pass
+
+
+# -- subscriptions --------------------------------------------------------------------------------
+
+
+def _broker(info: Info) -> Broker:
+    request = ctx(info).request
+    return request.scope["app"].state.broker
+
+
+def _check(c: Context, policy: str, region_code: str) -> str:
+    """The subscription's arguments, checked before it starts.  Errors of a subscription do not
+    pass the ErrorCodes extension (it wraps one result, not a stream), so they carry their code
+    here."""
+    try:
+        if policy not in c.registry.policies:
+            raise NotFound(f"no policy {policy!r}", field="policy")
+        _ = c.principal  # a refused token: UNAUTHENTICATED
+        return validate_region_code(region_code)
+    except QcreditError as exc:
+        raise GraphQLError(exc.message, extensions=exc.extensions()) from None
+
+
+def change_for(principal: Principal, e: Mapping[str, Any]) -> AssessmentChange | None:
+    """The change as far as ``principal`` may see it; ``None`` when its new grade is hidden."""
+    if not sees(principal, e):
+        return None
+    return AssessmentChange(
+        policy=e["policy"],
+        subject_type=e["subjectType"],
+        subject_id=strawberry.ID(str(e["subjectId"])),
+        enterprise_code=e.get("enterpriseCode"),
+        enterprise_name=e.get("enterpriseName"),
+        region_code=e["regionCode"],
+        as_of=dt.date.fromisoformat(e["asOf"]),
+        previous=e.get("previous") if sees(principal, e, "previousOpenTo") else None,
+        current=e.get("current"),
+        notices=[Notice.of_event(n) for n in e.get("notices", ()) if sees(principal, n)],
+    )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Grade changes under a policy in a region (and its sub-regions), live, as "
+        "far as the subscriber may see them (graphql-transport-ws at /graphql)."
+    )
+    async def assessment_changed(
+        self, info: Info, policy: str, region_code: str
+    ) -> AsyncGenerator[AssessmentChange, None]:
+        c = ctx(info)
+        region = _check(c, policy, region_code)
+        principal = c.principal
+        async with _broker(info).subscribe() as queue:
+            while True:
+                e = await queue.get()
+                if (
+                    e.get("type") != "change"
+                    or e.get("policy") != policy
+                    or not region_covers(region, e.get("regionCode") or "")
+                ):
+                    continue
+                change = change_for(principal, e)
+                if change is not None:
+                    yield change
+
+    @strawberry.subscription(
+        description="New notices (subject, regional and industry warnings) under a policy in a "
+        "region, live, as far as the subscriber may see them."
+    )
+    async def notice_issued(
+        self, info: Info, policy: str, region_code: str
+    ) -> AsyncGenerator[Notice, None]:
+        c = ctx(info)
+        region = _check(c, policy, region_code)
+        principal = c.principal
+        async with _broker(info).subscribe() as queue:
+            while True:
+                e = await queue.get()
+                if (
+                    e.get("type") == "notice"
+                    and e.get("policy") == policy
+                    and region_covers(region, e.get("regionCode") or "")
+                    and sees(principal, e)
+                ):
+                    yield Notice.of_event(e)
+
+
+# -- WebSocket authentication ---------------------------------------------------------------------
+
+
+async def authenticate_connection(view: Any, context: Context) -> None:
+    """``on_ws_connect``: take the token from ``connection_init`` when the handshake had none."""
+    from qcredit.api.web.auth import InvalidCredentials, principal_for
+
+    params = getattr(context, "connection_params", None) or {}
+    header = next(
+        (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
+        None,
+    )
+    if header is None:
+        if context.auth_error is not None:
+            raise ConnectionRejectionError()
+        return None
+    if not isinstance(header, str):
+        raise ConnectionRejectionError()
+    try:
+        context._principal = await principal_for(
+            {"authorization": header}, view.services.sessions, view.jwt
+        )
+        context.auth_error = None
+    except InvalidCredentials:
+        raise ConnectionRejectionError() from None
+    return None

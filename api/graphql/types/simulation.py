@@ -1,0 +1,106 @@
+"""GraphQL types and resolver of the what-if simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.core import clock
+from qcredit.core.disclosure.callers import Role
+from qcredit.core.errors import Forbidden
+from qcredit.core.grading.simulation import simulate as run_simulation
+from qcredit.core.model import SubjectType
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+
+@strawberry.type(description="How many subjects of one type hold one level.")
+class LevelCount:
+    subject_type: str
+    level: str
+    count: int
+
+
+@strawberry.type(description="A subject whose level the changed parameters would change.")
+class LevelChange:
+    subject_type: str
+    before: str
+    after: str
+    score_before: float | None
+    score_after: float | None
+    enterprise_id: strawberry.Private[int]
+    product_id: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def enterprise(self, info: Info) -> Enterprise:
+        return await enterprise_of(info, self.enterprise_id)
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        return await product_of(info, self.product_id)
+
+
+@strawberry.type(
+    description="Level distribution of a region before and after a change of "
+    "parameters; nothing is written."
+)
+class Simulation:
+    policy: str
+    region_code: str
+    as_of: dt.date
+    parameters: JSON
+    subjects: int
+    before: list[LevelCount]
+    after: list[LevelCount]
+    changed: int
+    changes: list[LevelChange] = strawberry.field(description="At most the first 1000.")
+
+
+def _counts(counter) -> list[LevelCount]:  # type: ignore[no-untyped-def]
+    out = []
+    for key, n in sorted(counter.items()):
+        subject_type, level = key.split(":", 1)
+        out.append(LevelCount(subject_type=subject_type, level=level, count=n))
+    return out
+
+
+async def simulate(
+    info: Info, policy: str, parameters: JSON, region_code: str, as_of: dt.date | None = None
+) -> Simulation:
+    c = ctx(info)
+    # What-if results show the levels of a whole region: for the bureau of that region only.
+    c.principal.require_role(Role.REGULATOR, Role.ADMIN)
+    if not c.principal.covers(region_code):
+        raise Forbidden("the region is outside this token's regions", field="regionCode")
+    async with c.db() as s:
+        result = await run_simulation(
+            s,
+            c.engine,
+            policy,
+            parameters,
+            region_code,  # type: ignore[arg-type]
+            as_of or clock.today(),
+        )
+    return Simulation(
+        policy=result.policy_id,
+        region_code=result.region_code,
+        as_of=result.as_of,
+        parameters=result.parameters,
+        subjects=result.subjects,
+        before=_counts(result.before),
+        after=_counts(result.after),
+        changed=len(result.changes),
+        changes=[
+            LevelChange(
+                subject_type=ch.subject_type.value,
+                before=ch.before,
+                after=ch.after,
+                score_before=ch.score_before,
+                score_after=ch.score_after,
+                enterprise_id=ch.enterprise_id,
+                product_id=ch.subject_id if ch.subject_type is SubjectType.PRODUCT else None,
+            )
+            for ch in result.changes[:1000]
+        ],
+    )

@@ -1,0 +1,2 @@
+"""What the web app serves beside GraphQL: pages and pictures, authentication, HTTP limits and
+trusted documents."""

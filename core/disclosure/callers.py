@@ -1,0 +1,99 @@
+"""Who is asking: roles, the regions they act for, and what audience of a policy they are.
+
+A caller without a token is PUBLIC.  A REGULATOR, REVIEWER or ADMIN acts within region codes
+(a county code covers its towns, a city code its counties); a SUBJECT is one enterprise; a
+DEPARTMENT or INDUSTRY caller is a partner outside the bureau.  What each may *see* of a grade
+is decided by the policy's publicity rules for the audience the caller belongs to
+(:meth:`Principal.audience_for`); what each may *write* by :meth:`Principal.require_write`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from qcredit.core.errors import Forbidden, Unauthenticated
+from qcredit.core.identifiers import region_covers
+from qcredit.core.policy import Audience
+
+
+class Role(StrEnum):
+    PUBLIC = "PUBLIC"
+    SUBJECT = "SUBJECT"
+    REGULATOR = "REGULATOR"
+    REVIEWER = "REVIEWER"
+    DEPARTMENT = "DEPARTMENT"
+    INDUSTRY = "INDUSTRY"
+    ADMIN = "ADMIN"
+
+
+REGIONAL_ROLES = frozenset({Role.REGULATOR, Role.REVIEWER, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role = Role.PUBLIC
+    regions: tuple[str, ...] = ()
+    department: str | None = None
+    enterprise_code: str | None = None
+    token_id: int | None = None
+    subject: str = "anonymous"  # who, for the audit log (token id, JWT sub)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.role is not Role.PUBLIC
+
+    def covers(self, region_code: str) -> bool:
+        """Whether the caller acts for this region.  An ADMIN with no regions acts everywhere."""
+        if self.role is Role.ADMIN and not self.regions:
+            return True
+        return any(region_covers(r, region_code) for r in self.regions)
+
+    def audience_for(self, enterprise_code: str, region_code: str) -> Audience:
+        """The audience of a policy's publicity rules this caller belongs to for one subject."""
+        if self.role in REGIONAL_ROLES and self.covers(region_code):
+            return Audience.REGULATOR
+        if self.role is Role.SUBJECT and self.enterprise_code == enterprise_code:
+            return Audience.SUBJECT
+        if self.role is Role.DEPARTMENT:
+            return Audience.DEPARTMENT
+        if self.role is Role.INDUSTRY:
+            return Audience.INDUSTRY
+        if self.role in REGIONAL_ROLES:
+            # A regulator of another region is a partner department, not the bureau in charge.
+            return Audience.DEPARTMENT
+        return Audience.PUBLIC
+
+    def require_write(self, region_code: str, field: str = "regionCode") -> None:
+        """Writes (register, record, correct, regrade) need REGULATOR or ADMIN within region."""
+        if not self.authenticated:
+            raise Unauthenticated("writing needs a token (Authorization: Bearer …)")
+        if self.role not in (Role.REGULATOR, Role.ADMIN):
+            raise Forbidden(f"role {self.role.value} may not write", field=field)
+        if not self.covers(region_code):
+            raise Forbidden(
+                f"region {region_code} is outside this token's regions "
+                f"({', '.join(self.regions) or 'none'})",
+                field=field,
+            )
+
+    def require_role(self, *roles: Role) -> None:
+        if not self.authenticated:
+            raise Unauthenticated("this needs a token (Authorization: Bearer …)")
+        if self.role not in roles:
+            raise Forbidden(f"needs role {' or '.join(r.value for r in roles)}")
+
+    def sees_ledger_of(self, enterprise_code: str, region_code: str) -> bool:
+        """The raw ledger (complaints, inspections …) is for the bureau and the subject itself."""
+        return self.audience_for(enterprise_code, region_code) in (
+            Audience.REGULATOR,
+            Audience.SUBJECT,
+        )
+
+
+PUBLIC = Principal()
+
+
+def parse_roles(values: Iterable[str]) -> list[Role]:
+    return [Role(v) for v in values]

@@ -1,0 +1,282 @@
+"""Disclosure: whether a caller may see a grade, the review workflow, and published lists.
+
+The policy decides, per audience, whether a grade may be disclosed and whether a review must come
+first (:class:`~qcredit.core.policy.Disclosure`).  This module applies that decision to a caller:
+
+* allowed without review → visible;
+* allowed after review → visible only once a REVIEWER has approved a request for this subject,
+  policy and level (e.g. an A published on the enterprise's application after a review; a D
+  exposed after its facts are re-checked);
+* not allowed → hidden: the API answers ``null`` with a ``FORBIDDEN`` error, and lists and counts
+  leave the subject out.
+
+An approval is for one level: when the grade changes, the publication lapses with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from qcredit.core import clock
+from qcredit.core.disclosure import audit
+from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from qcredit.core.model import SubjectType
+from qcredit.core.policy import Audience, Disclosure, Policy
+from qcredit.core.store import versioning
+from qcredit.core.store.tables import DisclosureRequestRow, EnterpriseRow, StandingGradeRow
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+SubjectKey = tuple[str, str, int]  # (policy id, subject type, subject id)
+
+
+class RequestKind(StrEnum):
+    PUBLICATION = "PUBLICATION"  # the enterprise applies to have its grade published
+    EXPOSURE = "EXPOSURE"  # the bureau asks to expose a grade after re-checking the facts
+
+
+class RequestState(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+def audiences(disclosures: Iterable[Disclosure]) -> tuple[str, str]:
+    """(audiences that may see without review, audiences that may see after review), as
+    comma-joined text for the standing-grade and feed rows."""
+    items = list(disclosures)
+    open_to = sorted(d.audience.value for d in items if d.allowed and not d.needs_review)
+    review_to = sorted(d.audience.value for d in items if d.allowed and d.needs_review)
+    return ",".join(open_to), ",".join(review_to)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    visible: bool
+    reason: str
+    needs_review: bool = False
+
+
+def verdict(
+    disclosures: Sequence[Disclosure],
+    audience: Audience,
+    level: str,
+    approved: set[tuple[str, str]],
+) -> Verdict:
+    """May ``audience`` see this grade, given the approved (level, audience) pairs?"""
+    if audience is Audience.REGULATOR:
+        return Verdict(True, "the bureau in charge")
+    rule = next((d for d in disclosures if d.audience is audience), None)
+    if rule is None or not rule.allowed:
+        article = f" ({rule.article})" if rule and rule.article else ""
+        return Verdict(
+            False, f"the policy does not disclose this grade to {audience.value}{article}"
+        )
+    if (
+        rule.needs_review
+        and (level, audience.value) not in approved
+        and (level, Audience.PUBLIC.value) not in approved
+    ):
+        return Verdict(
+            False,
+            f"disclosure to {audience.value} needs an approved review first ({rule.article})",
+            needs_review=True,
+        )
+    return Verdict(True, rule.text)
+
+
+async def approved_for(
+    session: AsyncSession, keys: Iterable[SubjectKey]
+) -> dict[SubjectKey, set[tuple[str, str]]]:
+    """Approved (level, audience) pairs per subject, in one statement."""
+    wanted = list(set(keys))
+    out: dict[SubjectKey, set[tuple[str, str]]] = defaultdict(set)
+    if not wanted:
+        return out
+    rows = await session.execute(
+        select(
+            DisclosureRequestRow.policy_id,
+            DisclosureRequestRow.subject_type,
+            DisclosureRequestRow.subject_id,
+            DisclosureRequestRow.level,
+            DisclosureRequestRow.audience,
+        )
+        .where(
+            tuple_(
+                DisclosureRequestRow.policy_id,
+                DisclosureRequestRow.subject_type,
+                DisclosureRequestRow.subject_id,
+            ).in_(wanted)
+        )
+        .where(DisclosureRequestRow.state == RequestState.APPROVED.value)
+    )
+    for policy_id, subject_type, subject_id, level, aud in rows:
+        out[(policy_id, subject_type, subject_id)].add((level, aud))
+    return out
+
+
+async def _standing(
+    session: AsyncSession, policy_id: str, subject_type: str, subject_id: int
+) -> StandingGradeRow:
+    row = await session.get(StandingGradeRow, (policy_id, subject_type, subject_id))
+    if row is None:
+        raise NotFound("this subject has no standing grade under this policy", field="policy")
+    return row
+
+
+async def request_disclosure(
+    session: AsyncSession,
+    principal: Principal,
+    policy: Policy,
+    *,
+    enterprise_code: str,
+    kind: str,
+    reason: str,
+    subject_type: SubjectType = SubjectType.ENTERPRISE,
+    subject_id: int | None = None,
+) -> DisclosureRequestRow:
+    """Open a request to disclose a subject's standing grade to the public.
+
+    PUBLICATION: the enterprise itself applies (SUBJECT), or a regulator records its application.
+    EXPOSURE: a regulator of the region asks to expose after re-checking the facts.
+    """
+    try:
+        k = RequestKind(kind)
+    except ValueError:
+        raise InvalidInput(f"kind must be one of {', '.join(RequestKind)}", field="kind") from None
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required", field="reason")
+    ent = (
+        await session.execute(select(EnterpriseRow).where(EnterpriseRow.code == enterprise_code))
+    ).scalar_one_or_none()
+    if ent is None:
+        raise NotFound(f"no enterprise {enterprise_code}", field="enterpriseCode")
+    region = ent.town_code or ent.region_code
+    own = principal.role is Role.SUBJECT and principal.enterprise_code == ent.code
+    if not principal.authenticated:
+        from qcredit.core.errors import Unauthenticated
+
+        raise Unauthenticated("requesting a disclosure needs a token")
+    if k is RequestKind.PUBLICATION and not (
+        own or (principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region))
+    ):
+        raise Forbidden(
+            "only the enterprise itself, or its regulator on its behalf, applies",
+            field="enterpriseCode",
+        )
+    if k is RequestKind.EXPOSURE and not (
+        principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region)
+    ):
+        raise Forbidden(
+            "only the regulator of the region asks for exposure", field="enterpriseCode"
+        )
+    sid = ent.id if subject_id is None else subject_id
+    standing = await _standing(session, policy.id, subject_type.value, sid)
+    if Audience.PUBLIC.value not in standing.review_to.split(","):
+        if Audience.PUBLIC.value in standing.open_to.split(","):
+            raise InvalidInput(
+                f"{policy.id} level {standing.level} is public without review", field="kind"
+            )
+        raise InvalidInput(
+            f"{policy.id} never discloses level {standing.level} to the public", field="kind"
+        )
+    pending = (
+        await session.execute(
+            select(DisclosureRequestRow.id).where(
+                DisclosureRequestRow.policy_id == policy.id,
+                DisclosureRequestRow.subject_type == subject_type.value,
+                DisclosureRequestRow.subject_id == sid,
+                DisclosureRequestRow.state == RequestState.PENDING.value,
+            )
+        )
+    ).scalar_one_or_none()
+    if pending is not None:
+        raise Conflict(f"request {pending} for this subject is still pending", field="policy")
+    row = DisclosureRequestRow(
+        policy_id=policy.id,
+        subject_type=subject_type.value,
+        subject_id=sid,
+        enterprise_id=ent.id,
+        region_code=region,
+        kind=k.value,
+        level=standing.level,
+        audience=Audience.PUBLIC.value,
+        state=RequestState.PENDING.value,
+        reason=reason.strip(),
+        requested_by=principal.subject,
+        requested_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    await versioning.bump(session)
+    await audit.record(
+        session,
+        principal,
+        audit.Action.DISCLOSURE_REQUEST,
+        f"disclosure:{row.id}",
+        {"policy": policy.id, "enterprise": ent.code, "kind": k.value, "level": standing.level},
+    )
+    return row
+
+
+async def decide(
+    session: AsyncSession, principal: Principal, request_id: int, *, approve: bool, reason: str
+) -> DisclosureRequestRow:
+    """A REVIEWER of the region approves or rejects a pending request (never their own)."""
+    principal.require_role(Role.REVIEWER, Role.ADMIN)
+    row = await session.get(DisclosureRequestRow, request_id)
+    if row is None:
+        raise NotFound(f"no disclosure request {request_id}", field="id")
+    if not principal.covers(row.region_code):
+        raise Forbidden("this request is outside the reviewer's regions", field="id")
+    if row.requested_by == principal.subject:
+        raise Forbidden("a request is reviewed by someone other than who made it", field="id")
+    if row.state != RequestState.PENDING.value:
+        raise Conflict(f"request {request_id} is already {row.state}", field="id")
+    if not reason or not reason.strip():
+        raise InvalidInput("a reason is required", field="reason")
+    standing = await session.get(
+        StandingGradeRow, (row.policy_id, row.subject_type, row.subject_id)
+    )
+    if approve and (standing is None or standing.level != row.level):
+        raise Conflict("the grade has changed since the request; ask again", field="id")
+    row.state = (RequestState.APPROVED if approve else RequestState.REJECTED).value
+    row.reviewer = principal.subject
+    row.decided_at = clock.now()
+    row.decision_reason = reason.strip()
+    await session.flush()
+    await versioning.bump(session)
+    await audit.record(
+        session,
+        principal,
+        audit.Action.DISCLOSURE_DECISION,
+        f"disclosure:{row.id}",
+        {"state": row.state, "policy": row.policy_id, "level": row.level},
+    )
+    return row
+
+
+def public_lists(policy: Policy) -> dict[str, tuple[str, ...]]:
+    """Names of the lists a policy publishes, with the levels each holds: ``<LEVEL>_LIST`` for
+    every level, ``A_LIST`` for the best and ``BLACKLIST`` for the worst, unless the policy
+    declares its own (``Policy.public_lists``)."""
+    declared = getattr(policy, "public_lists", None)
+    if declared:
+        return {k: tuple(v) for k, v in declared.items()}
+    out: dict[str, tuple[str, ...]] = {}
+    for st in sorted(policy.subject_types):
+        levels = policy.levels_for(st)
+        if not levels:
+            continue
+        for lv in levels:
+            out.setdefault(f"{lv.code}_LIST", (lv.code,))
+        best = min(lv.rank for lv in levels)
+        worst = max(lv.rank for lv in levels)
+        out.setdefault("A_LIST", tuple(lv.code for lv in levels if lv.rank == best))
+        out.setdefault("BLACKLIST", tuple(lv.code for lv in levels if lv.rank == worst))
+    return out

@@ -1,0 +1,184 @@
+"""Grading one subject under one policy on one date — a pure function.
+
+The engine (``engine.py``) loads a subject's ledger from the store once and calls :func:`assess`;
+tests and the what-if simulator call it directly on in-memory subjects.  Nothing here reads the
+clock or the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from qcredit.core.facts import Facts, effective_facts
+from qcredit.core.model import Enterprise, Event, Product, SubjectType
+from qcredit.core.parameters import ParameterSet
+from qcredit.core.policy import Disclosure, Grading, History, Measure, Policy, PriorGrading, Reason
+
+# An adjustment hook: (policy, facts, grading) -> replacement grading or None.
+Adjuster = Callable[[Policy, Facts, Grading], Grading | None]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A subject with its whole ledger: what grading needs from the store."""
+
+    enterprise: Enterprise
+    product: Product | None = None
+    products: tuple[Product, ...] = ()
+    events: tuple[Event, ...] = ()  # the subject's events and the corrections that refer to them
+
+    @property
+    def type(self) -> SubjectType:
+        return SubjectType.PRODUCT if self.product is not None else SubjectType.ENTERPRISE
+
+    @property
+    def id(self) -> int:
+        return self.product.id if self.product is not None else self.enterprise.id
+
+    def facts(self, as_of: date, known_at: datetime | None = None) -> Facts:
+        return Facts(
+            as_of=as_of,
+            subject_type=self.type,
+            enterprise=self.enterprise,
+            product=self.product,
+            products=(self.product,) if self.product is not None else self.products,
+            events=effective_facts(self.events, as_of, known_at),
+        )
+
+
+@dataclass(frozen=True)
+class Assessment:
+    policy_id: str
+    policy_version: str
+    subject_type: SubjectType
+    subject_id: int
+    enterprise_id: int
+    as_of: date
+    level: str
+    score: float | None
+    reasons: tuple[Reason, ...]
+    blockers: tuple[Reason, ...]
+    supervision: tuple[Measure, ...]
+    publicity: tuple[Disclosure, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+    parameters_digest: str = ""
+    inputs_digest: str = ""
+    history: tuple[PriorGrading, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["as_of"] = self.as_of.isoformat()
+        data["subject_type"] = self.subject_type.value
+        data["history"] = [
+            {"as_of": h.as_of.isoformat(), "level": h.level, "score": h.score} for h in self.history
+        ]
+        return data
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_digest: str) -> str:
+    """A fingerprint of everything the grade depends on (Principle 1 of DESIGN.md)."""
+    e = facts.enterprise
+    return _digest(
+        {
+            "policy": [policy.id, policy.version, parameters_digest],
+            "asOf": facts.as_of.isoformat(),
+            "subject": [facts.subject_type.value, facts.subject_id],
+            "enterprise": [
+                e.code,
+                e.region_code,
+                e.town_code,
+                e.established_on and e.established_on.isoformat(),
+                sorted(e.roles),
+            ],
+            "products": [[p.id, p.trademark, p.nice_class, p.category] for p in facts.products],
+            "events": [
+                [f.id, f.kind, f.occurred_on.isoformat(), dict(f.attributes), f.product_id]
+                for f in facts.events
+            ],
+            "history": [
+                [d.isoformat(), g and g.level, g and g.score]
+                for d, g in sorted(history.gradings.items())
+            ],
+        }
+    )
+
+
+def assess(
+    policy: Policy,
+    subject: Subject,
+    as_of: date,
+    *,
+    parameters: ParameterSet | None = None,
+    known_at: datetime | None = None,
+    adjusters: Sequence[Adjuster] = (),
+    check_in_force: bool = True,
+    _memo: dict[date, Assessment | None] | None = None,
+) -> Assessment | None:
+    """The assessment of ``subject`` under ``policy`` on ``as_of``; ``None`` when out of scope.
+
+    Raises :class:`~qcredit.core.errors.PolicyNotInForce` for a date outside the policy's period.
+    Earlier grades the policy asks for (:meth:`Policy.history_dates`) are computed here by the
+    same function, so history is itself a function of the ledger and never depends on which
+    gradings happened to be run before.
+    """
+    if check_in_force:
+        policy.check_in_force(as_of)
+    memo = {} if _memo is None else _memo
+    if as_of in memo:
+        return memo[as_of]
+    params = parameters if parameters is not None else policy.parameters
+    view = params.at(as_of)
+    facts = subject.facts(as_of, known_at)
+    if policy.out_of_scope(facts, view) is not None:
+        memo[as_of] = None
+        return None
+    prior: dict[date, PriorGrading | None] = {}
+    for d in sorted(set(policy.history_dates(facts, view))):
+        if d >= as_of or not policy.in_force(d):
+            continue
+        earlier = assess(
+            policy,
+            subject,
+            d,
+            parameters=params,
+            known_at=known_at,
+            adjusters=adjusters,
+            check_in_force=False,
+            _memo=memo,
+        )
+        prior[d] = PriorGrading(d, earlier.level, earlier.score) if earlier else None
+    history = History(prior)
+    grading = policy.grade(facts, history, view)
+    for adjust in adjusters:
+        grading = adjust(policy, facts, grading) or grading
+    params_digest = params.digest()
+    result = Assessment(
+        policy_id=policy.id,
+        policy_version=policy.version,
+        subject_type=facts.subject_type,
+        subject_id=facts.subject_id,
+        enterprise_id=facts.enterprise.id,
+        as_of=as_of,
+        level=grading.level,
+        score=grading.score,
+        reasons=tuple(grading.reasons),
+        blockers=tuple(grading.blockers),
+        supervision=tuple(policy.supervision(grading, facts, view)),
+        publicity=tuple(policy.publicity(grading, facts, view)),
+        details=dict(grading.details),
+        parameters_digest=params_digest,
+        inputs_digest=inputs_digest(policy, facts, history, params_digest),
+        history=tuple(history.known()),
+    )
+    memo[as_of] = result
+    return result

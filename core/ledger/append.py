@@ -1,0 +1,395 @@
+"""The append-only ledger: registering subjects, recording events, correcting them.
+
+There is deliberately no function here (or anywhere) that updates or deletes an event.  A
+correction is a new ``CORRECTION`` event pointing at the old one; the old one's status is derived
+(:func:`qcredit.core.facts.correction_states`).  Every function validates all of its input before
+it writes anything, so a refused request leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from qcredit.core import clock
+from qcredit.core.errors import Conflict, InvalidInput, NotFound
+from qcredit.core.facts import correction_states
+from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
+from qcredit.core.model import (
+    CORRECTION_KIND,
+    CorrectionAction,
+    Enterprise,
+    Event,
+    EventStatus,
+    Product,
+    Role,
+)
+from qcredit.core.store import convert
+from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.vocabulary import Vocabulary, parse_date
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+EARLIEST_DATE = date(1949, 10, 1)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event: Event
+    created: bool  # False when an identical event with the same externalId already existed
+
+
+def _text(value: Any, field: str, max_len: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(value.strip()) > max_len:
+        raise InvalidInput(f"{field} must have at most {max_len} characters", field=field)
+    return value.strip()
+
+
+def check_date(value: Any, field: str, *, not_after: date | None = None) -> date:
+    d = date.fromisoformat(parse_date(value, field))
+    if d < EARLIEST_DATE:
+        raise InvalidInput(f"{field} {d} is before {EARLIEST_DATE}", field=field)
+    if not_after is not None and d > not_after:
+        raise InvalidInput(f"{field} {d} is in the future (today is {not_after})", field=field)
+    return d
+
+
+def validate_roles(roles: Iterable[str] | None) -> frozenset[Role]:
+    out = set()
+    for r in roles or ():
+        try:
+            out.add(Role(r))
+        except ValueError:
+            raise InvalidInput(
+                f"role must be one of {', '.join(Role)}; got {r!r}", field="roles"
+            ) from None
+    return frozenset(out)
+
+
+async def enterprise_by_code(
+    session: AsyncSession, code: str, field: str = "enterpriseCode"
+) -> EnterpriseRow:
+    canonical = validate_credit_code(code, field)
+    row = (
+        await session.execute(select(EnterpriseRow).where(EnterpriseRow.code == canonical))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no enterprise with code {canonical}", field=field)
+    return row
+
+
+async def register_enterprise(
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    region_code: str,
+    established_on: date | str | None = None,
+    roles: Iterable[str] | None = None,
+) -> tuple[Enterprise, bool]:
+    """Register an enterprise; registering the same code with the same data again is a no-op,
+    with different data a ``CONFLICT`` (the register is not an update path)."""
+    canonical = validate_credit_code(code, "code")
+    clean_name = _text(name, "name", 200)
+    region = validate_region_code(region_code, "regionCode")
+    county, town = (region[:6], region) if len(region) == 9 else (region, None)
+    established = (
+        check_date(established_on, "establishedOn", not_after=clock.today())
+        if established_on is not None
+        else None
+    )
+    role_set = validate_roles(roles)
+    existing = (
+        await session.execute(select(EnterpriseRow).where(EnterpriseRow.code == canonical))
+    ).scalar_one_or_none()
+    wanted = (clean_name, county, town, established, ",".join(sorted(role_set)))
+    if existing is not None:
+        have = (
+            existing.name,
+            existing.region_code,
+            existing.town_code,
+            existing.established_on,
+            existing.roles,
+        )
+        if have != wanted:
+            raise Conflict(
+                f"enterprise {canonical} is already registered with other data", field="code"
+            )
+        return convert.enterprise(existing), False
+    row = EnterpriseRow(
+        code=canonical,
+        name=clean_name,
+        region_code=county,
+        town_code=town,
+        established_on=established,
+        roles=wanted[4],
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return convert.enterprise(row), True
+
+
+async def register_product(
+    session: AsyncSession,
+    *,
+    enterprise_code: str,
+    trademark: str,
+    nice_class: int,
+    category: str | None = None,
+) -> tuple[Product, bool]:
+    """A product is one trademark in one Nice class (大类) of one enterprise."""
+    mark = _text(trademark, "trademark", 200)
+    nice = validate_nice_class(nice_class, "niceClass")
+    cat = _text(category, "category", 64) if category is not None else None
+    owner = await enterprise_by_code(session, enterprise_code)
+    existing = (
+        await session.execute(
+            select(ProductRow).where(
+                ProductRow.enterprise_id == owner.id,
+                ProductRow.trademark == mark,
+                ProductRow.nice_class == nice,
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        if existing.category != cat:
+            raise Conflict(
+                f"product {mark} / class {nice} of {owner.code} is registered with category "
+                f"{existing.category!r}",
+                field="category",
+            )
+        return convert.product(existing), False
+    row = ProductRow(
+        enterprise_id=owner.id,
+        trademark=mark,
+        nice_class=nice,
+        category=cat,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return convert.product(row), True
+
+
+def content_digest(
+    enterprise_id: int,
+    product_id: int | None,
+    kind: str,
+    occurred_on: date,
+    attributes: Mapping[str, Any],
+    corrects_id: int | None = None,
+) -> str:
+    text = json.dumps(
+        [enterprise_id, product_id, kind, occurred_on.isoformat(), dict(attributes), corrects_id],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def parse_event_id(raw: Any, field: str) -> int:
+    """An event id as a number or as the API's global id (``Event:123`` in base64)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str):
+        if raw.isdigit():
+            return int(raw)
+        import base64
+        import binascii
+
+        try:
+            decoded = base64.b64decode(raw, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        type_name, _, pk = decoded.partition(":")
+        if type_name == "Event" and pk.isdigit():
+            return int(pk)
+    raise InvalidInput(f"{raw!r} is not an event id", field=field)
+
+
+async def _idempotent(
+    session: AsyncSession, external_id: str | None, digest: str
+) -> EventRow | None:
+    if external_id is None:
+        return None
+    existing = (
+        await session.execute(select(EventRow).where(EventRow.external_id == external_id))
+    ).scalar_one_or_none()
+    if existing is None:
+        return None
+    if existing.content_digest != digest:
+        raise Conflict(
+            f"externalId {external_id!r} was already used for a different event (id {existing.id})",
+            field="externalId",
+        )
+    return existing
+
+
+async def _insert(session: AsyncSession, row: EventRow) -> EventRow:
+    """Insert, turning a concurrent insert of the same externalId into idempotency or CONFLICT."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        existing = await _idempotent(session, row.external_id, row.content_digest)
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+async def record_event(
+    session: AsyncSession,
+    vocabulary: Vocabulary,
+    *,
+    kind: str,
+    occurred_on: date | str,
+    enterprise_code: str | None = None,
+    product_id: int | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    external_id: str | None = None,
+) -> Recorded:
+    """Append one event about exactly one subject: an enterprise or one of its products."""
+    if (enterprise_code is None) == (product_id is None):
+        raise InvalidInput(
+            "give exactly one of enterpriseCode and productId",
+            field="productId" if product_id is not None else "enterpriseCode",
+        )
+    spec = vocabulary.get(kind, "kind")
+    occurred = check_date(occurred_on, "occurredOn", not_after=clock.today())
+    attrs = spec.validate(attributes, "attributes")
+    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    if product_id is not None:
+        from qcredit.core.model import SubjectType
+
+        if SubjectType.PRODUCT not in spec.on:
+            raise InvalidInput(
+                f"{kind} is recorded on an enterprise, not on a product", field="productId"
+            )
+        prod = await session.get(ProductRow, product_id)
+        if prod is None:
+            raise NotFound(f"no product {product_id}", field="productId")
+        enterprise_id, prod_id = prod.enterprise_id, prod.id
+    else:
+        assert enterprise_code is not None
+        enterprise_id, prod_id = (await enterprise_by_code(session, enterprise_code)).id, None
+    for name, spec_attr in spec.all_attributes.items():
+        if spec_attr.type == "event" and name in attrs:
+            ref = parse_event_id(attrs[name], f"attributes.{name}")
+            target = await session.get(EventRow, ref)
+            if target is None or target.enterprise_id != enterprise_id:
+                raise InvalidInput(
+                    f"{name} must name an event of the same enterprise", field=f"attributes.{name}"
+                )
+            attrs[name] = ref
+    digest = content_digest(enterprise_id, prod_id, kind, occurred, attrs)
+    existing = await _idempotent(session, ext, digest)
+    if existing is not None:
+        return Recorded(convert.event(existing), False)
+    row = EventRow(
+        enterprise_id=enterprise_id,
+        product_id=prod_id,
+        kind=kind,
+        occurred_on=occurred,
+        recorded_at=clock.now(),
+        attributes=attrs,
+        external_id=ext,
+        content_digest=digest,
+    )
+    row = await _insert(session, row)
+    return Recorded(convert.event(row), True)
+
+
+async def event_statuses(session: AsyncSession, event_ids: Iterable[int]) -> dict[int, EventStatus]:
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    rows = (
+        (await session.execute(select(EventRow).where(EventRow.corrects_id.in_(ids))))
+        .scalars()
+        .all()
+    )
+    states = correction_states(convert.event(r) for r in rows)
+    return {i: states[i].status if i in states else EventStatus.ACTIVE for i in ids}
+
+
+async def correct_event(
+    session: AsyncSession,
+    vocabulary: Vocabulary,
+    *,
+    event_id: Any,
+    action: str,
+    reason: str,
+    attributes: Mapping[str, Any] | None = None,
+    effective_on: date | str | None = None,
+    external_id: str | None = None,
+) -> tuple[Event, Event]:
+    """Append a correction of ``event_id``; returns (the correction, the corrected event)."""
+    target_id = parse_event_id(event_id, "eventId")
+    try:
+        act = CorrectionAction(action)
+    except ValueError:
+        raise InvalidInput(
+            f"action must be one of {', '.join(CorrectionAction)}", field="action"
+        ) from None
+    why = _text(reason, "reason", 500)
+    on = (
+        check_date(effective_on, "effectiveOn", not_after=clock.today())
+        if effective_on is not None
+        else clock.today()
+    )
+    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    target = await session.get(EventRow, target_id)
+    if target is None:
+        raise NotFound(f"no event {target_id}", field="eventId")
+    if target.kind == CORRECTION_KIND:
+        raise InvalidInput(
+            "a correction cannot itself be corrected; correct the original event", field="eventId"
+        )
+    if on < target.occurred_on:
+        raise InvalidInput(
+            "a correction cannot take effect before the event it corrects", field="effectiveOn"
+        )
+    corr: dict[str, Any] = {"action": act.value, "reason": why}
+    if act is CorrectionAction.AMEND:
+        if not attributes:
+            raise InvalidInput("AMEND needs the amended attributes", field="attributes")
+        spec = vocabulary.kinds[target.kind]
+        corr["changes"] = spec.validate({**target.attributes, **dict(attributes)}, "attributes")
+    elif attributes:
+        raise InvalidInput(f"{act.value} takes no attributes", field="attributes")
+    digest = content_digest(
+        target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, target.id
+    )
+    existing = await _idempotent(session, ext, digest)
+    if existing is not None:
+        return convert.event(existing), convert.event(target)
+    # Checked after idempotency, so re-sending a revocation with its externalId is not a conflict.
+    status = (await event_statuses(session, [target_id]))[target_id]
+    if status in (EventStatus.REVOKED, EventStatus.ERRONEOUS):
+        raise Conflict(
+            f"event {target_id} is already {status.value}; nothing left to correct", field="eventId"
+        )
+    row = EventRow(
+        enterprise_id=target.enterprise_id,
+        product_id=target.product_id,
+        kind=CORRECTION_KIND,
+        occurred_on=on,
+        recorded_at=clock.now(),
+        attributes=corr,
+        external_id=ext,
+        content_digest=digest,
+        corrects_id=target.id,
+    )
+    row = await _insert(session, row)
+    return convert.event(row), convert.event(target)

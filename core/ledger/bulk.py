@@ -1,0 +1,415 @@
+"""Bulk loading of validated ledger rows: COPY on PostgreSQL, executemany on SQLite.
+
+The per-record importer (:mod:`qcredit.core.ledger.importer`) checks each record inside its own
+savepoint — a handful of statements per row, a few thousand rows a second.  This module keeps the
+same checks (the ledger's own validators: vocabulary, dates, credit codes, region codes, Nice
+classes) but runs them in Python over a whole batch and writes the accepted rows with one COPY
+(asyncpg ``copy_records_to_table``) or one ``executemany``.  Idempotency on ``externalId`` is
+kept by an anti-join: the batch's external ids are looked up in one statement, an identical event
+already stored is a duplicate, a different one a ``CONFLICT`` — exactly the per-record rules of
+:func:`qcredit.core.ledger.append.record_event`.
+
+Only plain events take this path.  Events whose attributes refer to other events (e.g.
+``RECTIFICATION.refersTo``) and corrections need ledger look-ups per row; the importer sends them
+through the per-record path after the batch's bulk part.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from qcredit.core import clock
+from qcredit.core.errors import Conflict, InvalidInput, QcreditError
+from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
+from qcredit.core.ledger.append import _text, check_date, content_digest, validate_roles
+from qcredit.core.model import SubjectType
+from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.vocabulary import Vocabulary
+from sqlalchemy import String, Table, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+ENTERPRISE_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "region_code",
+    "town_code",
+    "established_on",
+    "roles",
+    "created_at",
+)
+PRODUCT_COLUMNS = ("id", "enterprise_id", "trademark", "nice_class", "category", "created_at")
+EVENT_COLUMNS = (
+    "id",
+    "enterprise_id",
+    "product_id",
+    "kind",
+    "occurred_on",
+    "recorded_at",
+    "attributes",
+    "external_id",
+    "content_digest",
+    "corrects_id",
+)
+# Items per IN (…) look-up: asyncpg binds at most 32,767 parameters; SQLite's limit is lower.
+LOOKUP_CHUNK = 900
+POSTGRES_LOOKUP_CHUNK = 20_000
+
+
+# -- validation (pure: the same checks as the ledger, without the database) ----------------------
+@dataclass(frozen=True)
+class CheckedEvent:
+    """An event whose fields passed the ledger's checks; subject ids resolved by the caller."""
+
+    kind: str
+    occurred_on: date
+    attributes: dict[str, Any]
+    external_id: str | None
+
+
+def refers_to_events(vocabulary: Vocabulary, kind: str) -> bool:
+    """Whether events of this kind carry an event reference (these need the per-record path)."""
+    spec = vocabulary.kinds.get(kind)
+    return spec is not None and any(a.type == "event" for a in spec.all_attributes.values())
+
+
+def check_event(
+    vocabulary: Vocabulary,
+    *,
+    kind: Any,
+    occurred_on: Any,
+    attributes: Any,
+    external_id: Any,
+    on_product: bool,
+    today: date,
+) -> CheckedEvent:
+    """The checks of :func:`qcredit.core.ledger.append.record_event` that need no database."""
+    spec = vocabulary.get(kind, "kind")
+    occurred = check_date(occurred_on, "occurredOn", not_after=today)
+    attrs = spec.validate(attributes, "attributes")
+    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    if on_product and SubjectType.PRODUCT not in spec.on:
+        raise InvalidInput(
+            f"{kind} is recorded on an enterprise, not on a product", field="productId"
+        )
+    return CheckedEvent(kind, occurred, attrs, ext)
+
+
+def check_enterprise(record: dict[str, Any], today: date) -> tuple:
+    """(code, name, county, town, established, roles) as :func:`ledger.register_enterprise`
+    would store them."""
+    code = validate_credit_code(record.get("code", ""), "code")
+    name = _text(record.get("name", ""), "name", 200)
+    region = validate_region_code(record.get("regionCode", ""), "regionCode")
+    county, town = (region[:6], region) if len(region) == 9 else (region, None)
+    raw = record.get("establishedOn")
+    established = check_date(raw, "establishedOn", not_after=today) if raw is not None else None
+    roles = ",".join(sorted(validate_roles(record.get("roles"))))
+    return code, name, county, town, established, roles
+
+
+def check_product(record: dict[str, Any]) -> tuple[str, str, int, str | None]:
+    """(owner code, trademark, Nice class, category) as :func:`ledger.register_product` checks."""
+    mark = _text(record.get("trademark", ""), "trademark", 200)
+    nice = validate_nice_class(record.get("niceClass"), "niceClass")
+    raw = record.get("category")
+    cat = _text(raw, "category", 64) if raw is not None else None
+    owner = validate_credit_code(record.get("enterpriseCode", ""), "enterpriseCode")
+    return owner, mark, nice, cat
+
+
+# -- writing -------------------------------------------------------------------------------------
+@dataclass
+class BatchResult:
+    """Per input position: inserted, already present, or refused (with the error)."""
+
+    inserted: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    refused: dict[int, QcreditError] = field(default_factory=dict)
+
+
+def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class BulkWriter:
+    """Writes batches of rows on one connection (inside the caller's transaction)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.postgres = conn.dialect.name == "postgresql"
+        self.chunk = POSTGRES_LOOKUP_CHUNK if self.postgres else LOOKUP_CHUNK
+
+    async def analyze(self) -> None:
+        """Refresh planner statistics: a table that grew from nothing in this transaction still
+        looks empty to PostgreSQL, which then scans it whole for every look-up."""
+        for name in ("enterprises", "products", "events"):
+            await self.conn.execute(text(f"ANALYZE {name}"))
+
+    async def _raw(self) -> Any:
+        raw = await self.conn.get_raw_connection()
+        return raw.driver_connection
+
+    async def copy(self, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Append rows: COPY on PostgreSQL, one executemany on SQLite."""
+        if not rows:
+            return
+        if self.postgres:
+            raw = await self._raw()
+            await raw.copy_records_to_table(table.name, records=rows, columns=list(columns))
+            return
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+        raw = await self._raw()
+        # aiosqlite: the driver connection runs executemany in its own thread, in one call.
+        await raw.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
+
+    def _member(self, column: Any, values: Sequence[Any]) -> Any:
+        """``column IN (…)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that a
+        20,000-item look-up is one small prepared statement rather than 20,000 placeholders."""
+        if self.postgres:
+            kind = BIGINT() if isinstance(values[0], int) else String()
+            return column == any_(bindparam("members", list(values), type_=ARRAY(kind)))
+        return column.in_(values)
+
+    async def next_ids(self, table: Table, count: int) -> int:
+        """Reserve ``count`` ids; returns the first.  On PostgreSQL the sequence is advanced past
+        them so that later ordinary inserts never collide."""
+        if self.postgres:
+            seq = f"{table.name}_id_seq"
+            first = (await self.conn.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
+            if count > 1:
+                await self.conn.execute(
+                    text(f"SELECT setval('{seq}', :last)"), {"last": first + count - 1}
+                )
+            return int(first)
+        current = (await self.conn.execute(select(func.max(table.c.id)))).scalar()
+        return int(current or 0) + 1
+
+    async def existing_events(self, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """externalId → (id, content digest) of the events already stored (the anti-join)."""
+        out: dict[str, tuple[int, str]] = {}
+        t = EventRow.__table__
+        for part in _chunks(list(external_ids), self.chunk):
+            rows = await self.conn.execute(
+                select(t.c.external_id, t.c.id, t.c.content_digest).where(
+                    self._member(t.c.external_id, part)
+                )
+            )
+            for ext, eid, digest in rows:
+                out[ext] = (eid, digest)
+        return out
+
+    async def enterprise_ids(self, codes: Sequence[str]) -> dict[str, tuple]:
+        """code → (id, name, county, town, established, roles) of registered enterprises."""
+        t = EnterpriseRow.__table__
+        out: dict[str, tuple] = {}
+        for part in _chunks(sorted(set(codes)), self.chunk):
+            rows = await self.conn.execute(
+                select(
+                    t.c.code,
+                    t.c.id,
+                    t.c.name,
+                    t.c.region_code,
+                    t.c.town_code,
+                    t.c.established_on,
+                    t.c.roles,
+                ).where(self._member(t.c.code, part))
+            )
+            for code, *rest in rows:
+                out[code] = tuple(rest)
+        return out
+
+    async def product_ids(
+        self, enterprise_ids: Sequence[int]
+    ) -> dict[tuple[int, str, int], tuple[int, str | None]]:
+        """(enterprise id, trademark, Nice class) → (product id, category)."""
+        t = ProductRow.__table__
+        out: dict[tuple[int, str, int], tuple[int, str | None]] = {}
+        for part in _chunks(sorted(set(enterprise_ids)), self.chunk):
+            rows = await self.conn.execute(
+                select(
+                    t.c.enterprise_id, t.c.trademark, t.c.nice_class, t.c.id, t.c.category
+                ).where(self._member(t.c.enterprise_id, part))
+            )
+            for eid, mark, nice, pid, cat in rows:
+                out[(eid, mark, nice)] = (pid, cat)
+        return out
+
+    async def events(
+        self,
+        rows: Sequence[tuple[int, int | None, CheckedEvent]],
+        *,
+        ids: Sequence[int] | None = None,
+        recorded_at: datetime | None = None,
+    ) -> BatchResult:
+        """Insert checked events ``(enterprise id, product id, event)``; idempotent on
+        externalId.  ``ids`` gives explicit ids (the synthetic generator's corrections need them).
+        """
+        result = BatchResult()
+        now = recorded_at or clock.now()
+        staged: dict[str, str] = {}  # externalId → digest, for repeats inside the batch
+        digests = [
+            content_digest(eid, pid, ev.kind, ev.occurred_on, ev.attributes)
+            for eid, pid, ev in rows
+        ]
+        existing = await self.existing_events(
+            [ev.external_id for _, _, ev in rows if ev.external_id is not None]
+        )
+        out: list[tuple] = []
+        for i, ((eid, pid, ev), digest) in enumerate(zip(rows, digests, strict=True)):
+            ext = ev.external_id
+            if ext is not None:
+                seen = existing.get(ext)
+                have = seen[1] if seen is not None else staged.get(ext)
+                if have is not None:
+                    if have == digest:
+                        result.duplicates.append(i)
+                    else:
+                        what = f" (id {seen[0]})" if seen is not None else ""
+                        result.refused[i] = Conflict(
+                            f"externalId {ext!r} was already used for a different event{what}",
+                            field="externalId",
+                        )
+                    continue
+                staged[ext] = digest
+            out.append(
+                (
+                    ids[i] if ids is not None else None,
+                    eid,
+                    pid,
+                    ev.kind,
+                    ev.occurred_on,
+                    now,
+                    _json(ev.attributes),
+                    ext,
+                    digest,
+                    None,
+                )
+            )
+            result.inserted.append(i)
+        columns = EVENT_COLUMNS if ids is not None else EVENT_COLUMNS[1:]
+        await self.copy(
+            EventRow.__table__, columns, out if ids is not None else [r[1:] for r in out]
+        )
+        return result
+
+    async def finish(self) -> None:
+        """After explicit ids on PostgreSQL: move each sequence past the largest id."""
+        if not self.postgres:
+            return
+        for name in ("enterprises", "products", "events"):
+            await self.conn.execute(
+                text(f"SELECT setval('{name}_id_seq', GREATEST((SELECT max(id) FROM {name}), 1))")
+            )
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The sqlite3 module's default date adapters are deprecated; store ISO text like SQLAlchemy.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# -- corrections ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """The stored event a correction names (what :func:`ledger.correct_event` reads of it)."""
+
+    id: int
+    enterprise_id: int
+    product_id: int | None
+    kind: str
+    occurred_on: date
+    attributes: dict[str, Any]
+    corrected: bool  # some correction of it is already stored
+
+
+async def correction_targets(
+    conn: AsyncConnection, external_ids: Sequence[str]
+) -> dict[str, Target]:
+    """externalId → the event it names, with whether a correction of it already exists."""
+    t = EventRow.__table__
+    out: dict[str, Target] = {}
+    for part in _chunks(sorted(set(external_ids))):
+        rows = (
+            await conn.execute(
+                select(
+                    t.c.external_id,
+                    t.c.id,
+                    t.c.enterprise_id,
+                    t.c.product_id,
+                    t.c.kind,
+                    t.c.occurred_on,
+                    t.c.attributes,
+                ).where(t.c.external_id.in_(part))
+            )
+        ).all()
+        ids = [r[1] for r in rows]
+        corrected = (
+            set(
+                (
+                    await conn.execute(select(t.c.corrects_id).where(t.c.corrects_id.in_(ids)))
+                ).scalars()
+            )
+            if ids
+            else set()
+        )
+        for ext, eid, ent, prod, kind, occurred, attrs in rows:
+            if isinstance(attrs, str):
+                attrs = json.loads(attrs)
+            out[ext] = Target(eid, ent, prod, kind, occurred, dict(attrs or {}), eid in corrected)
+    return out
+
+
+def check_correction(
+    vocabulary: Vocabulary, record: dict[str, Any], target: Target, today: date
+) -> tuple[date, dict[str, Any], str | None, str]:
+    """The checks of :func:`ledger.correct_event` on a target that has no correction yet:
+    (effective date, correction attributes, externalId, content digest)."""
+    from qcredit.core.model import CORRECTION_KIND, CorrectionAction
+
+    try:
+        act = CorrectionAction(record.get("action", ""))
+    except ValueError:
+        raise InvalidInput(
+            f"action must be one of {', '.join(CorrectionAction)}", field="action"
+        ) from None
+    why = _text(record.get("reason", ""), "reason", 500)
+    raw = record.get("effectiveOn")
+    on = check_date(raw, "effectiveOn", not_after=today) if raw is not None else today
+    ext_raw = record.get("externalId")
+    ext = _text(ext_raw, "externalId", 128) if ext_raw is not None else None
+    if target.kind == CORRECTION_KIND:
+        raise InvalidInput(
+            "a correction cannot itself be corrected; correct the original event", field="eventId"
+        )
+    if on < target.occurred_on:
+        raise InvalidInput(
+            "a correction cannot take effect before the event it corrects", field="effectiveOn"
+        )
+    attributes = record.get("attributes")
+    corr: dict[str, Any] = {"action": act.value, "reason": why}
+    if act is CorrectionAction.AMEND:
+        if not attributes:
+            raise InvalidInput("AMEND needs the amended attributes", field="attributes")
+        spec = vocabulary.kinds[target.kind]
+        corr["changes"] = spec.validate({**target.attributes, **dict(attributes)}, "attributes")
+    elif attributes:
+        raise InvalidInput(f"{act.value} takes no attributes", field="attributes")
+    digest = content_digest(
+        target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, target.id
+    )
+    return on, corr, ext, digest

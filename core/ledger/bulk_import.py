@@ -1,0 +1,400 @@
+"""One ``qcredit import`` batch through the bulk path (see :func:`importer.import_records_bulk`).
+
+A batch is taken type by type — enterprises, products, events, corrections — in the order a file
+lists them within each type; a file names an enterprise before its products and events, so the
+order of dependencies is kept.  Each record gets the verdict the per-record importer would give:
+accepted, already present (same data again), or rejected with the same code and field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from qcredit.core import clock
+from qcredit.core.errors import Conflict, InvalidInput, NotFound, QcreditError
+from qcredit.core.grading.engine import Engine
+from qcredit.core.identifiers import validate_credit_code
+from qcredit.core.ledger.bulk import (
+    BulkWriter,
+    CheckedEvent,
+    check_correction,
+    check_enterprise,
+    check_event,
+    check_product,
+    correction_targets,
+    refers_to_events,
+)
+from qcredit.core.ledger.importer import ImportReport, Rejection, import_records
+from qcredit.core.model import CORRECTION_KIND
+from qcredit.core.store import versioning
+from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.vocabulary import Vocabulary
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+Numbered = tuple[int, dict[str, Any]]
+
+
+class BulkImport:
+    def __init__(self, sessions: async_sessionmaker, vocabulary: Vocabulary) -> None:
+        self.sessions = sessions
+        self.vocabulary = vocabulary
+        self.report = ImportReport()
+        self.touched: set[int] = set()
+        # Enterprise code → id and (enterprise id, trademark, class) → product id, across batches.
+        self.enterprise_of: dict[str, int] = {}
+        self.product_of: dict[tuple[int, str, int], int] = {}
+        self._products_known: set[int] = set()
+        # Per-kind and per-code answers that every record would otherwise recompute.
+        self._refers: dict[str, bool] = {}
+        self._codes: dict[str, str] = {}
+        # Rows written since the planner statistics were last refreshed, and the size then.
+        self._since_analyze = 0
+        self._at_analyze = 0
+
+    # -- verdicts ------------------------------------------------------------------------------
+    def _reject(self, line: int, exc: QcreditError) -> None:
+        self.report.rejected.append(Rejection(line, exc.field, exc.code, exc.message))
+
+    def _accept(self, kind: str, count: int = 1) -> None:
+        if count:
+            self.report.accepted += count
+            self.report.by_type[kind] = self.report.by_type.get(kind, 0) + count
+
+    # -- a batch -------------------------------------------------------------------------------
+    async def run_batch(self, batch: list[Numbered], engine: Engine) -> None:
+        today = clock.today()
+        by_type: dict[str, list[Numbered]] = {
+            "enterprise": [],
+            "product": [],
+            "event": [],
+            "correction": [],
+        }
+        deferred: list[Numbered] = []
+        for number, record in batch:
+            if "_error" in record:
+                self._reject(number, InvalidInput(record["_error"], field="line"))
+                continue
+            kind = record.get("type")
+            if kind not in by_type:
+                self._reject(
+                    number,
+                    InvalidInput(
+                        "type must be enterprise, product, event or correction", field="type"
+                    ),
+                )
+                continue
+            by_type[kind].append((number, record))
+        accepted_before = self.report.accepted
+        async with self.sessions() as session:
+            conn = await session.connection()
+            writer = BulkWriter(conn)
+            await self._enterprises(writer, by_type["enterprise"], today)
+            await self._products(writer, by_type["product"])
+            deferred += await self._events(writer, by_type["event"], today)
+            deferred += await self._corrections(writer, by_type["correction"], today)
+            self._since_analyze += self.report.accepted - accepted_before
+            # Doubling: O(log n) ANALYZE runs keep look-ups on their indexes as tables grow.
+            if self._since_analyze >= max(10_000, self._at_analyze):
+                await writer.analyze()
+                self._at_analyze += self._since_analyze
+                self._since_analyze = 0
+            await versioning.bump(session)
+            await session.commit()
+        if deferred:
+            deferred.sort()
+            sub = await import_records(self.sessions, engine, deferred, regrade=False)
+            self.report.accepted += sub.accepted
+            self.report.duplicates += sub.duplicates
+            self.report.rejected += sub.rejected
+            for k, n in sub.by_type.items():
+                self.report.by_type[k] = self.report.by_type.get(k, 0) + n
+            await self._touch_deferred(deferred)
+
+    async def _enterprises(self, writer: BulkWriter, items: list[Numbered], today: date) -> None:
+        checked: list[tuple[int, tuple]] = []
+        for number, record in items:
+            try:
+                checked.append((number, check_enterprise(record, today)))
+            except QcreditError as exc:
+                self._reject(number, exc)
+        stored = await writer.enterprise_ids([c[1][0] for c in checked])
+        new: dict[str, tuple] = {}
+        now = clock.now()
+        for number, wanted in checked:
+            code = wanted[0]
+            have = stored[code][1:] if code in stored else new.get(code)
+            if have is not None:
+                if tuple(have) != wanted[1:]:
+                    self._reject(
+                        number,
+                        Conflict(
+                            f"enterprise {code} is already registered with other data",
+                            field="code",
+                        ),
+                    )
+                else:
+                    self.report.duplicates += 1
+                continue
+            new[code] = wanted[1:]
+        await writer.copy(
+            EnterpriseRow.__table__,
+            ("code", "name", "region_code", "town_code", "established_on", "roles", "created_at"),
+            [(code, *rest, now) for code, rest in new.items()],
+        )
+        self._accept("enterprise", len(new))
+        for code, row in (await writer.enterprise_ids(list(new))).items():
+            self.enterprise_of[code] = row[0]
+            self.touched.add(row[0])
+        for code, row in stored.items():
+            self.enterprise_of[code] = row[0]
+
+    async def _resolve_enterprises(self, writer: BulkWriter, codes: list[str]) -> None:
+        missing = [c for c in set(codes) if c not in self.enterprise_of]
+        if missing:
+            for code, row in (await writer.enterprise_ids(missing)).items():
+                self.enterprise_of[code] = row[0]
+
+    def _owner(self, raw: Any) -> int:
+        """The enterprise id of a code, as :func:`ledger.enterprise_by_code` judges it."""
+        code = self._codes.get(raw) if isinstance(raw, str) else None
+        if code is None:
+            code = validate_credit_code(raw, "enterpriseCode")
+            self._codes[raw] = code
+        eid = self.enterprise_of.get(code)
+        if eid is None:
+            raise NotFound(f"no enterprise with code {code}", field="enterpriseCode")
+        return eid
+
+    async def _resolve_products(self, writer: BulkWriter, enterprise_ids: set[int]) -> None:
+        todo = [e for e in enterprise_ids if e not in self._products_known]
+        if todo:
+            for key, (pid, _cat) in (await writer.product_ids(todo)).items():
+                self.product_of[key] = pid
+            self._products_known.update(todo)
+
+    async def _products(self, writer: BulkWriter, items: list[Numbered]) -> None:
+        await self._resolve_enterprises(
+            writer, [_canonical(r.get("enterpriseCode")) for _, r in items]
+        )
+        checked: list[tuple[int, int, str, int, str | None, str]] = []
+        for number, record in items:
+            try:
+                owner_code, mark, nice, cat = check_product(record)
+                owner = self._owner(record.get("enterpriseCode", ""))
+                checked.append((number, owner, mark, nice, cat, owner_code))
+            except QcreditError as exc:
+                self._reject(number, exc)
+        stored = await writer.product_ids([c[1] for c in checked])
+        new: dict[tuple[int, str, int], str | None] = {}
+        now = clock.now()
+        for number, eid, mark, nice, cat, owner_code in checked:
+            key = (eid, mark, nice)
+            if key in stored or key in new:
+                have = stored[key][1] if key in stored else new[key]
+                if have != cat:
+                    self._reject(
+                        number,
+                        Conflict(
+                            f"product {mark} / class {nice} of {owner_code} is registered with "
+                            f"category {have!r}",
+                            field="category",
+                        ),
+                    )
+                else:
+                    self.report.duplicates += 1
+                continue
+            new[key] = cat
+        await writer.copy(
+            ProductRow.__table__,
+            ("enterprise_id", "trademark", "nice_class", "category", "created_at"),
+            [(*key, cat, now) for key, cat in new.items()],
+        )
+        self._accept("product", len(new))
+        owners = {k[0] for k in new} | {k[0] for k in stored}
+        self._products_known.difference_update(owners)
+        await self._resolve_products(writer, owners)
+        self.touched.update(k[0] for k in new)
+
+    async def _events(
+        self, writer: BulkWriter, items: list[Numbered], today: date
+    ) -> list[Numbered]:
+        deferred: list[Numbered] = []
+        plain: list[Numbered] = []
+        for number, record in items:
+            kind = record.get("kind", "")
+            refers = self._refers.get(kind) if isinstance(kind, str) else False
+            if refers is None:
+                refers = self._refers[kind] = refers_to_events(self.vocabulary, kind)
+            if refers:
+                deferred.append((number, record))
+            else:
+                plain.append((number, record))
+        await self._resolve_enterprises(
+            writer, [_canonical(r.get("enterpriseCode")) for _, r in plain]
+        )
+        owners = set()
+        for _, record in plain:
+            code = _canonical(record.get("enterpriseCode"))
+            if record.get("trademark") and code in self.enterprise_of:
+                owners.add(self.enterprise_of[code])
+        await self._resolve_products(writer, owners)
+        rows: list[tuple[int, int | None, CheckedEvent]] = []
+        numbers: list[int] = []
+        for number, record in plain:
+            try:
+                rows.append(self._event(record, today))
+                numbers.append(number)
+            except QcreditError as exc:
+                self._reject(number, exc)
+        result = await writer.events(rows)
+        for i, exc in result.refused.items():
+            self._reject(numbers[i], exc)
+        self.report.duplicates += len(result.duplicates)
+        self._accept("event", len(result.inserted))
+        self.touched.update(rows[i][0] for i in result.inserted)
+        return deferred
+
+    def _event(self, record: dict[str, Any], today: date) -> tuple[int, int | None, CheckedEvent]:
+        """Checks in the per-record importer's order: a product event finds its product first,
+        then the ledger checks the event; an enterprise event is checked, then its owner found."""
+        if record.get("trademark"):
+            eid = self._owner(record.get("enterpriseCode", ""))
+            pid = self.product_of.get((eid, record.get("trademark"), record.get("niceClass")))
+            if pid is None:
+                raise NotFound("no such product: register it before its events", field="trademark")
+            ev = check_event(
+                self.vocabulary,
+                kind=record.get("kind", ""),
+                occurred_on=record.get("occurredOn"),
+                attributes=record.get("attributes"),
+                external_id=record.get("externalId"),
+                on_product=True,
+                today=today,
+            )
+            return eid, pid, ev
+        if record.get("enterpriseCode") is None:
+            raise InvalidInput(
+                "give exactly one of enterpriseCode and productId", field="enterpriseCode"
+            )
+        ev = check_event(
+            self.vocabulary,
+            kind=record.get("kind", ""),
+            occurred_on=record.get("occurredOn"),
+            attributes=record.get("attributes"),
+            external_id=record.get("externalId"),
+            on_product=False,
+            today=today,
+        )
+        return self._owner(record.get("enterpriseCode", "")), None, ev
+
+    async def _corrections(
+        self, writer: BulkWriter, items: list[Numbered], today: date
+    ) -> list[Numbered]:
+        """Corrections of events with no correction yet, one per event in the batch; any other
+        goes through the per-record path (its status depends on the corrections before it)."""
+        if not items:
+            return []
+        targets = await correction_targets(
+            writer.conn, [str(r.get("eventExternalId")) for _, r in items]
+        )
+        seen: dict[int, int] = {}
+        for _, record in items:
+            t = targets.get(str(record.get("eventExternalId")))
+            if t is not None:
+                seen[t.id] = seen.get(t.id, 0) + 1
+        deferred: list[Numbered] = []
+        checked: list[tuple[int, Any, tuple]] = []
+        items_by_number = dict(items)
+        for number, record in items:
+            ext = record.get("eventExternalId")
+            target = targets.get(str(ext))
+            if target is None:
+                self._reject(
+                    number, NotFound(f"no event with externalId {ext!r}", field="eventExternalId")
+                )
+                continue
+            try:
+                verdict = check_correction(self.vocabulary, record, target, today)
+            except QcreditError as exc:
+                self._reject(number, exc)
+                continue
+            checked.append((number, target, verdict))
+        existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
+        # Idempotency comes before the status check (as in ledger.correct_event): a repeat is a
+        # repeat even of a corrected event.  A new correction of an event corrected before, or
+        # twice in this batch, depends on the corrections before it: the per-record path.
+        fresh: list[tuple[int, Any, tuple]] = []
+        for number, target, verdict in checked:
+            ext = verdict[2]
+            repeat = ext is not None and ext in existing
+            if not repeat and (target.corrected or seen[target.id] > 1):
+                deferred.append((number, items_by_number[number]))
+            else:
+                fresh.append((number, target, verdict))
+        checked = fresh
+        now = clock.now()
+        rows = []
+        for number, target, (on, corr, ext, digest) in checked:
+            if ext is not None and ext in existing:
+                if existing[ext][1] == digest:
+                    self.report.duplicates += 1
+                else:
+                    self._reject(
+                        number,
+                        Conflict(
+                            f"externalId {ext!r} was already used for a different event "
+                            f"(id {existing[ext][0]})",
+                            field="externalId",
+                        ),
+                    )
+                continue
+            from qcredit.core.ledger.bulk import _json
+
+            rows.append(
+                (
+                    target.enterprise_id,
+                    target.product_id,
+                    CORRECTION_KIND,
+                    on,
+                    now,
+                    _json(corr),
+                    ext,
+                    digest,
+                    target.id,
+                )
+            )
+            self.touched.add(target.enterprise_id)
+        await writer.copy(
+            EventRow.__table__,
+            (
+                "enterprise_id",
+                "product_id",
+                "kind",
+                "occurred_on",
+                "recorded_at",
+                "attributes",
+                "external_id",
+                "content_digest",
+                "corrects_id",
+            ),
+            rows,
+        )
+        self._accept("correction", len(rows))
+        return deferred
+
+    async def _touch_deferred(self, deferred: list[Numbered]) -> None:
+        async with self.sessions() as session:
+            writer = BulkWriter(await session.connection())
+            codes = [_canonical(r.get("enterpriseCode")) for _, r in deferred]
+            await self._resolve_enterprises(writer, [c for c in codes if c])
+            self.touched.update(self.enterprise_of[c] for c in codes if c in self.enterprise_of)
+            targets = await correction_targets(
+                writer.conn,
+                [str(r["eventExternalId"]) for _, r in deferred if "eventExternalId" in r],
+            )
+            self.touched.update(t.enterprise_id for t in targets.values())
+
+
+def _canonical(raw: Any) -> str:
+    return raw.strip().upper() if isinstance(raw, str) else ""

@@ -1,0 +1,458 @@
+"""Turning grade changes into notices (warnings), in the transaction that changes the grades.
+
+A policy says what it warns about through the ``qcredit_notice_rules`` hook: it returns a
+:class:`NoticeRules` for the policies it knows.  The engine calls :func:`issue_notices` at the end
+of every re-grade, before the caller commits, so a notice exists exactly when the grade change
+that caused it does (a rolled-back write leaves neither).  Two kinds of rule:
+
+* **subject notices** (:meth:`NoticeRules.on_change`): one subject's grade changed — e.g. a
+  coloured supervision notice to its operator.  A subject notice stays *open* while the grade it
+  was issued for stands; the subject's next grade change under the same policy closes it.
+* **scope notices** (:meth:`NoticeRules.on_tally`): the standing grades of a whole region, or of
+  one product category within a region, meet a condition — e.g. a regional warning when the share
+  of high-risk subjects passes a parameter.  The engine re-counts every scope a change touched
+  (each region from the policy's own down to the subject's town, with and without the product's
+  category) and asks the rules which conditions hold.  A condition that already has an open
+  notice (same kind, region, category and colour) is not issued again; an open notice whose
+  condition no longer holds is closed.  So a persisting condition gives one notice, not one per
+  grade change.
+
+Who may read a notice follows the grade it carries: a subject notice is open to the audiences
+the assessment's publicity rules open the grade to without review (never more); a scope notice
+to the audiences its rules name.  The bureau of the region always sees it (api/warnings.py).
+
+Every change and every new notice is also staged on the event bus (:mod:`.events_bus`) so that
+subscribers see it once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from qcredit.core import clock
+from qcredit.core.identifiers import region_covers, region_prefix
+from qcredit.core.model import SubjectType
+from qcredit.core.parameters import ParameterView
+from qcredit.core.store import convert
+from qcredit.core.store.tables import (
+    AssessmentRow,
+    EnterpriseRow,
+    NoticeRow,
+    ProductRow,
+    StandingGradeRow,
+)
+from qcredit.core.supervision import live as events_bus
+from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from qcredit.core.grading.assess import Assessment
+    from qcredit.core.grading.engine import GradeChange
+    from qcredit.core.plugins import Registry
+    from qcredit.core.policy import Policy
+
+
+class NoticeKind(StrEnum):
+    """The shared kinds; policies may use other strings."""
+
+    SUBJECT_WARNING = "SUBJECT_WARNING"  # to one subject's operator (提示、警示、黄牌、预警)
+    REGIONAL_WARNING = "REGIONAL_WARNING"  # a region's share of high-risk subjects
+    INDUSTRY_WARNING = "INDUSTRY_WARNING"  # a product category's share of high-risk products
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """A notice a rule wants issued.
+
+    :param audiences: who besides the bureau may read it.  ``None`` on a subject notice means
+        "whoever may see the grade without review"; a scope notice must name its audiences
+        (``()`` = the bureau only).
+    """
+
+    kind: str
+    text: str
+    article: str
+    colour: str | None = None
+    audiences: tuple[str, ...] | None = None
+    level: str | None = None  # scope notices: the levels whose share the condition counts
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Standing grades of one policy within one scope, counted per level.
+
+    ``region_code`` is a GB/T 2260 code (a county code covers its towns); ``category`` is
+    ``None`` for every subject of the region, else only products of that category (as the
+    rules' :meth:`NoticeRules.category_of` names it).  ``counts`` maps a level code to a number.
+    """
+
+    policy_id: str
+    region_code: str
+    category: str | None
+    counts: Mapping[str, int]
+
+    def total(self, vocabulary: Sequence[str]) -> int:
+        return sum(self.counts.get(code, 0) for code in vocabulary)
+
+    def count(self, levels: Sequence[str]) -> int:
+        return sum(self.counts.get(code, 0) for code in levels)
+
+
+class NoticeRules:
+    """What one policy warns about.  Subclass and override what the policy's text asks for.
+
+    Rules are pure, like the rest of a policy: they read their arguments only.
+    """
+
+    #: Set when :meth:`on_tally` is used: the engine then counts the scopes a change touched.
+    counts_scopes: bool = False
+
+    def on_change(
+        self, change: GradeChange, assessment: Assessment | None, params: ParameterView
+    ) -> Sequence[NoticeDraft]:
+        """Notices about one subject whose grade changed (``change.previous`` →
+        ``change.current``; ``assessment`` is the new one, ``None`` when out of scope)."""
+        return ()
+
+    def on_tally(self, tally: Tally, params: ParameterView) -> Sequence[NoticeDraft]:
+        """The scope conditions that hold now for ``tally`` (each an open notice)."""
+        return ()
+
+    def category_of(self, category: str | None, params: ParameterView) -> str | None:
+        """The industry a product category counts under in tallies (``None``: in none)."""
+        return category
+
+
+# -- the engine's entry point ------------------------------------------------------------------
+
+
+def rules_for(registry: Registry, policy: Policy) -> list[NoticeRules]:
+    cache: dict[str, list[NoticeRules]] = registry.__dict__.setdefault("_notice_rules", {})
+    if policy.id not in cache:
+        found = registry.pm.hook.qcredit_notice_rules(policy=policy)
+        cache[policy.id] = [r for r in found if r is not None]
+    return cache[policy.id]
+
+
+@dataclass
+class _Batch:
+    """What one re-grade produced, gathered for one round of inserts."""
+
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    closes: list[tuple[str, str, int]] = field(default_factory=list)  # subjects that moved on
+
+
+async def issue_notices(
+    session: AsyncSession,
+    registry: Registry,
+    changes: Sequence[GradeChange],
+    feed_rows: Sequence[Mapping[str, Any]],
+    deferred_scopes: dict[str, set[tuple[str, str | None]]] | None = None,
+) -> list[NoticeRow]:
+    """Issue and close notices for ``changes`` and stage the changes and new notices on the
+    event bus; returns the new notices.  ``feed_rows`` are the grade-change feed rows of the same
+    changes, in the same order (they carry the audiences of the grades before and after).
+    A constant number of statements per 2,000 changes."""
+    if not changes:
+        return []
+    now = clock.now()
+    assessments = await _assessments(session, changes)
+    enterprise_ids = sorted({c.enterprise_id for c in changes})
+    enterprises = {
+        row.id: row
+        for row in (
+            await session.execute(select(EnterpriseRow).where(EnterpriseRow.id.in_(enterprise_ids)))
+        ).scalars()
+    }
+    product_ids = [c.subject_id for c in changes if c.subject_type is SubjectType.PRODUCT]
+    categories: dict[int, str | None] = {}
+    if product_ids:
+        categories = dict(
+            (
+                await session.execute(
+                    select(ProductRow.id, ProductRow.category).where(ProductRow.id.in_(product_ids))
+                )
+            ).all()
+        )
+
+    batch = _Batch()
+    scopes: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    subject_notice_of: dict[int, list[int]] = defaultdict(list)  # change index → notice indexes
+    for i, change in enumerate(changes):
+        policy = registry.policy(change.policy_id)
+        rules = rules_for(registry, policy)
+        ent = enterprises.get(change.enterprise_id)
+        if ent is None:
+            continue
+        region = ent.town_code or ent.region_code
+        batch.closes.append((change.policy_id, change.subject_type.value, change.subject_id))
+        if not rules:
+            continue
+        params = ParameterView(policy.parameters, change.as_of)
+        a = assessments.get((change.policy_id, change.subject_type.value, change.subject_id))
+        open_to = str(feed_rows[i].get("open_to") or "")
+        for rule in rules:
+            for d in rule.on_change(change, a, params):
+                subject_notice_of[i].append(len(batch.notices))
+                batch.notices.append(
+                    {
+                        "policy_id": change.policy_id,
+                        "kind": d.kind,
+                        "subject_type": change.subject_type.value,
+                        "subject_id": change.subject_id,
+                        "enterprise_id": change.enterprise_id,
+                        "region_code": region,
+                        "category": categories.get(change.subject_id)
+                        if change.subject_type is SubjectType.PRODUCT
+                        else None,
+                        "colour": d.colour,
+                        "level": change.current,
+                        "previous_level": change.previous,
+                        "text": d.text,
+                        "article": d.article,
+                        "as_of": change.as_of,
+                        "created_at": now,
+                        "open_to": open_to if d.audiences is None else ",".join(d.audiences),
+                        "closed_at": None,
+                    }
+                )
+            if rule.counts_scopes:
+                category = (
+                    rule.category_of(categories.get(change.subject_id), params)
+                    if change.subject_type is SubjectType.PRODUCT
+                    else None
+                )
+                for scope in _scope_chain(policy, region):
+                    scopes[policy.id].add((scope, None))
+                    if category is not None:
+                        scopes[policy.id].add((scope, category))
+
+    # Close the notices of subjects whose grade moved on, before inserting the new ones.
+    closes = sorted(set(batch.closes))
+    for part in _chunks(closes):
+        await session.execute(
+            update(NoticeRow)
+            .where(
+                NoticeRow.closed_at.is_(None),
+                # Row values, not a chain of ORs: SQLite caps expression depth at 1000.
+                tuple_(NoticeRow.policy_id, NoticeRow.subject_type, NoticeRow.subject_id).in_(part),
+            )
+            .values(closed_at=now)
+        )
+    as_of = max(c.as_of for c in changes)
+    if deferred_scopes is not None:
+        # A whole run (``grade_everything``) tallies each region once at its end rather than
+        # after every chunk: counting a city's standing grades per chunk is quadratic.
+        for policy_id, wanted in scopes.items():
+            deferred_scopes.setdefault(policy_id, set()).update(wanted)
+    else:
+        for policy_id, wanted in scopes.items():
+            await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
+
+    rows: list[NoticeRow] = []
+    if batch.notices:
+        rows = [NoticeRow(**values) for values in batch.notices]
+        session.add_all(rows)
+        await session.flush()
+    await events_bus.stage(
+        session,
+        [
+            events_bus.change_event(
+                c,
+                enterprises.get(c.enterprise_id),
+                feed_rows[i],
+                [rows[k] for k in subject_notice_of.get(i, ())],
+            )
+            for i, c in enumerate(changes)
+            if c.enterprise_id in enterprises
+        ]
+        + [events_bus.notice_event(r, enterprises.get(r.enterprise_id or -1)) for r in rows],
+    )
+    return rows
+
+
+async def _assessments(
+    session: AsyncSession, changes: Sequence[GradeChange]
+) -> dict[tuple[str, str, int], Assessment]:
+    """The new assessments behind the changes, as the re-grade just stored them."""
+    keys = {
+        (c.policy_id, c.subject_type.value, c.subject_id, c.as_of)
+        for c in changes
+        if c.current is not None
+    }
+    if not keys:
+        return {}
+    out: dict[tuple[str, str, int], Assessment] = {}
+    for part in _chunks(sorted(keys)):
+        rows = (
+            await session.execute(
+                select(AssessmentRow).where(
+                    tuple_(
+                        AssessmentRow.policy_id,
+                        AssessmentRow.subject_type,
+                        AssessmentRow.subject_id,
+                        AssessmentRow.as_of,
+                    ).in_(part)
+                )
+            )
+        ).scalars()
+        for r in rows:
+            if r.level is not None:
+                out[(r.policy_id, r.subject_type, r.subject_id)] = convert.assessment(r)
+    return out
+
+
+def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
+    """Bounded IN lists (PostgreSQL takes at most 32,767 parameters a statement)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _scope_chain(policy: Policy, region: str) -> list[str]:
+    """The policy's own region(s) containing ``region``, then its county and its town."""
+    chain = [code for code in policy.region_codes if region_covers(code, region)]
+    county = region[:6]
+    if county not in chain:
+        chain.append(county)
+    if len(region) == 9:
+        chain.append(region)
+    return chain
+
+
+async def _reconcile_scopes(
+    session: AsyncSession,
+    registry: Registry,
+    policy_id: str,
+    wanted: set[tuple[str, str | None]],
+    as_of: Any,
+    now: Any,
+    batch: _Batch,
+) -> None:
+    policy = registry.policy(policy_id)
+    rules = [r for r in rules_for(registry, policy) if r.counts_scopes]
+    params = ParameterView(policy.parameters, as_of)
+    tallies = await _tallies(session, policy_id, wanted, rules, params)
+    holding: dict[tuple[str, str, str | None, str | None, str | None], tuple[NoticeDraft, Tally]]
+    holding = {}
+    for tally in tallies:
+        for rule in rules:
+            for d in rule.on_tally(tally, params):
+                key = (d.kind, tally.region_code, tally.category, d.colour, d.level)
+                holding[key] = (d, tally)
+    scope_keys = {(region, category) for region, category in wanted}
+    open_rows = (
+        (
+            await session.execute(
+                select(NoticeRow).where(
+                    NoticeRow.policy_id == policy_id,
+                    NoticeRow.subject_id.is_(None),
+                    NoticeRow.closed_at.is_(None),
+                    NoticeRow.region_code.in_(sorted({r for r, _ in wanted})),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    already = set()
+    for row in open_rows:
+        if (row.region_code, row.category) not in scope_keys:
+            continue  # a scope this change did not touch: its count did not move
+        key = (row.kind, row.region_code, row.category, row.colour, row.level)
+        if key in holding:
+            already.add(key)
+        else:
+            row.closed_at = now  # the condition no longer holds
+    for key, (d, tally) in holding.items():
+        if key in already:
+            continue
+        batch.notices.append(
+            {
+                "policy_id": policy_id,
+                "kind": d.kind,
+                "subject_type": None,
+                "subject_id": None,
+                "enterprise_id": None,
+                "region_code": tally.region_code,
+                "category": tally.category,
+                "colour": d.colour,
+                "level": d.level,
+                "previous_level": None,
+                "text": d.text,
+                "article": d.article,
+                "as_of": as_of,
+                "created_at": now,
+                "open_to": ",".join(d.audiences or ()),
+                "closed_at": None,
+            }
+        )
+
+
+async def _tallies(
+    session: AsyncSession,
+    policy_id: str,
+    wanted: set[tuple[str, str | None]],
+    rules: Sequence[NoticeRules],
+    params: ParameterView,
+) -> list[Tally]:
+    """Counts per level for every wanted scope, from one grouped statement."""
+    prefixes = sorted({region_prefix(r) for r, _ in wanted})
+    # Widest prefixes only: a county inside a wanted city is already covered.
+    widest = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+    sub = (
+        select(StandingGradeRow.region_code, StandingGradeRow.level, ProductRow.category)
+        .outerjoin(
+            ProductRow,
+            and_(
+                StandingGradeRow.subject_type == SubjectType.PRODUCT.value,
+                ProductRow.id == StandingGradeRow.subject_id,
+            ),
+        )
+        .where(
+            StandingGradeRow.policy_id == policy_id,
+            or_(*[StandingGradeRow.region_code.startswith(p) for p in widest]),
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(sub.c.region_code, sub.c.level, sub.c.category, func.count()).group_by(
+            sub.c.region_code, sub.c.level, sub.c.category
+        )
+    )
+    counts: dict[tuple[str, str | None], dict[str, int]] = {k: defaultdict(int) for k in wanted}
+    category_of = rules[0].category_of if rules else (lambda c, p: c)
+    for region, level, raw_category, n in rows:
+        industry = category_of(raw_category, params) if raw_category is not None else None
+        for scope, category in wanted:
+            if not region_covers(scope, region):
+                continue
+            if category is None or category == industry:
+                counts[(scope, category)][level] += n
+    return [
+        Tally(policy_id, scope, category, dict(c))
+        for (scope, category), c in sorted(
+            counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+        )
+    ]
+
+
+async def reconcile_deferred(
+    session: AsyncSession,
+    registry: Registry,
+    deferred_scopes: dict[str, set[tuple[str, str | None]]],
+    as_of: Any,
+) -> list[NoticeRow]:
+    """Open and close the scope notices of a whole run, once, after its last chunk."""
+    now = clock.now()
+    batch = _Batch()
+    for policy_id, wanted in deferred_scopes.items():
+        await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
+    rows = [NoticeRow(**values) for values in batch.notices]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+        await events_bus.stage(session, [events_bus.notice_event(r, None) for r in rows])
+    return rows
