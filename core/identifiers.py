@@ -95,10 +95,6 @@ def region_covers(ancestor: str, code: str) -> bool:
     return code.startswith(region_prefix(ancestor))
 
 
-def county_of(code: str) -> str:
-    return code[:6]
-
-
 def validate_nice_class(value: object, field: str = "niceClass") -> int:
     """Nice classification class number, 1–45 (goods 1–34, services 35–45)."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -72,10 +72,6 @@ def in_calendar_year(d: date, as_of: date) -> bool:
     return d.year == as_of.year and d <= as_of
 
 
-def calendar_year(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year, 12, 31)
-
-
 def longest_run(items: Sequence[T], predicate: Callable[[T], bool]) -> int:
     """Length of the longest run of consecutive items satisfying ``predicate``."""
     best = run = 0

@@ -24,8 +24,8 @@ from qcredit.api.graphql.types.enterprise_list import (
     count_enterprises,
     page_of_enterprises,
 )
-from qcredit.api.graphql.types.maps import MapMutation, MapQuery
-from qcredit.api.graphql.types.notices import Subscription, WarningMutation, WarningQuery
+from qcredit.api.graphql.types.maps import MapQuery
+from qcredit.api.graphql.types.notices import NoticeQuery, Subscription
 from qcredit.api.graphql.types.planning import PlanningMutation, PlanningQuery
 from qcredit.api.graphql.types.simulation import Simulation, simulate
 from qcredit.api.settings import Settings
@@ -137,7 +137,7 @@ NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Ev
 
 
 @strawberry.type
-class Query(AccessQuery, PlanningQuery, WarningQuery, MapQuery):
+class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
     @strawberry.field(description="Any object by its global id (Relay).")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A plain resolver rather than relay.node(): that one's field extension can only be
@@ -247,7 +247,7 @@ class Query(AccessQuery, PlanningQuery, WarningQuery, MapQuery):
 
 
 @strawberry.type
-class Mutation(AccessMutation, PlanningMutation, WarningMutation, MapMutation):
+class Mutation(AccessMutation, PlanningMutation):
     @strawberry.mutation(
         description="Register an enterprise (idempotent for identical data). "
         "Needs a REGULATOR or ADMIN token for the region."

@@ -9,7 +9,6 @@ is decided by the policy's publicity rules for the audience the caller belongs t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,7 +92,3 @@ class Principal:
 
 
 PUBLIC = Principal()
-
-
-def parse_roles(values: Iterable[str]) -> list[Role]:
-    return [Role(v) for v in values]

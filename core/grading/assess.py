@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -69,15 +69,6 @@ class Assessment:
     parameters_digest: str = ""
     inputs_digest: str = ""
     history: tuple[PriorGrading, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["as_of"] = self.as_of.isoformat()
-        data["subject_type"] = self.subject_type.value
-        data["history"] = [
-            {"as_of": h.as_of.isoformat(), "level": h.level, "score": h.score} for h in self.history
-        ]
-        return data
 
 
 def _digest(payload: Any) -> str:

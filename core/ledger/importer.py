@@ -33,7 +33,7 @@ from qcredit.core.errors import InvalidInput, NotFound, QcreditError
 from qcredit.core.grading.engine import Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.store import versioning
-from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.store.tables import EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -241,12 +241,6 @@ async def import_records(
     if batch:
         await flush()
     return report
-
-
-async def all_enterprise_ids(session: AsyncSession) -> list[int]:
-    return list(
-        (await session.execute(select(EnterpriseRow.id).order_by(EnterpriseRow.id))).scalars()
-    )
 
 
 # -- the bulk path ---------------------------------------------------------------------------------

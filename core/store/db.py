@@ -44,12 +44,6 @@ def async_url(raw: str) -> URL:
     return url.set(drivername=_ASYNC_DRIVERS[backend])
 
 
-def sync_url(raw: str) -> URL:
-    """The same database through a synchronous driver name SQLAlchemy knows without extras."""
-    url = async_url(raw)
-    return url.set(drivername="sqlite" if url.get_backend_name() == "sqlite" else "postgresql")
-
-
 def create_engine(raw: str | None = None, **kwargs: object) -> AsyncEngine:
     url = async_url(raw or default_url())
     if url.get_backend_name() == "sqlite":

@@ -67,10 +67,6 @@ LEVELS: tuple[Level, ...] = (
 )
 
 
-def worse_tier(a: str, b: str) -> str:
-    return a if TIERS.index(a) >= TIERS.index(b) else b
-
-
 def worst_tier(tiers: list[str]) -> str | None:
     return max(tiers, key=TIERS.index) if tiers else None
 

@@ -10,7 +10,7 @@ the window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,7 +72,3 @@ def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
 def held_between(history: History, start: date, end: date) -> list[PriorGrading]:
     """Grades the subject held on the checkpoints in ``[start, end)``."""
     return [g for g in history.known() if start <= g.as_of < end]
-
-
-def on_dates(history: History, dates: Iterable[date]) -> list[PriorGrading]:
-    return [g for d in dates if (g := history.on(d)) is not None]

@@ -247,9 +247,4 @@ class MapQuery:
         ]
 
 
-@strawberry.type
-class MapMutation:
-    pass
-
-
-__all__ = ["MapMutation", "MapQuery", "build_region_map", "health_codes"]
+__all__ = ["MapQuery", "build_region_map", "health_codes"]

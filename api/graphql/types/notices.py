@@ -193,7 +193,7 @@ class AssessmentChange:
 
 
 @strawberry.type
-class WarningQuery:
+class NoticeQuery:
     @strawberry.field(
         description="Notices (warnings), newest first, as far as the caller may see them.  "
         "regionCode covers its sub-regions; since: issued for grades on or after this date."
@@ -270,11 +270,6 @@ def _note_reads(c: Context, rows: list[NoticeRow]) -> None:
     for r in rows:
         if Audience.PUBLIC.value not in (r.open_to or "").split(","):
             c.note_nonpublic_read(f"notice:{r.id}")
-
-
-@strawberry.type
-class WarningMutation:
-    pass
 
 
 # -- subscriptions --------------------------------------------------------------------------------
