@@ -18,17 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 import pluggy
-
-if TYPE_CHECKING:
-    from qcredit.core.facts import Facts
-    from qcredit.core.parameters import ParameterView
-    from qcredit.core.policy import Grading, Measure, Policy
-    from qcredit.core.supervision.notices import NoticeRules
-    from qcredit.core.supervision.planning import PlanRule
-    from qcredit.core.vocabulary import EventKind
+from qcredit.core.contract import Grading, Measure, NoticeRules, PlanRule
+from qcredit.core.facts import Facts
+from qcredit.core.parameters import ParameterView
+from qcredit.core.policy import Policy
+from qcredit.core.vocabulary import EventKind
 
 PROJECT = "qcredit"
 ENTRY_POINT_GROUP = "qcredit.policies"
@@ -65,20 +61,22 @@ def qcredit_event_kinds() -> Sequence[EventKind]:
     """
 
 
-@hookspec
+@hookspec(firstresult=True)
 def qcredit_adjust_grading(policy: Policy, facts: Facts, grading: Grading) -> Grading | None:
     """Adjust a grading across policies — e.g. a province-wide rule wrapping its cities' policies.
 
     Called by the engine after ``policy.grade`` for every subject and date, before supervision and
-    publicity are derived.  Implementations run in registration order, each receiving the grading
-    as the previous one left it.
+    publicity are derived.  The first implementation that returns a grading decides (pluggy's
+    order: ``tryfirst`` ones first, then the last registered first); to compose several rules,
+    write them as hook wrappers (``@hookimpl(wrapper=True)``), which receive the result of the
+    implementations inside them (``result = yield``) and return it or a replacement.
 
     :param policy: the policy that produced the grading.
     :param facts: the facts the policy graded.
-    :param grading: the grading so far.
+    :param grading: the grading the policy returned.
     :returns: ``None`` to leave the grading as it is, or a replacement
-        :class:`~qcredit.core.policy.Grading` — which must add a
-        :class:`~qcredit.core.policy.Reason` saying which rule changed it and why.
+        :class:`~qcredit.core.contract.Grading` — which must add a
+        :class:`~qcredit.core.contract.Reason` saying which rule changed it and why.
     """
 
 

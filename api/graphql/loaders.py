@@ -9,9 +9,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from qcredit.core.contract import Assessment
 from qcredit.core.disclosure.reviews import SubjectKey, approved_for
 from qcredit.core.errors import QcreditError
-from qcredit.core.grading.assess import Assessment
 from qcredit.core.grading.engine import AssessmentKey
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from qcredit.core.contract import Assessment, Grading, History, PriorGrading
 from qcredit.core.facts import Facts, effective_facts
 from qcredit.core.model import Enterprise, Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
-from qcredit.core.policy import Disclosure, Grading, History, Measure, Policy, PriorGrading, Reason
+from qcredit.core.policy import Policy
 
 # An adjustment hook: (policy, facts, grading) -> replacement grading or None.
 Adjuster = Callable[[Policy, Facts, Grading], Grading | None]
@@ -49,26 +50,6 @@ class Subject:
             products=(self.product,) if self.product is not None else self.products,
             events=effective_facts(self.events, as_of, known_at),
         )
-
-
-@dataclass(frozen=True)
-class Assessment:
-    policy_id: str
-    policy_version: str
-    subject_type: SubjectType
-    subject_id: int
-    enterprise_id: int
-    as_of: date
-    level: str
-    score: float | None
-    reasons: tuple[Reason, ...]
-    blockers: tuple[Reason, ...]
-    supervision: tuple[Measure, ...]
-    publicity: tuple[Disclosure, ...]
-    details: dict[str, Any] = field(default_factory=dict)
-    parameters_digest: str = ""
-    inputs_digest: str = ""
-    history: tuple[PriorGrading, ...] = ()
 
 
 def _digest(payload: Any) -> str:

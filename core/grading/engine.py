@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from qcredit.core import clock
+from qcredit.core.contract import Assessment, GradeChange, Grading
 from qcredit.core.disclosure.reviews import audiences
 from qcredit.core.errors import PolicyNotInForce, QcreditError
-from qcredit.core.grading.assess import Assessment, Subject, assess
+from qcredit.core.facts import Facts
+from qcredit.core.grading.assess import Adjuster, Subject, assess
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
@@ -46,17 +48,6 @@ class AssessmentKey:
     subject_type: SubjectType
     subject_id: int
     as_of: date
-
-
-@dataclass(frozen=True)
-class GradeChange:
-    policy_id: str
-    subject_type: SubjectType
-    subject_id: int
-    enterprise_id: int
-    as_of: date
-    previous: str | None
-    current: str | None
 
 
 @dataclass(frozen=True)
@@ -171,16 +162,17 @@ class Engine:
             adjusters=self._adjusters(),
         )
 
-    def _adjusters(self):  # type: ignore[no-untyped-def]
+    def _adjusters(self) -> tuple[Adjuster, ...]:
+        """The ``qcredit_adjust_grading`` hook as one adjuster, called through pluggy (so an
+        implementation may take any subset of the arguments, ``tryfirst``/``trylast`` and hook
+        wrappers apply); none when no plug-in implements it."""
         hook = self.registry.pm.hook.qcredit_adjust_grading
-        impls = hook.get_hookimpls()
-        if not impls:
+        if not hook.get_hookimpls():
             return ()
 
-        def adjust(policy, facts, grading):  # type: ignore[no-untyped-def]
-            for impl in impls:
-                grading = impl.function(policy=policy, facts=facts, grading=grading) or grading
-            return grading
+        def adjust(policy: Policy, facts: Facts, grading: Grading) -> Grading | None:
+            result: Grading | None = hook(policy=policy, facts=facts, grading=grading)
+            return result
 
         return (adjust,)
 

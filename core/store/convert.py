@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from qcredit.core.grading.assess import Assessment
+from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.model import Enterprise, Event, Product, Role, SubjectType
-from qcredit.core.policy import Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
 
 

@@ -26,20 +26,3 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
     from qcredit.policies.haojiang.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyped-def]
-    if not isinstance(policy, HaojiangPolicy):
-        return None
-    from qcredit.policies.haojiang.plan import plan_rule
-
-    return plan_rule(level, measures, params)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.haojiang.notices import HaojiangNotices
-
-    return HaojiangNotices() if isinstance(policy, HaojiangPolicy) else None

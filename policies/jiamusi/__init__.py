@@ -24,20 +24,3 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
     from qcredit.policies.jiamusi.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
-    if not isinstance(policy, JiamusiPolicy):
-        return None
-    from qcredit.policies.jiamusi.plan import plan_rule
-
-    return plan_rule(level, params)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.jiamusi.notices import JiamusiNotices
-
-    return JiamusiNotices() if isinstance(policy, JiamusiPolicy) else None

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.policy import Reason
 from qcredit.core.temporal import consecutive
 
 # Licence states that leave the enterprise without a valid legal qualification (三（四）1).

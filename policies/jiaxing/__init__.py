@@ -35,11 +35,3 @@ def qcredit_demo_records(today: date) -> list[dict]:
     from qcredit.policies.jiaxing.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.jiaxing.notices import JiaxingNotices
-
-    return JiaxingNotices(policy) if isinstance(policy, JiaxingPolicy) else None

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.model import Role
-from qcredit.core.policy import Reason
 from qcredit.policies.jiaxing.levels import AA, ELEVATED, HIGH, STRICT, A, B, C, current
 
 VIOLATION_LABELS = {

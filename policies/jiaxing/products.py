@@ -18,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Facts, ids
-from qcredit.core.policy import Reason
 from qcredit.policies.jiaxing.catalogue import catalogue_category
 from qcredit.policies.jiaxing.levels import ELEVATED, GENERAL, HIGH, TIER_LABELS, TIERS, current
 

@@ -7,17 +7,20 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from qcredit.core.facts import Facts
-from qcredit.core.model import Product, SubjectType
-from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import (
+from qcredit.core.contract import (
+    Assessment,
+    Badge,
     Disclosure,
     Grading,
     History,
     Measure,
-    Policy,
+    NoticeRules,
     RegionColour,
 )
+from qcredit.core.facts import Facts
+from qcredit.core.model import Product, SubjectType
+from qcredit.core.parameters import ParameterView
+from qcredit.core.policy import Policy
 from qcredit.policies.jiaxing.catalogue import (
     catalogue_category,
     catalogue_label,
@@ -25,7 +28,14 @@ from qcredit.policies.jiaxing.catalogue import (
 )
 from qcredit.policies.jiaxing.enterprises import classify, health_code, supervision_mode
 from qcredit.policies.jiaxing.levels import LEVELS, worst_tier
-from qcredit.policies.jiaxing.measures import disclosures, enterprise_measures, product_measures
+from qcredit.policies.jiaxing.measures import (
+    HEALTH_CODE,
+    HEALTH_CODE_LABELS,
+    disclosures,
+    enterprise_measures,
+    product_measures,
+)
+from qcredit.policies.jiaxing.notices import JiaxingNotices
 from qcredit.policies.jiaxing.products import ProductRisk, assess_product
 from qcredit.policies.jiaxing.regions import colour_region
 
@@ -161,3 +171,20 @@ class JiaxingPolicy(Policy):
         self, counts: Mapping[str, int], params: ParameterView
     ) -> RegionColour | None:
         return colour_region(counts, params)
+
+    def badge(self, assessment: Assessment) -> Badge | None:
+        """二2 企业产品质量"健康码": the colour of the enterprise's class (details.healthCode)."""
+        colour = assessment.details.get("healthCode")
+        if colour is None:
+            return None
+        return Badge(
+            kind=HEALTH_CODE,
+            label="企业产品质量“健康码”",
+            color=str(colour),
+            color_label=HEALTH_CODE_LABELS[str(colour)],
+            article="二2",
+        )
+
+    def notice_rules(self) -> NoticeRules:
+        """Warnings on grade changes (notices.py; docs/warnings.md)."""
+        return JiaxingNotices(self)

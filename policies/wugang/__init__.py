@@ -30,11 +30,3 @@ def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
     from qcredit.policies.wugang.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.wugang.notices import WugangNotices
-
-    return WugangNotices(policy) if isinstance(policy, WugangPolicy) else None

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qcredit.core.grading.assess import Assessment
-from qcredit.core.grading.engine import GradeChange
+from qcredit.core.contract import Assessment, GradeChange, NoticeDraft, NoticeKind, NoticeRules
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Policy
-from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules
 
 
 class WugangNotices(NoticeRules):

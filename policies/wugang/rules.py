@@ -15,19 +15,12 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import qcredit.policies.wugang.history as hist
+from qcredit.core.contract import Disclosure, Grading, History, Level, Measure, NoticeRules, Reason
 from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import (
-    Disclosure,
-    Grading,
-    History,
-    Level,
-    Measure,
-    Policy,
-    Reason,
-)
-from qcredit.policies.wugang import history as hist
+from qcredit.core.policy import Policy
 from qcredit.policies.wugang.adjustments import (
     CODES,
     RANKS,
@@ -39,6 +32,7 @@ from qcredit.policies.wugang.adjustments import (
     forced_d,
     reliefs,
 )
+from qcredit.policies.wugang.notices import WugangNotices
 from qcredit.policies.wugang.publicity import disclosures
 from qcredit.policies.wugang.scoring import RiskScore, risk_score, score_reasons
 from qcredit.policies.wugang.supervision import key_list_reasons, measures
@@ -169,3 +163,7 @@ class WugangPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading)
+
+    def notice_rules(self) -> NoticeRules:
+        """Warnings on grade changes (notices.py; docs/warnings.md)."""
+        return WugangNotices(self)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts
-from qcredit.core.policy import Reason
 
 # 第五条 names three groups of product-quality indicators; each event kind feeds one of them.
 PRODUCTION_SALES = "production_sales"  # 产品质量安全生产、销售管理

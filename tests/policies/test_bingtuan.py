@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qcredit.core.contract import Audience, MeasureKind
 from qcredit.core.grading.assess import assess
-from qcredit.core.policy import Audience, MeasureKind
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.bingtuan import BingtuanPolicy
 

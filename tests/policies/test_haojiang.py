@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qcredit.core.contract import Assessment, Audience, MeasureKind
 from qcredit.core.errors import PolicyNotInForce
-from qcredit.core.grading.assess import Assessment, assess
-from qcredit.core.policy import Audience, MeasureKind
+from qcredit.core.grading.assess import assess
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.haojiang import HaojiangPolicy
 from qcredit.policies.haojiang.categories import category

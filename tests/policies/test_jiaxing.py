@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qcredit.core.contract import Assessment, Audience, MeasureKind
 from qcredit.core.errors import InvalidInput, PolicyNotInForce
-from qcredit.core.grading.assess import Assessment, assess
+from qcredit.core.grading.assess import assess
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import LOCAL_DEFAULT
 from qcredit.core.plugins import Registry
-from qcredit.core.policy import Audience, MeasureKind
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies import jiaxing
 from qcredit.policies.jiaxing.rules import JiaxingPolicy

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from qcredit.core.contract import Assessment, Audience, MeasureKind
 from qcredit.core.errors import PolicyNotInForce
-from qcredit.core.grading.assess import Assessment, assess
-from qcredit.core.policy import Audience, MeasureKind
+from qcredit.core.grading.assess import assess
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.wugang import WugangPolicy
 from qcredit.policies.wugang.adjustments import band_level

@@ -8,12 +8,12 @@ import datetime as dt
 import strawberry
 from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
 from qcredit.core.disclosure.callers import Role
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
-from qcredit.core.policy import Audience
 from qcredit.core.store.convert import aware
 from qcredit.core.store.tables import (
     AuditRow,

@@ -21,8 +21,8 @@ from qcredit.api.graphql.visibility import (
     sees_ledger,
 )
 from qcredit.core import clock
+from qcredit.core.contract import Assessment as AssessmentValue
 from qcredit.core.errors import QcreditError
-from qcredit.core.grading.assess import Assessment as AssessmentValue
 from qcredit.core.grading.engine import AssessmentKey
 from qcredit.core.model import CORRECTION_KIND, SubjectType
 from qcredit.core.model import Enterprise as EnterpriseValue

@@ -3,8 +3,9 @@
 Disclosure (see :mod:`qcredit.core.grading.regions`): a cell's colour is shown to everyone once it
 holds enough subjects (local default — no text says whether a map is public); its counts, shares and
 the policy's reasons (which quote the shares) only to callers who may see the level of every
-subject counted in it.  A health code is a policy's extra on an enterprise grade
-(``details.healthCode``) and is shown exactly when that grade is: it is derived from the level.
+subject counted in it.  A health code is the badge a policy issues with an enterprise
+grade (:meth:`~qcredit.core.policy.Policy.badge`) and is shown exactly when that grade is: it is
+derived from the assessment alone.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from qcredit.core.model import Enterprise as EnterpriseValue
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy as PolicyValue
 from strawberry.types import Info
-
-HEALTH_CODE_DETAIL = "healthCode"  # the key a policy puts its health-code colour under
 
 
 @strawberry.type(description="How many subjects of a map cell hold one level.")
@@ -186,14 +185,17 @@ async def health_codes(c: Context, ent: EnterpriseValue) -> list[HealthCodeValue
             keys.append(AssessmentKey(p.id, SubjectType.ENTERPRISE, ent.id, on))
     out = []
     for a in await c.loaders.assessment.load_many(keys):
-        if a is None or isinstance(a, QcreditError) or HEALTH_CODE_DETAIL not in a.details:
+        if a is None or isinstance(a, QcreditError):
+            continue
+        badge = c.registry.policy(a.policy_id).badge(a)
+        if badge is None:
             continue
         seen = await assessment_verdict(c, a)
         out.append(
             HealthCodeValue(
                 a.policy_id,
                 a.as_of,
-                str(a.details[HEALTH_CODE_DETAIL]) if seen.visible else None,
+                badge.color if seen.visible else None,
                 None if seen.visible else seen.reason,
             )
         )

@@ -25,10 +25,10 @@ import strawberry
 from graphql import GraphQLError
 from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from qcredit.api.graphql.types.enterprise import Enterprise, ctx
+from qcredit.core.contract import Audience
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, Principal, Role
 from qcredit.core.errors import NotFound, QcreditError
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
-from qcredit.core.policy import Audience
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
 from sqlalchemy import and_, func, or_, select
