@@ -1,6 +1,6 @@
 """Regional maps: how many subjects of a region hold each level, and the colour a policy gives it.
 
-A policy that draws a regional map (e.g. a 四色图) overrides :meth:`Policy.region_colour`; this
+A policy that draws a regional map overrides :meth:`Policy.region_colour`; this
 module counts, per sub-region, the subjects at each level and asks the policy for the colour.
 Nothing here knows any jurisdiction: every policy that overrides ``region_colour`` gets a map.
 

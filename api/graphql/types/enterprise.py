@@ -14,6 +14,7 @@ from qcredit.api.graphql.pagination import (
     page_size,
     slice_page,
 )
+from qcredit.api.graphql.types.figures import Figure, figure_type
 from qcredit.api.graphql.visibility import (
     assessment_verdict,
     require_ledger,
@@ -270,6 +271,14 @@ class Assessment:
     @strawberry.field(description="Policy-specific extras (e.g. an index or a health-code colour).")
     def details(self) -> JSON:
         return self.value.details
+
+    @strawberry.field(
+        description="What the policy computed on the way to this grade (an index with its "
+        "terms, a points total, a mode), labelled and citing articles."
+    )
+    def figures(self, info: Info) -> list[Figure]:
+        policy = ctx(info).registry.policy(self.value.policy_id)
+        return [figure_type(f) for f in policy.figures(self.value)]
 
     @strawberry.field
     def policy_version(self) -> str:
