@@ -105,69 +105,15 @@ UNLICENSED: tuple[Trade, ...] = (
     Trade("商贸", ("SELLER",), None, "", ((30, "面粉"), (29, "食用植物油"))),
 )
 
-BRANDS = (
-    "天业",
-    "天山",
-    "天富",
-    "绿洲",
-    "军垦",
-    "屯垦",
-    "戈壁",
-    "胡杨",
-    "昆仑",
-    "塔河",
-    "准噶尔",
-    "金沙",
-    "新峰",
-    "西部",
-    "瀚海",
-    "丝路",
-    "天润",
-    "石城",
-    "雪莲",
-    "驼铃",
-    "北疆",
-    "南疆",
-    "西域",
-    "兴垦",
-    "恒源",
-    "鑫垦",
-    "金垦",
-    "银河",
-    "开拓",
-    "拓疆",
-    "新垦",
-    "宏达",
-    "泰昆",
-    "天盛",
-    "华垦",
-    "博瑞",
-    "广汇",
-    "中泰",
-    "力源",
-    "天河",
-    "沙湾",
-    "玛纳斯",
-    "红星",
-    "长城",
+BRANDS = tuple(
+    "天业 天山 天富 绿洲 军垦 屯垦 戈壁 胡杨 昆仑 塔河 准噶尔 金沙 新峰 "
+    "西部 瀚海 丝路 天润 石城 雪莲 驼铃 北疆 南疆 西域 兴垦 恒源 鑫垦 "
+    "金垦 银河 开拓 拓疆 新垦 宏达 泰昆 天盛 华垦 博瑞 广汇 中泰 力源 "
+    "天河 沙湾 玛纳斯 红星 长城".split()
 )
-TRADEMARKS = (
-    "天业",
-    "军垦",
-    "昆仑雪",
-    "胡杨林",
-    "绿洲源",
-    "戈壁红",
-    "天山雪",
-    "西部垦",
-    "屯垦魂",
-    "塔河源",
-    "驼铃",
-    "丝路情",
-    "北疆星",
-    "瀚海",
-    "雪莲峰",
-    "新垦",
+TRADEMARKS = tuple(
+    "天业 军垦 昆仑雪 胡杨林 绿洲源 戈壁红 天山雪 西部垦 屯垦魂 塔河源 驼铃 "
+    "丝路情 北疆星 瀚海 雪莲峰 新垦".split()
 )
 CHECK_LEVELS = ("NATIONAL", "PROVINCIAL", "MUNICIPAL")  # 兵团 counts as the provincial level
 
@@ -190,10 +136,11 @@ class _Demo(Demo):
     def name_head(self, place: str) -> str:
         return "新疆" if self.rng.random() < 0.4 else place
 
-    def enterprise(  # type: ignore[override]
+    def firm(
         self, established: date, industry: Trade | None = None, *, intent: str | None = None
     ) -> DemoEnterprise:
-        return super().enterprise(established, industry or self.rng.choice(LICENSED), intent=intent)
+        """An enterprise of ``industry``, by default a licensed one drawn at random."""
+        return self.enterprise(established, industry or self.rng.choice(LICENSED), intent=intent)
 
     def penalty(
         self, ent: DemoEnterprise, on: date, measure: str, year: int | None = None, **more: Any
@@ -237,7 +184,7 @@ class _Demo(Demo):
         report: str = "on_time",
         industry: Trade | None = None,
     ) -> DemoEnterprise:
-        ent = self.enterprise(self.established(*years), industry, intent=intent)
+        ent = self.firm(self.established(*years), industry, intent=intent)
         self.licence(ent)
         self.clean_history(ent, report=report)
         return ent
@@ -347,9 +294,9 @@ class _Demo(Demo):
 
         # Out of scope: no licence, an expired, a revoked and a suspended licence.
         for industry in UNLICENSED:
-            ent = self.enterprise(self.established(2, 20), industry, intent="-")
+            ent = self.firm(self.established(2, 20), industry, intent="-")
             self.clean_history(ent)
-        ent = self.enterprise(self.established(8, 20), intent="-")  # expired, not renewed
+        ent = self.firm(self.established(8, 20), intent="-")  # expired, not renewed
         self.expired_licence(ent, (30, 300))
         self.clean_history(ent)
         ent = self.licensed((5, 20), intent="-")  # licence revoked
@@ -363,7 +310,7 @@ class _Demo(Demo):
         for _ in range(48):
             self.ordinary()
         for _ in range(3):
-            ent = self.enterprise(self.established(1, 15), self.rng.choice(UNLICENSED))
+            ent = self.firm(self.established(1, 15), self.rng.choice(UNLICENSED))
             self.clean_history(ent)
         return self.records()
 

@@ -65,83 +65,16 @@ INDUSTRIES: tuple[Trade, ...] = (
     Trade("商贸", ("SELLER",), None, "", ((30, "杂粮"), (29, "蜂蜜"))),
 )
 
-BRANDS = (
-    "三江",
-    "松花",
-    "北大荒",
-    "东极",
-    "黑土",
-    "乌苏",
-    "龙江",
-    "华川",
-    "星火",
-    "兴旺",
-    "鑫源",
-    "金穗",
-    "绿洲",
-    "沃野",
-    "丰泽",
-    "鸿达",
-    "恒盛",
-    "瑞丰",
-    "宏图",
-    "佳禾",
-    "德润",
-    "永安",
-    "金秋",
-    "银河",
-    "天顺",
-    "嘉信",
-    "盛世",
-    "新程",
-    "晨光",
-    "荣发",
-    "汇通",
-    "博远",
-    "泰和",
-    "福源",
-    "康达",
-    "中盛",
-    "远东",
-    "华泰",
-    "群力",
-    "聚源",
-    "长青",
-    "宝泉",
-    "正阳",
-    "惠民",
-    "安邦",
-    "利民",
-    "金港",
-    "江滨",
-    "雪原",
-    "林海",
-    "青龙",
-    "白桦",
-    "红旗",
-    "富源",
-    "禾丰",
+BRANDS = tuple(
+    "三江 松花 北大荒 东极 黑土 乌苏 龙江 华川 星火 兴旺 鑫源 金穗 绿洲 "
+    "沃野 丰泽 鸿达 恒盛 瑞丰 宏图 佳禾 德润 永安 金秋 银河 天顺 嘉信 "
+    "盛世 新程 晨光 荣发 汇通 博远 泰和 福源 康达 中盛 远东 华泰 群力 "
+    "聚源 长青 宝泉 正阳 惠民 安邦 利民 金港 江滨 雪原 林海 青龙 白桦 "
+    "红旗 富源 禾丰".split()
 )
-TRADEMARKS = (
-    "三江源",
-    "东极光",
-    "黑土情",
-    "松江月",
-    "北疆",
-    "稻花乡",
-    "金龙湾",
-    "寒地",
-    "乌苏里",
-    "佳禾",
-    "金粒",
-    "龙兴",
-    "江畔",
-    "雪峰",
-    "白山",
-    "绿野",
-    "丰收季",
-    "华川",
-    "禾韵",
+TRADEMARKS = tuple(
+    "三江源 东极光 黑土情 松江月 北疆 稻花乡 金龙湾 寒地 乌苏里 佳禾 金粒 "
+    "龙兴 江畔 雪峰 白山 绿野 丰收季 华川 禾韵".split()
 )
 LEVELS_OF_CHECK = ("NATIONAL", "PROVINCIAL", "MUNICIPAL", "COUNTY")
 
@@ -175,20 +108,15 @@ class _Demo(Demo):
         return self.ago(3 * 366 + self.rng.randint(40, 700))
 
     # -- records -----------------------------------------------------------------------------
-    def enterprise(  # type: ignore[override]
-        self,
-        established: date,
-        industry: Trade | None = None,
-        *,
-        licensed: bool | None = None,
-        intent: str | None = None,
+    def firm(
+        self, established: date, *, licensed: bool | None = None, intent: str | None = None
     ) -> DemoEnterprise:
-        if industry is None:
-            pool = INDUSTRIES
-            if licensed is not None:
-                pool = tuple(i for i in INDUSTRIES if (i.licence is not None) == licensed)
-            industry = self.rng.choice(pool)
-        return super().enterprise(established, industry, intent=intent)
+        """An enterprise of a trade drawn at random (``licensed``: among those that need a
+        production licence, or among those that do not)."""
+        pool = INDUSTRIES
+        if licensed is not None:
+            pool = tuple(i for i in INDUSTRIES if (i.licence is not None) == licensed)
+        return self.enterprise(established, self.rng.choice(pool), intent=intent)
 
     def penalty(self, ent: DemoEnterprise, on: date, measure: str, **more: Any) -> str | None:
         return self.event(ent, "ADMINISTRATIVE_PENALTY", on, measure=measure, **more)
@@ -225,7 +153,7 @@ class _Demo(Demo):
     def ordinary(self, established: date) -> None:
         """An enterprise with an ordinary record: mostly clean, now and then a failure."""
         rng = self.rng
-        ent = self.enterprise(established)
+        ent = self.firm(established)
         self.licence(ent)
         self.clean_history(ent)
         roll = rng.random()
@@ -249,7 +177,7 @@ class _Demo(Demo):
 
         # A 守信: old, clean, licensed, a few with recognitions and an old put-right failure.
         for i in range(6):
-            ent = self.enterprise(self.established(6, 25), licensed=i < 4, intent="A")
+            ent = self.firm(self.established(6, 25), licensed=i < 4, intent="A")
             self.licence(ent)
             self.clean_history(ent)
             if i == 0:
@@ -259,13 +187,13 @@ class _Demo(Demo):
             if i == 2:  # a complaint that was not the enterprise's responsibility
                 self.complaint(ent, ty(), responsible=False)
         # A after a REVOKE: a failed sampling this year, revoked (sampling procedure flawed).
-        ent = self.enterprise(self.established(8, 20), licensed=True, intent="A")
+        ent = self.firm(self.established(8, 20), licensed=True, intent="A")
         self.licence(ent)
         self.clean_history(ent)
         fail = self.failed_sampling(ent, ty(), level="MUNICIPAL")
         self.correct(fail, "REVOKE", today, "抽样程序违法，检验结论经复议撤销")
         # A after a REPAIR: a small fine last year, credit repaired.
-        ent = self.enterprise(self.established(5, 15), licensed=False, intent="A")
+        ent = self.firm(self.established(5, 15), licensed=False, intent="A")
         self.clean_history(ent)
         number = f"佳市监罚〔{today.year - 1}〕57号"
         fine = self.penalty(
@@ -275,21 +203,21 @@ class _Demo(Demo):
 
         # B 基本守信.
         for _ in range(3):  # established between 2 and 3 years ago
-            ent = self.enterprise(self.established(2.15, 2.85), intent="B")
+            ent = self.firm(self.established(2.15, 2.85), intent="B")
             self.licence(ent)
             self.clean_history(ent)
-        ent = self.enterprise(self.established(6, 20), licensed=True, intent="B")
+        ent = self.firm(self.established(6, 20), licensed=True, intent="B")
         self.licence(ent)
         self.clean_history(ent)
         self.failed_sampling(ent, self.last_year())
-        ent = self.enterprise(self.established(6, 20), licensed=False, intent="B")
+        ent = self.firm(self.established(6, 20), licensed=False, intent="B")
         self.clean_history(ent)
         self.penalty(ent, self.last_year(), "WARNING", correctionOrdered=True)
-        ent = self.enterprise(self.established(4, 12), licensed=False, intent="B")
+        ent = self.firm(self.established(4, 12), licensed=False, intent="B")
         self.clean_history(ent)
         self.complaint(ent, ty(), responsible=True)
         # B after an AMEND: a check recorded as FAIL last year, amended (still FAIL, new note).
-        ent = self.enterprise(self.established(6, 18), licensed=True, intent="B")
+        ent = self.firm(self.established(6, 18), licensed=True, intent="B")
         self.licence(ent)
         self.clean_history(ent)
         check = self.event(ent, "SUPERVISION_CHECK", self.last_year(), result="FAIL")
@@ -298,7 +226,7 @@ class _Demo(Demo):
 
         # C 失信.
         def c_case(*, licensed: bool | None = None) -> DemoEnterprise:
-            ent = self.enterprise(self.established(4, 20), licensed=licensed, intent="C")
+            ent = self.firm(self.established(4, 20), licensed=licensed, intent="C")
             self.licence(ent)
             self.clean_history(ent)
             return ent
@@ -317,13 +245,13 @@ class _Demo(Demo):
         self.penalty(ent, ty(), "FINE", fineYuan=30000.0, correctionOrdered=True, documentNo=number)
         self.event(c_case(), "STANDARD_BREACH", ty(), product=True, type="BELOW_DECLARED")
         for _ in range(3):  # the gap: clean but established less than 2 years ago
-            ent = self.enterprise(self.established(0.3, 1.8), intent="C")
+            ent = self.firm(self.established(0.3, 1.8), intent="C")
             self.licence(ent)
             self.clean_history(ent)
 
         # D 严重失信.
         def d_case(*, licensed: bool | None = None, renew: bool = True) -> DemoEnterprise:
-            ent = self.enterprise(self.established(5, 22), licensed=licensed, intent="D")
+            ent = self.firm(self.established(5, 22), licensed=licensed, intent="D")
             if renew:
                 self.licence(ent)
             self.clean_history(ent, until=date(today.year - 1, 12, 31))
