@@ -63,7 +63,9 @@ class CreditCodes:
     def draw(self, region: str, lead: str = "") -> str:
         """A new code in ``region``; ``lead`` fixes the first characters of the body."""
         while True:
-            tail = (self._rng.choice(CREDIT_CODE_CHARSET) for _ in range(9 - len(lead)))
+            tail = (
+                self._rng.choice(CREDIT_CODE_CHARSET) for _ in range(CODE_BODY_LENGTH - len(lead))
+            )
             code = credit_code(region, lead + "".join(tail))
             if code not in self._issued:
                 self._issued.add(code)

@@ -27,6 +27,7 @@ from qcredit.core.testing.demo import (
     day_between,
     enterprise_record,
     product_record,
+    shuffled,
 )
 
 SEED = 330400
@@ -429,8 +430,7 @@ def _profile(rng: random.Random, e: _Enterprise, profile: str, today: date) -> N
 
 def demo_records(today: date) -> list[dict]:
     rng = random.Random(SEED)
-    names = list(TRADE_NAMES)
-    rng.shuffle(names)
+    names = shuffled(rng, TRADE_NAMES)
     codes = CreditCodes(rng)
     records: list[dict[str, Any]] = []
     index = 0
