@@ -53,7 +53,7 @@ def qcredit_policies() -> Sequence[Policy]:
 def qcredit_event_kinds() -> Sequence[EventKind]:
     """Register extra event kinds with their attribute schemas.
 
-    Called once, when the registry loads plug-ins, after the core vocabulary (DESIGN.md) is in
+    Called once, when the registry loads plug-ins, after the core vocabulary (docs/design.md) is in
     place.  A kind whose code is already known must be identical to the known one, or the registry
     stops with a :class:`~qcredit.core.errors.PluginConflict`.
 

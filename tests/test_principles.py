@@ -1,4 +1,4 @@
-"""DESIGN.md Principle 7: nothing in core/ or api/ names a jurisdiction.
+"""Principle 7 (docs/design.md): nothing in core/ or api/ names a jurisdiction.
 
 The shipped policies arrive through the same entry points an outside province uses; the core
 and the API read only what a policy declares.  This guards against a name creeping in.

@@ -68,7 +68,7 @@ class JiaxingPolicy(Policy):
     levels = LEVELS
     subject_types = frozenset({SubjectType.ENTERPRISE, SubjectType.PRODUCT})
     parameters_file = Path(__file__).with_name("parameters.toml")
-    # GB/T 2260 names of the city and its counties, for maps (DOMAIN.md, "Region codes").
+    # GB/T 2260 names of the city and its counties, for maps.
     region_names: ClassVar[dict[str, str]] = {
         "330400": "嘉兴市",
         "330402": "南湖区",

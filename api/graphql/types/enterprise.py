@@ -1,4 +1,4 @@
-"""GraphQL types of the API contract (DESIGN.md): names fixed, fields added around them."""
+"""GraphQL types of the API contract (docs/design.md): names fixed, fields added around them."""
 
 from __future__ import annotations
 
