@@ -205,11 +205,16 @@ class Namespace:
         return kind is not None and tail in kind.all_attributes  # KIND.attribute
 
 
+# Old import paths kept one release; they only re-export the contract (and warn when imported).
+DEPRECATED_MODULES = {"qcredit.core.engine", "qcredit.core.notices", "qcredit.core.planning"}
+
+
 def _modules(package: str, path: Path, *, subpackages: bool) -> list[ModuleType]:
     found = [importlib.import_module(package)]
     for m in pkgutil.iter_modules([str(path)]):
-        if subpackages or not m.ispkg:
-            found.append(importlib.import_module(f"{package}.{m.name}"))
+        name = f"{package}.{m.name}"
+        if (subpackages or not m.ispkg) and name not in DEPRECATED_MODULES:
+            found.append(importlib.import_module(name))
     return found
 
 
