@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pluggy
 from qcredit.core.contract import Grading, Measure, NoticeRules, PlanRule
@@ -161,7 +162,7 @@ def qcredit_plan_rule(
 
 
 @hookspec
-def qcredit_demo_records(today: date) -> Sequence[dict]:
+def qcredit_demo_records(today: date) -> Sequence[dict[str, Any]]:
     """Supply demonstration data for ``qcredit demo``.
 
     Called once by ``qcredit demo``.  A policy plug-in returns records in the import format

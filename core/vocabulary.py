@@ -112,7 +112,9 @@ class EventKind:
         specs.update({a.name: a for a in self.attributes})
         return specs
 
-    def validate(self, attributes: Mapping[str, Any] | None, prefix: str = "attributes") -> dict:
+    def validate(
+        self, attributes: Mapping[str, Any] | None, prefix: str = "attributes"
+    ) -> dict[str, Any]:
         """Checked, canonical attributes, or ``InvalidInput`` naming the first bad one."""
         if attributes is None:
             attributes = {}
