@@ -19,7 +19,7 @@ import segno
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
-from qcredit.core.grading.regions import PUBLIC_MIN_SUBJECTS, sub_region_of
+from qcredit.core.grading.regions import PUBLIC_MIN_ENTERPRISES, sub_region_of
 
 from .conftest import issue_token
 from .support import credit_code, gql
@@ -31,7 +31,7 @@ LEVEL_LABELS = ("AA类", "A类", "B类", "C类")
 
 MAP = """query($p: String!, $r: String!, $d: Date) {
   regionMap(policy: $p, regionCode: $r, asOf: $d) {
-    asOf subRegionKind publicMinSubjects
+    asOf subRegionKind publicMinEnterprises publicMinSubjects
     region { code colour subjects counts { level count share } }
     subRegions { code colour colourWithheld subjects counts { level count share }
                  reasons { article text } } } }"""
@@ -134,9 +134,9 @@ async def test_counts_only_for_callers_who_see_every_level(
     await enterprise(client, 6, c_class=True, region=OTHER_COUNTY)  # a lone enterprise
 
     public = await region_map(anonymous)
-    assert public["publicMinSubjects"] == PUBLIC_MIN_SUBJECTS
+    assert public["publicMinEnterprises"] == public["publicMinSubjects"] == PUBLIC_MIN_ENTERPRISES
     big, lone = cell(public, COUNTY), cell(public, OTHER_COUNTY)
-    # Ten subjects: the colour is public, the counts and reasons (which quote shares) are not.
+    # Five enterprises: the colour is public, the counts and reasons (which quote shares) are not.
     assert big["colour"] == "red" and big["counts"] is None and big["subjects"] is None
     assert big["reasons"] is None
     # Two subjects: even the colour would betray a hidden level.
@@ -291,3 +291,24 @@ async def test_verification_page_never_shows_hidden_data(demo: httpx.AsyncClient
         assert all(b["color"] and b["colorLabel"] for b in seen["data"]["badges"])  # the bureau
     assert (await demo.get("/verify/123")).status_code == 400
     assert (await demo.get(f"/verify/{credit_code(999, '330402')}")).status_code == 404
+
+
+async def test_a_cell_is_anonymous_by_enterprises_not_subjects(
+    app: Any, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Products of the same enterprises do not make a cell anonymous: a county holding two
+    enterprises stays dark to the public however many products they register."""
+    codes = [await enterprise(client, n, c_class=n == 1, region=OTHER_COUNTY) for n in (1, 2)]
+    for code in codes:
+        for k in range(4):  # 2 enterprises and 10 products: 12 subjects, well over 5
+            result = await gql(
+                client,
+                "mutation($i: RegisterProductInput!) { registerProduct(input: $i) { id } }",
+                {"i": {"enterpriseCode": code, "trademark": f"副牌{k}", "niceClass": 20,
+                       "category": GENERAL_CATEGORY}},
+            )  # fmt: skip
+            assert "errors" not in result, result
+    public = cell(await region_map(anonymous), OTHER_COUNTY)
+    assert public["colour"] is None and "enterprises" in public["colourWithheld"]
+    bureau = cell(await region_map(client), OTHER_COUNTY)
+    assert bureau["colour"] is not None and bureau["subjects"] == 12

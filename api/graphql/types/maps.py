@@ -1,7 +1,8 @@
 """GraphQL: regional colour maps (``regionMap``) and the badges policies issue (``badges``).
 
 Disclosure (see :mod:`qcredit.core.grading.regions`): a cell's colour is shown to everyone once it
-holds enough subjects (local default — no text says whether a map is public); its counts, shares and
+holds enough graded enterprises (local default — no text says whether a map is public); its
+counts, shares and
 the policy's reasons (which quote the shares) only to callers who may see the level of every
 subject counted in it.  A badge (e.g. a coloured quality code) is what a policy issues
 with an enterprise grade (:meth:`~qcredit.core.policy.Policy.badge`); its colour is shown exactly
@@ -28,7 +29,7 @@ from qcredit.core.grading.regions import (
     colour_map,
     graded_tally,
     known_sub_regions,
-    public_min_subjects,
+    public_min_enterprises,
     region_name,
     standing_tally,
 )
@@ -80,10 +81,17 @@ class RegionMap:
     )
     region: RegionCell = strawberry.field(description="The whole region.")
     sub_regions: list[RegionCell]
-    public_min_subjects: int = strawberry.field(
-        description="Cells with fewer graded subjects show their colour only to callers who "
-        "may see every level in them (local default)."
+    public_min_enterprises: int = strawberry.field(
+        description="Cells with fewer graded enterprises show their colour only to callers who "
+        "may see every level in them (local default region_map_public_min_enterprises)."
     )
+
+    @strawberry.field(
+        description="0.1's name of publicMinEnterprises (which counts enterprises, not subjects).",
+        deprecation_reason="Use publicMinEnterprises: a cell's colour needs enough enterprises.",
+    )
+    def public_min_subjects(self) -> int:
+        return self.public_min_enterprises
 
 
 @strawberry.type(
@@ -182,7 +190,7 @@ def region_map_type(c: Context, policy: PolicyValue, m: RegionMapValue) -> Regio
         sub_region_kind=m.kind,
         region=_cell(c, policy, m.whole),
         sub_regions=[_cell(c, policy, cell) for cell in m.cells],
-        public_min_subjects=public_min_subjects(policy, m.as_of),
+        public_min_enterprises=public_min_enterprises(policy, m.as_of),
     )
 
 
@@ -239,7 +247,8 @@ class MapQuery:
     @strawberry.field(
         description="A policy's colour map of a region: per county of a "
         "city, or per town/street of a county. asOf defaults to today's standing grades; another "
-        "date grades the region on that date. Colours are public for cells of enough subjects; "
+        "date grades the region on that date. Colours are public for cells of enough graded "
+        "enterprises; "
         "counts, shares and reasons only for callers who may see every level counted."
     )
     async def region_map(

@@ -248,7 +248,7 @@ async function loadTrend(policy, region, drawsMap) {
 async function loadMap(policy, region) {
   const el = body("map");
   el.innerHTML = note("加载中…");
-  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinSubjects region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinEnterprises region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
   if (!data) {
     el.innerHTML = note(errors.some((e) => /draws no regional map/.test(e.message)) ? "该政策不划分区域风险颜色。" : errorText(errors));
     return false;
@@ -265,7 +265,7 @@ async function loadMap(policy, region) {
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
   }));
   el.innerHTML = `<div class="map-svg">${svg}</div>` + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
-    + note(`颜色对所有人公开（评定对象不少于 ${m.publicMinSubjects} 个的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
+    + note(`颜色对所有人公开（已评定企业不少于 ${m.publicMinEnterprises} 家的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
   return true;
 }
 
