@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.errors import ErrorCodes
+from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes
 from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
 from qcredit.api.graphql.scalars import Date
 from qcredit.api.graphql.types.disclosure import AccessMutation, AccessQuery
@@ -323,7 +324,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if key not in _RULES:
         _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
     from qcredit.api.graphql.cost import cost_rule  # cached per limit: the same class every time
-    from qcredit.api.web.limits import NoSuggestions, ParseErrorCodes
 
     rules = [
         *_RULES[key],
