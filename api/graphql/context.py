@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from qcredit.api.graphql.loaders import Loaders
 from qcredit.api.settings import Settings
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import PUBLIC, Principal
@@ -15,9 +16,6 @@ from qcredit.core.errors import Unauthenticated
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-if TYPE_CHECKING:
-    from qcredit.api.graphql.loaders import Loaders
 
 
 @dataclass
@@ -75,9 +73,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from qcredit.api.graphql.loaders import Loaders
-
-            self._loaders = Loaders(self)
+            self._loaders = Loaders(self.db, self.engine)
         return self._loaders
 
     @asynccontextmanager
