@@ -7,7 +7,11 @@ import datetime as dt
 
 import strawberry
 from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.api.graphql.types.enterprise import (
+    ctx,
+    enterprise_field,
+    product_field,
+)
 from qcredit.core.disclosure import reviews as disclosure
 from qcredit.core.disclosure.callers import Role
 from qcredit.core.errors import InvalidInput
@@ -55,9 +59,7 @@ class DisclosureRequest:
     decision_reason: str | None
     enterprise_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
+    enterprise = enterprise_field()
 
     @classmethod
     def of(cls, r: DisclosureRequestRow) -> DisclosureRequest:
@@ -85,13 +87,8 @@ class ListedSubject:
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
 
 @strawberry.type(description="A change of a subject's standing grade, as partners pull it.")
@@ -109,13 +106,8 @@ class GradeChange:
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
 
 @strawberry.type(description="A grade-change feed page; pass endCursor back as `since`.")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from qcredit.api.graphql.pagination import (
@@ -21,7 +21,7 @@ from qcredit.api.graphql.visibility import (
     sees_ledger,
 )
 from qcredit.core import clock
-from qcredit.core.errors import QcreditError
+from qcredit.core.errors import InvalidInput, QcreditError
 from qcredit.core.grading.assess import Assessment as AssessmentValue
 from qcredit.core.grading.engine import AssessmentKey
 from qcredit.core.model import CORRECTION_KIND, SubjectType
@@ -303,30 +303,20 @@ async def assessment_of(
     return found
 
 
-async def events_connection(
-    info: Info,
-    events: list[EventValue],
-    kinds: list[str] | None,
-    first: int | None,
-    after: str | None,
-) -> Connection[Event]:
+def _page_of(
+    info: Info, items: list, to_node: Callable[[Any], Any], first: int | None, after: str | None
+) -> Connection:
+    """A page of an already loaded list, ordered by id."""
     c = ctx(info)
-    if kinds:
-        for i, k in enumerate(kinds):
-            if k not in c.registry.vocabulary.kinds:
-                from qcredit.core.errors import InvalidInput
-
-                raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
-        events = [e for e in events if e.kind in kinds]
     limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
     cursor = decode_cursor(after)
-    page, keys = slice_page(events, lambda e: e.id, limit, cursor)
-    total = len(events)
+    page, keys = slice_page(items, lambda x: x.id, limit, cursor)
+    total = len(items)
 
     async def count() -> int:
         return total
 
-    return make_connection([Event.of(e) for e in page], keys, limit, cursor, count)
+    return make_connection([to_node(x) for x in page], keys, limit, cursor, count)
 
 
 async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
@@ -342,6 +332,99 @@ async def product_of(info: Info, product_id: int | None) -> Product | None:
         return None
     p = await ctx(info).loaders.product.load(product_id)
     return Product.of(p) if p else None
+
+
+async def _enterprise_of_root(root: Any, info: Info) -> Enterprise:
+    return await enterprise_of(info, root.enterprise_id)
+
+
+async def _product_of_root(root: Any, info: Info) -> Product | None:
+    return await product_of(info, root.product_id)
+
+
+def enterprise_field(description: str | None = None) -> Any:
+    """The ``enterprise`` field of a type that keeps a private ``enterprise_id``."""
+    return strawberry.field(resolver=_enterprise_of_root, description=description)
+
+
+def product_field() -> Any:
+    """The ``product`` field of a type that keeps a private ``product_id`` (null: none)."""
+    return strawberry.field(resolver=_product_of_root)
+
+
+# -- what an enterprise and a product both have: a ledger and assessments ----------------------
+
+
+def _subject(root: Enterprise | Product) -> tuple[SubjectType, int]:
+    """The subject type of ``root`` and the id of the enterprise whose ledger it reads."""
+    if isinstance(root, Product):
+        return SubjectType.PRODUCT, root.enterprise_id
+    return SubjectType.ENTERPRISE, root.id
+
+
+async def _events(
+    root: Enterprise | Product,
+    info: Info,
+    kinds: list[str] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[Event]:
+    c = ctx(info)
+    subject_type, enterprise_id = _subject(root)
+    events: list[EventValue] = []
+    if await sees_ledger(c, enterprise_id):
+        loader = (
+            c.loaders.events_of_product
+            if subject_type is SubjectType.PRODUCT
+            else c.loaders.events_of_enterprise
+        )
+        events = await loader.load(root.id)
+    if kinds:
+        for i, k in enumerate(kinds):
+            if k not in c.registry.vocabulary.kinds:
+                raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
+        events = [e for e in events if e.kind in kinds]
+    return _page_of(info, events, Event.of, first, after)
+
+
+async def _assessment(
+    root: Enterprise | Product, info: Info, policy: str, as_of: dt.date | None = None
+) -> Assessment | None:
+    return await assessment_of(info, _subject(root)[0], root.id, policy, as_of)
+
+
+async def _assessments(
+    root: Enterprise | Product, info: Info, as_of: dt.date | None = None
+) -> list[Assessment]:
+    """Under every policy that grades the subject in its enterprise's region, in force then."""
+    c = ctx(info)
+    subject_type, enterprise_id = _subject(root)
+    on = as_of or clock.today()
+    ent = await c.loaders.enterprise.load(enterprise_id)
+    assert ent is not None
+    keys = [
+        AssessmentKey(p.id, subject_type, root.id, on)
+        for p in c.registry.all_policies()
+        if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
+    ]
+    results = await c.loaders.assessment.load_many(keys)
+    shown = []
+    for a in (_unwrap(r) for r in results):
+        if a is not None and (await assessment_verdict(c, a.value)).visible:
+            shown.append(a)
+    return shown
+
+
+def _events_field() -> Any:
+    return strawberry.field(resolver=_events)
+
+
+def _assessment_field(description: str) -> Any:
+    return strawberry.field(resolver=_assessment, description=description)
+
+
+def _assessments_field(description: str) -> Any:
+    return strawberry.field(resolver=_assessments, description=description)
 
 
 @strawberry.type(description="A ledger entry: an inspection, penalty, accident, correction …")
@@ -386,13 +469,8 @@ class Event(relay.Node):
         e = await ctx(info).loaders.event.load(self.corrects_id)
         return Event.of(e) if e else None
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
     @classmethod
     async def resolve_nodes(
@@ -424,32 +502,10 @@ class Product(relay.Node):
             enterprise_id=p.enterprise_id,
         )
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def events(
-        self,
-        info: Info,
-        kinds: list[str] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Event]:
-        c = ctx(info)
-        visible = await sees_ledger(c, self.enterprise_id)
-        evs = await c.loaders.events_of_product.load(self.id) if visible else []
-        return await events_connection(info, evs, kinds, first, after)
-
-    @strawberry.field(description="Null when the policy does not grade this product.")
-    async def assessment(
-        self, info: Info, policy: str, as_of: dt.date | None = None
-    ) -> Assessment | None:
-        return await assessment_of(info, SubjectType.PRODUCT, self.id, policy, as_of)
-
-    @strawberry.field(description="Assessments under every policy that grades this product.")
-    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
-        return await _all_assessments(info, SubjectType.PRODUCT, self.id, self.enterprise_id, as_of)
+    enterprise = enterprise_field()
+    events = _events_field()
+    assessment = _assessment_field("Null when the policy does not grade this product.")
+    assessments = _assessments_field("Assessments under every policy that grades this product.")
 
     @classmethod
     async def resolve_nodes(
@@ -457,30 +513,6 @@ class Product(relay.Node):
     ) -> list[Product | None]:
         found = await ctx(info).loaders.product.load_many([int(i) for i in node_ids])
         return [Product.of(p) if p else None for p in found]
-
-
-async def _all_assessments(
-    info: Info,
-    subject_type: SubjectType,
-    subject_id: int,
-    enterprise_id: int,
-    as_of: dt.date | None,
-) -> list[Assessment]:
-    c = ctx(info)
-    on = as_of or clock.today()
-    ent = await c.loaders.enterprise.load(enterprise_id)
-    assert ent is not None
-    keys = [
-        AssessmentKey(p.id, subject_type, subject_id, on)
-        for p in c.registry.all_policies()
-        if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
-    ]
-    results = await c.loaders.assessment.load_many(keys)
-    shown = []
-    for a in (_unwrap(r) for r in results):
-        if a is not None and (await assessment_verdict(c, a.value)).visible:
-            shown.append(a)
-    return shown
 
 
 @strawberry.type(description="An enterprise, identified by its 统一社会信用代码.")
@@ -509,44 +541,16 @@ class Enterprise(relay.Node):
     async def products(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Product]:
-        c = ctx(info)
-        prods = await c.loaders.products_of.load(self.id)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        page, keys = slice_page(prods, lambda p: p.id, limit, cursor)
-        total = len(prods)
+        prods = await ctx(info).loaders.products_of.load(self.id)
+        return _page_of(info, prods, Product.of, first, after)
 
-        async def count() -> int:
-            return total
-
-        return make_connection([Product.of(p) for p in page], keys, limit, cursor, count)
-
-    @strawberry.field
-    async def events(
-        self,
-        info: Info,
-        kinds: list[str] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Event]:
-        c = ctx(info)
-        visible = await sees_ledger(c, self.id)
-        evs = await c.loaders.events_of_enterprise.load(self.id) if visible else []
-        return await events_connection(info, evs, kinds, first, after)
-
-    @strawberry.field(
-        description="Null when the policy does not apply to this enterprise. "
+    events = _events_field()
+    assessment = _assessment_field(
+        "Null when the policy does not apply to this enterprise. "
         "asOf defaults to today; a date outside the policy's period is an error "
         "with code POLICY_NOT_IN_FORCE."
     )
-    async def assessment(
-        self, info: Info, policy: str, as_of: dt.date | None = None
-    ) -> Assessment | None:
-        return await assessment_of(info, SubjectType.ENTERPRISE, self.id, policy, as_of)
-
-    @strawberry.field(description="Assessments under every policy that applies and is in force.")
-    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
-        return await _all_assessments(info, SubjectType.ENTERPRISE, self.id, self.id, as_of)
+    assessments = _assessments_field("Assessments under every policy that applies and is in force.")
 
     @strawberry.field(description="The grade after each change in the ledger, oldest first.")
     async def history(self, info: Info, policy: str) -> list[Assessment]:
