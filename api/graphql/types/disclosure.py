@@ -12,6 +12,7 @@ from qcredit.api.graphql.types.enterprise import (
     enterprise_field,
     product_field,
 )
+from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core.disclosure import reviews as disclosure
 from qcredit.core.disclosure.callers import Role
 from qcredit.core.errors import InvalidInput
@@ -126,26 +127,6 @@ class AuditEntry:
     action: str
     target: str
     detail: JSON
-
-
-def _audience_filter(principal, standing_region, open_to, review_to, approved_exists):  # type: ignore[no-untyped-def]
-    """SQL: the caller may see this grade (same rules as core.disclosure.verdict)."""
-    if principal.role is Role.ADMIN and not principal.regions:
-        return None
-    conds = []
-    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
-        for r in principal.regions:
-            conds.append(standing_region.startswith(region_prefix(r)))
-        audience = Audience.DEPARTMENT
-    elif principal.role is Role.DEPARTMENT:
-        audience = Audience.DEPARTMENT
-    elif principal.role is Role.INDUSTRY:
-        audience = Audience.INDUSTRY
-    else:
-        audience = Audience.PUBLIC
-    conds.append(open_to.contains(audience.value))
-    conds.append(and_(review_to.contains(audience.value), approved_exists))
-    return or_(*conds)
 
 
 def notice_for(policy_id: str, info: Info) -> dict:
@@ -278,24 +259,11 @@ class AccessQuery:
         principal = c.principal
         limit = page_size(first, c.settings.max_page_size, c.settings.max_page_size)
         after = decode_cursor(since) or 0
-        approved = exists().where(
-            DisclosureRequestRow.policy_id == GradeChangeRow.policy_id,
-            DisclosureRequestRow.subject_type == GradeChangeRow.subject_type,
-            DisclosureRequestRow.subject_id == GradeChangeRow.subject_id,
-            DisclosureRequestRow.level == GradeChangeRow.current,
-            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
-        )
         stmt = select(GradeChangeRow).where(GradeChangeRow.id > after)
         if policy:
             c.registry.policy(policy)
             stmt = stmt.where(GradeChangeRow.policy_id == policy)
-        visible = _audience_filter(
-            principal,
-            GradeChangeRow.region_code,
-            GradeChangeRow.open_to,
-            GradeChangeRow.review_to,
-            approved,
-        )
+        visible = grade_visible(principal, GradeChangeRow, "current", own_subject=False)
         if visible is not None:
             stmt = stmt.where(visible)
         async with c.db() as s:

@@ -29,6 +29,7 @@ from qcredit.core.model import Enterprise as EnterpriseValue
 from qcredit.core.model import Event as EventValue
 from qcredit.core.model import Product as ProductValue
 from qcredit.core.parameters import Parameter as ParameterValue
+from qcredit.core.policy import Level as LevelValue
 from qcredit.core.policy import Policy as PolicyValue
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -42,6 +43,20 @@ def ctx(info: Info) -> Context:
     return info.context
 
 
+def _from_value(attribute: str, type_: Any, description: str | None = None) -> Any:
+    """A field read from ``self.value``, the core object a type wraps.
+
+    Without a class annotation the field keeps its place in the SDL among the method fields;
+    strawberry then types it by the resolver's return annotation, set here.
+    """
+
+    def resolve(root: Any) -> Any:
+        return getattr(root.value, attribute)
+
+    resolve.__annotations__["return"] = type_
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @strawberry.type(description="One grade of a policy; rank 1 is the best (lowest risk).")
 class Level:
     code: str
@@ -50,6 +65,17 @@ class Level:
     color: str | None
     description: str
     subject_types: list[str]
+
+    @classmethod
+    def of(cls, lv: LevelValue) -> Level:
+        return cls(
+            code=lv.code,
+            label=lv.label,
+            rank=lv.rank,
+            color=lv.color,
+            description=lv.description,
+            subject_types=sorted(t.value for t in lv.subject_types),
+        )
 
 
 @strawberry.type(description="A number the policy uses, with where it comes from.")
@@ -83,33 +109,13 @@ class Policy:
     value: strawberry.Private[PolicyValue]
     source_package: strawberry.Private[str]
 
-    @strawberry.field
-    def id(self) -> str:
-        return self.value.id
-
-    @strawberry.field(description="Official Chinese title of the document.")
-    def name(self) -> str:
-        return self.value.name
-
-    @strawberry.field
-    def issuer(self) -> str:
-        return self.value.issuer
-
-    @strawberry.field
-    def document_no(self) -> str:
-        return self.value.document_no
-
-    @strawberry.field
-    def effective_from(self) -> dt.date | None:
-        return self.value.effective_from
-
-    @strawberry.field
-    def effective_until(self) -> dt.date | None:
-        return self.value.effective_until
-
-    @strawberry.field
-    def version(self) -> str:
-        return self.value.version
+    id = _from_value("id", str)
+    name = _from_value("name", str, description="Official Chinese title of the document.")
+    issuer = _from_value("issuer", str)
+    document_no = _from_value("document_no", str)
+    effective_from = _from_value("effective_from", dt.date | None)
+    effective_until = _from_value("effective_until", dt.date | None)
+    version = _from_value("version", str)
 
     @strawberry.field(description="GB/T 2260 codes of the regions where the policy applies.")
     def region_codes(self) -> list[str]:
@@ -121,17 +127,7 @@ class Policy:
 
     @strawberry.field
     def levels(self) -> list[Level]:
-        return [
-            Level(
-                code=lv.code,
-                label=lv.label,
-                rank=lv.rank,
-                color=lv.color,
-                description=lv.description,
-                subject_types=sorted(t.value for t in lv.subject_types),
-            )
-            for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))
-        ]
+        return [Level.of(lv) for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))]
 
     @strawberry.field
     def parameters(self) -> list[Parameter]:
@@ -194,29 +190,14 @@ class Assessment:
     def policy(self, info: Info) -> Policy:
         return policy_type(info, ctx(info).registry.policy(self.value.policy_id))
 
-    @strawberry.field
-    def level(self) -> str:
-        return self.value.level
+    level = _from_value("level", str)
 
     @strawberry.field(description="Label, rank and colour of the level.")
     def level_info(self, info: Info) -> Level:
-        lv = ctx(info).registry.policy(self.value.policy_id).level(self.value.level)
-        return Level(
-            code=lv.code,
-            label=lv.label,
-            rank=lv.rank,
-            color=lv.color,
-            description=lv.description,
-            subject_types=sorted(t.value for t in lv.subject_types),
-        )
+        return Level.of(ctx(info).registry.policy(self.value.policy_id).level(self.value.level))
 
-    @strawberry.field
-    def score(self) -> float | None:
-        return self.value.score
-
-    @strawberry.field
-    def as_of(self) -> dt.date:
-        return self.value.as_of
+    score = _from_value("score", float | None)
+    as_of = _from_value("as_of", dt.date)
 
     @strawberry.field
     def subject_type(self) -> str:
@@ -267,21 +248,18 @@ class Assessment:
             for d in self.value.publicity
         ]
 
-    @strawberry.field(description="Policy-specific extras (e.g. an index or a health-code colour).")
-    def details(self) -> JSON:
-        return self.value.details
+    details = _from_value(
+        "details",
+        JSON,
+        description="Policy-specific extras (e.g. an index or a health-code colour).",
+    )
 
-    @strawberry.field
-    def policy_version(self) -> str:
-        return self.value.policy_version
+    policy_version = _from_value("policy_version", str)
+    inputs_digest = _from_value(
+        "inputs_digest", str, description="Fingerprint of every input of this grade."
+    )
 
-    @strawberry.field(description="Fingerprint of every input of this grade.")
-    def inputs_digest(self) -> str:
-        return self.value.inputs_digest
-
-    @strawberry.field
-    def parameters_digest(self) -> str:
-        return self.value.parameters_digest
+    parameters_digest = _from_value("parameters_digest", str)
 
 
 def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:

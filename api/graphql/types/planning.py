@@ -38,6 +38,18 @@ def _require_planner(principal: Principal, region_code: str, field: str = "regio
     principal.require_write(region_code, field)
 
 
+def _listed_regions(principal: Principal, region_code: str | None) -> list[str] | None:
+    """What a planner lists: the region asked for, which must be the caller's, else the caller's
+    regions; ``None`` (everywhere) for an ADMIN without regions."""
+    principal.require_role(*PLANNERS)
+    if region_code is not None:
+        region_code = validate_region_code(region_code, "regionCode")
+        _require_planner(principal, region_code)
+        return [region_code]
+    everywhere = principal.role is Role.ADMIN and not principal.regions
+    return None if everywhere else list(principal.regions)
+
+
 @strawberry.type(description="Per level: subjects, checks the policy requires, checks planned.")
 class PlanLevel:
     level: str
@@ -346,14 +358,7 @@ class PlanningQuery:
     ) -> list[InspectionPlanSummary]:
         c = ctx(info)
         principal = c.principal
-        principal.require_role(*PLANNERS)
-        if region_code is not None:
-            region_code = validate_region_code(region_code, "regionCode")
-            _require_planner(principal, region_code)
-        everywhere = principal.role is Role.ADMIN and not principal.regions
-        regions = (
-            [region_code] if region_code else (None if everywhere else list(principal.regions))
-        )
+        regions = _listed_regions(principal, region_code)
         async with c.db() as s:
             rows = await plan_store.list_plans(s, policy, regions, year)
             rows = [r for r in rows if principal.covers(r.region_code)]
@@ -378,15 +383,7 @@ class PlanningQuery:
     @strawberry.field(description="Inspectors registered in the caller's regions.")
     async def inspectors(self, info: Info, region_code: str | None = None) -> list[Inspector]:
         c = ctx(info)
-        principal = c.principal
-        principal.require_role(*PLANNERS)
-        if region_code is not None:
-            region_code = validate_region_code(region_code, "regionCode")
-            _require_planner(principal, region_code)
-        everywhere = principal.role is Role.ADMIN and not principal.regions
-        regions = (
-            [region_code] if region_code else (None if everywhere else list(principal.regions))
-        )
+        regions = _listed_regions(c.principal, region_code)
         async with c.db() as s:
             rows = await plan_store.inspectors_in(s, regions)
         return [Inspector(code=r.code, name=r.name, region_code=r.region_code, active=r.active)
