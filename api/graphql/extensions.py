@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from qcredit.api.graphql.errors import rebuilt
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.parser_cache import DEFAULT_MAXSIZE, _get_parse_cache
 
@@ -28,15 +29,8 @@ class ParseErrorCodes(SchemaExtension):
             except GraphQLError as error:
                 if error.extensions and "code" in error.extensions:
                     raise
-                raise GraphQLError(
-                    error.message,
-                    error.nodes,
-                    error.source,
-                    error.positions,
-                    error.path,
-                    error,
-                    {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"},
-                ) from error
+                code = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
+                raise rebuilt(error, error.message, error, code) from error
         yield
 
 
@@ -57,15 +51,7 @@ class NoSuggestions(SchemaExtension):
         if result is None or not result.errors:
             return
         result.errors = [
-            GraphQLError(
-                _SUGGESTION.sub("", e.message),
-                e.nodes,
-                e.source,
-                e.positions,
-                e.path,
-                e.original_error,
-                e.extensions,
-            )
+            rebuilt(e, _SUGGESTION.sub("", e.message), e.original_error, e.extensions)
             if "Did you mean" in e.message
             else e
             for e in result.errors

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -311,6 +312,25 @@ def change_for(principal: Principal, e: Mapping[str, Any]) -> AssessmentChange |
     )
 
 
+async def _live(
+    info: Info, kind: str, policy: str, region_code: str
+) -> AsyncGenerator[tuple[Principal, dict[str, Any]], None]:
+    """The broker's events of one kind under ``policy`` in the region (and its sub-regions),
+    each with the subscriber; what the subscriber may see is the caller's to decide."""
+    c = ctx(info)
+    region = _check(c, policy, region_code)
+    principal = c.principal
+    async with _broker(info).subscribe() as queue:
+        while True:
+            e = await queue.get()
+            if (
+                e.get("type") == kind
+                and e.get("policy") == policy
+                and region_covers(region, e.get("regionCode") or "")
+            ):
+                yield principal, e
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -320,18 +340,8 @@ class Subscription:
     async def assessment_changed(
         self, info: Info, policy: str, region_code: str
     ) -> AsyncGenerator[AssessmentChange, None]:
-        c = ctx(info)
-        region = _check(c, policy, region_code)
-        principal = c.principal
-        async with _broker(info).subscribe() as queue:
-            while True:
-                e = await queue.get()
-                if (
-                    e.get("type") != "change"
-                    or e.get("policy") != policy
-                    or not region_covers(region, e.get("regionCode") or "")
-                ):
-                    continue
+        async with aclosing(_live(info, "change", policy, region_code)) as events:
+            async for principal, e in events:
                 change = change_for(principal, e)
                 if change is not None:
                     yield change
@@ -343,22 +353,10 @@ class Subscription:
     async def notice_issued(
         self, info: Info, policy: str, region_code: str
     ) -> AsyncGenerator[Notice, None]:
-        c = ctx(info)
-        region = _check(c, policy, region_code)
-        principal = c.principal
-        async with _broker(info).subscribe() as queue:
-            while True:
-                e = await queue.get()
-                if (
-                    e.get("type") == "notice"
-                    and e.get("policy") == policy
-                    and region_covers(region, e.get("regionCode") or "")
-                    and sees(principal, e)
-                ):
+        async with aclosing(_live(info, "notice", policy, region_code)) as events:
+            async for principal, e in events:
+                if sees(principal, e):
                     yield Notice.of_event(e)
-
-
-# -- WebSocket authentication ---------------------------------------------------------------------
 
 
 async def authenticate_connection(view: Any, context: Context) -> None:
