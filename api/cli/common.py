@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,31 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[tuple[async_sessionm
         yield sessionmaker(db), Engine(Registry.load())
     finally:
         await db.dispose()
+
+
+async def load_records(
+    load: Callable[..., Awaitable[Any]],
+    sessions: async_sessionmaker,
+    engine: Engine,
+    records: Iterable[Any],
+    *,
+    label: str,
+    total: int | None,
+    batch_size: int,
+    regrade: bool,
+) -> Any:
+    """Records through ``load`` (core/ledger/importer.py: one by one or bulk) under a progress
+    bar; the import report."""
+    with progress() as bar:
+        task = bar.add_task(label, total=total)
+        return await load(
+            sessions,
+            engine,
+            records,
+            batch_size=batch_size,
+            regrade=regrade,
+            progress=lambda n: bar.advance(task, n),
+        )
 
 
 def print_rejections(report: Any) -> None:

@@ -7,14 +7,8 @@ import asyncio
 import time
 from typing import Any
 
-from qcredit.api.cli.common import (
-    Subparsers,
-    console,
-    opened,
-    print_rejections,
-    progress,
-    with_db,
-)
+from qcredit.api.cli import common
+from qcredit.api.cli.common import Subparsers, console, with_db
 from qcredit.core import clock
 
 
@@ -28,19 +22,19 @@ async def _load(args: argparse.Namespace, numbered: list[tuple[int, Any]]) -> tu
     from qcredit.core.ledger.importer import import_records
     from qcredit.core.supervision.demo_inspectors import register_demo_inspectors
 
-    async with opened(args) as (sessions, engine):
-        with progress() as bar:
-            task = bar.add_task("loading demo data", total=len(numbered))
-            # Load everything, then grade once: cheaper than re-grading after every batch.
-            report = await import_records(
-                sessions,
-                engine,
-                numbered,
-                batch_size=1000,
-                regrade=False,
-                progress=lambda n: bar.advance(task, n),
-            )
-            await grade_everything(sessions, engine, engine.registry.all_policies())
+    async with common.opened(args) as (sessions, engine):
+        # Load everything, then grade once: cheaper than re-grading after every batch.
+        report = await common.load_records(
+            import_records,
+            sessions,
+            engine,
+            numbered,
+            label="loading demo data",
+            total=len(numbered),
+            batch_size=1000,
+            regrade=False,
+        )
+        await grade_everything(sessions, engine, engine.registry.all_policies())
         await register_demo_inspectors(sessions, engine.registry)
         # Most grades are not public: a local token lets a developer see them in GraphiQL.
         async with sessions() as s:
@@ -63,5 +57,5 @@ def run(args: argparse.Namespace) -> int:
         f"demo: {report.accepted} records loaded ({report.by_type}), "
         f"{report.duplicates} already present, in {time.perf_counter() - started:.1f}s"
     )
-    print_rejections(report)
+    common.print_rejections(report)
     return 1 if report.rejected else 0

@@ -8,14 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from qcredit.api.cli.common import (
-    Subparsers,
-    console,
-    opened,
-    print_rejections,
-    progress,
-    with_db,
-)
+from qcredit.api.cli import common
+from qcredit.api.cli.common import Subparsers, console, with_db
 
 
 def register(sub: Subparsers) -> None:
@@ -32,20 +26,18 @@ def register(sub: Subparsers) -> None:
 async def _load(args: argparse.Namespace, path: Path) -> Any:
     from qcredit.core.ledger.importer import import_records, import_records_bulk, read_records
 
-    async with opened(args) as (sessions, engine):
-        total = sum(1 for _ in read_records(path, args.format))
-        with progress() as bar:
-            task = bar.add_task(f"importing {path.name}", total=total)
-            # --bulk: the same checks and verdicts, written by COPY / executemany (core/bulk.py).
-            run_import = import_records_bulk if args.bulk else import_records
-            return await run_import(
-                sessions,
-                engine,
-                read_records(path, args.format),
-                batch_size=args.batch if args.batch else (20_000 if args.bulk else 1000),
-                regrade=not args.no_regrade,
-                progress=lambda n: bar.advance(task, n),
-            )
+    async with common.opened(args) as (sessions, engine):
+        # --bulk: the same checks and verdicts, written by COPY / executemany (core/bulk.py).
+        return await common.load_records(
+            import_records_bulk if args.bulk else import_records,
+            sessions,
+            engine,
+            read_records(path, args.format),
+            label=f"importing {path.name}",
+            total=sum(1 for _ in read_records(path, args.format)),
+            batch_size=args.batch if args.batch else (20_000 if args.bulk else 1000),
+            regrade=not args.no_regrade,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
         f"accepted {report.accepted} ({report.by_type}), already present "
         f"{report.duplicates}, rejected {len(report.rejected)} in {took:.1f}s"
     )
-    print_rejections(report)
+    common.print_rejections(report)
     return 1 if report.rejected and args.strict else 0

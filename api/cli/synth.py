@@ -7,14 +7,8 @@ import asyncio
 import time
 from typing import Any
 
-from qcredit.api.cli.common import (
-    Subparsers,
-    console,
-    opened,
-    print_rejections,
-    progress,
-    with_db,
-)
+from qcredit.api.cli import common
+from qcredit.api.cli.common import Subparsers, console, with_db
 from qcredit.core import clock
 
 
@@ -33,19 +27,19 @@ async def _load(args: argparse.Namespace) -> tuple[Any, float, float]:
     from qcredit.core.ledger.importer import import_records_bulk
     from qcredit.core.ledger.synth import Generator
 
-    async with opened(args) as (sessions, engine):
+    async with common.opened(args) as (sessions, engine):
         gen = Generator(engine.registry, args.size, args.seed, clock.today())
         started = time.perf_counter()
-        with progress() as bar:
-            task = bar.add_task("loading", total=None)
-            report = await import_records_bulk(
-                sessions,
-                engine,
-                enumerate(gen.records(), start=1),
-                batch_size=args.batch,
-                regrade=False,
-                progress=lambda n: bar.advance(task, n),
-            )
+        report = await common.load_records(
+            import_records_bulk,
+            sessions,
+            engine,
+            enumerate(gen.records(), start=1),
+            label="loading",
+            total=None,
+            batch_size=args.batch,
+            regrade=False,
+        )
         loaded = time.perf_counter() - started
         graded = 0.0
         if not args.no_grade:
@@ -69,5 +63,5 @@ def run(args: argparse.Namespace) -> int:
         f"{report.duplicates:,} already present, {len(report.rejected)} rejected"
         + (f"; graded in {graded:.1f}s" if graded else "")
     )
-    print_rejections(report)
+    common.print_rejections(report)
     return 1 if report.rejected else 0

@@ -54,12 +54,8 @@ async def _writing(c: Context) -> AsyncIterator[tuple[Principal, AsyncSession]]:
     principal = c.principal
     if not principal.authenticated:
         principal.require_write("")
-    async with c.db() as s:
-        try:
-            yield principal, s
-        finally:
-            if s.in_transaction():
-                await s.rollback()
+    async with c.transaction() as s:
+        yield principal, s
 
 
 async def _finish(

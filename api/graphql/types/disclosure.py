@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.pagination import (
+    Connection,
+    decode_cursor,
+    make_connection,
+    page_size,
+    window,
+)
 from qcredit.api.graphql.types.enterprise import (
     ctx,
     enterprise_field,
     product_field,
 )
+from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import Role
+from qcredit.core.disclosure.callers import PUBLIC, Role
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
@@ -27,7 +34,7 @@ from qcredit.core.store.tables import (
     GradeChangeRow,
     StandingGradeRow,
 )
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import or_, select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -64,19 +71,13 @@ class DisclosureRequest:
 
     @classmethod
     def of(cls, r: DisclosureRequestRow) -> DisclosureRequest:
-        return cls(
+        return mirrored(
+            cls,
+            r,
             id=strawberry.ID(str(r.id)),
             policy=r.policy_id,
-            kind=r.kind,
-            level=r.level,
-            state=r.state,
-            reason=r.reason,
-            requested_by=r.requested_by,
             requested_at=aware(r.requested_at),
-            reviewer=r.reviewer,
             decided_at=aware(r.decided_at) if r.decided_at else None,
-            decision_reason=r.decision_reason,
-            enterprise_id=r.enterprise_id,
         )
 
 
@@ -160,22 +161,12 @@ class AccessQuery:
         lists = disclosure.public_lists(p)
         if list not in lists:
             raise InvalidInput(f"{policy} publishes {', '.join(sorted(lists))}", field="list")
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        approved = exists().where(
-            DisclosureRequestRow.policy_id == StandingGradeRow.policy_id,
-            DisclosureRequestRow.subject_type == StandingGradeRow.subject_type,
-            DisclosureRequestRow.subject_id == StandingGradeRow.subject_id,
-            DisclosureRequestRow.level == StandingGradeRow.level,
-            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
-        )
-        public = or_(
-            StandingGradeRow.open_to.contains(Audience.PUBLIC.value),
-            and_(StandingGradeRow.review_to.contains(Audience.PUBLIC.value), approved),
-        )
+        limit, cursor = window(c.settings, first, after)
         # Row number as the key: standing grades have a composite key, so page by a stable order.
         base = select(StandingGradeRow).where(
-            StandingGradeRow.policy_id == p.id, StandingGradeRow.level.in_(lists[list]), public
+            StandingGradeRow.policy_id == p.id,
+            StandingGradeRow.level.in_(lists[list]),
+            grade_visible(PUBLIC),
         )
         order = (
             StandingGradeRow.enterprise_id,
@@ -199,18 +190,8 @@ class AccessQuery:
             )
             for r in rows
         ]
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(base.subquery()))
-                    ).scalar_one()
-                )
-
-        return make_connection(
-            nodes, [start + i + 1 for i in range(len(nodes))], limit, cursor, count
-        )
+        keys = [start + i + 1 for i in range(len(nodes))]
+        return make_connection(nodes, keys, limit, cursor, c.counter(base))
 
     @strawberry.field(
         description="Disclosure requests the caller may see: reviewers and "
@@ -312,8 +293,7 @@ class AccessQuery:
     ) -> Connection[AuditEntry]:
         c = ctx(info)
         c.principal.require_role(Role.ADMIN)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
+        limit, cursor = window(c.settings, first, after)
         stmt = select(AuditRow)
         if action:
             stmt = stmt.where(AuditRow.action == action)
@@ -338,16 +318,7 @@ class AccessQuery:
             )
             for r in rows
         ]
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(counted.subquery()))
-                    ).scalar_one()
-                )
-
-        return make_connection(nodes, [r.id for r in rows], limit, cursor, count)
+        return make_connection(nodes, [r.id for r in rows], limit, cursor, c.counter(counted))
 
 
 @strawberry.type
@@ -362,15 +333,11 @@ class AccessMutation:
     ) -> DisclosureRequest:
         c = ctx(info)
         p = c.registry.policy(policy)
-        async with c.db() as s:
-            try:
-                row = await disclosure.request_disclosure(
-                    s, c.principal, p, enterprise_code=enterprise_code, kind=kind, reason=reason
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            row = await disclosure.request_disclosure(
+                s, c.principal, p, enterprise_code=enterprise_code, kind=kind, reason=reason
+            )
+            await s.commit()
         return DisclosureRequest.of(row)
 
     @strawberry.mutation(
@@ -383,13 +350,7 @@ class AccessMutation:
         c = ctx(info)
         if not str(id).isdigit():
             raise InvalidInput("not a disclosure request id", field="id")
-        async with c.db() as s:
-            try:
-                row = await disclosure.decide(
-                    s, c.principal, int(id), approve=approve, reason=reason
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            row = await disclosure.decide(s, c.principal, int(id), approve=approve, reason=reason)
+            await s.commit()
         return DisclosureRequest.of(row)

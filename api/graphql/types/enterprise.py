@@ -7,13 +7,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from qcredit.api.graphql.pagination import (
-    Connection,
-    decode_cursor,
-    make_connection,
-    page_size,
-    slice_page,
-)
+from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
+from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import (
     assessment_verdict,
     require_ledger,
@@ -68,14 +63,7 @@ class Level:
 
     @classmethod
     def of(cls, lv: LevelValue) -> Level:
-        return cls(
-            code=lv.code,
-            label=lv.label,
-            rank=lv.rank,
-            color=lv.color,
-            description=lv.description,
-            subject_types=sorted(t.value for t in lv.subject_types),
-        )
+        return mirrored(cls, lv, subject_types=sorted(t.value for t in lv.subject_types))
 
 
 @strawberry.type(description="A number the policy uses, with where it comes from.")
@@ -93,15 +81,7 @@ class Parameter:
 
     @classmethod
     def of(cls, p: ParameterValue) -> Parameter:
-        return cls(
-            name=p.name,
-            value=p.value,
-            source=p.source,
-            note=p.note,
-            valid_from=p.valid_from,
-            valid_until=p.valid_until,
-            local_default=p.is_local_default,
-        )
+        return mirrored(cls, p, local_default=p.is_local_default)
 
 
 @strawberry.type(description="A jurisdiction's grading policy, installed as a plug-in.")
@@ -286,8 +266,7 @@ def _page_of(
 ) -> Connection:
     """A page of an already loaded list, ordered by id."""
     c = ctx(info)
-    limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-    cursor = decode_cursor(after)
+    limit, cursor = window(c.settings, first, after)
     page, keys = slice_page(items, lambda x: x.id, limit, cursor)
     total = len(items)
 
@@ -419,17 +398,7 @@ class Event(relay.Node):
 
     @classmethod
     def of(cls, e: EventValue) -> Event:
-        return cls(
-            id=e.id,
-            kind=e.kind,
-            occurred_on=e.occurred_on,
-            recorded_at=e.recorded_at,
-            attributes=e.attributes,
-            external_id=e.external_id,
-            enterprise_id=e.enterprise_id,
-            product_id=e.product_id,
-            corrects_id=e.corrects_id,
-        )
+        return mirrored(cls, e)
 
     @strawberry.field(
         description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
@@ -472,13 +441,7 @@ class Product(relay.Node):
 
     @classmethod
     def of(cls, p: ProductValue) -> Product:
-        return cls(
-            id=p.id,
-            trademark=p.trademark,
-            nice_class=p.nice_class,
-            category=p.category,
-            enterprise_id=p.enterprise_id,
-        )
+        return mirrored(cls, p)
 
     enterprise = enterprise_field()
     events = _events_field()
@@ -505,15 +468,7 @@ class Enterprise(relay.Node):
 
     @classmethod
     def of(cls, e: EnterpriseValue) -> Enterprise:
-        return cls(
-            id=e.id,
-            code=e.code,
-            name=e.name,
-            region_code=e.region_code,
-            town_code=e.town_code,
-            established_on=e.established_on,
-            roles=sorted(r.value for r in e.roles),
-        )
+        return mirrored(cls, e, roles=sorted(r.value for r in e.roles))
 
     @strawberry.field
     async def products(

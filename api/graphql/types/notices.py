@@ -24,7 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
-from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.pagination import (
+    Connection,
+    make_connection,
+    window,
+)
 from qcredit.api.graphql.types.enterprise import Enterprise, ctx
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, Principal, Role
 from qcredit.core.errors import NotFound, QcreditError
@@ -32,7 +36,7 @@ from qcredit.core.identifiers import region_covers, region_prefix, validate_regi
 from qcredit.core.policy import Audience
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from strawberry.exceptions import ConnectionRejectionError
@@ -193,6 +197,38 @@ class AssessmentChange:
 # -- queries --------------------------------------------------------------------------------------
 
 
+def _notice_filter(
+    c: Context,
+    policy: str | None,
+    region_code: str | None,
+    kind: str | None,
+    enterprise_code: str | None,
+    since: dt.date | None,
+    open: bool | None,
+) -> list[Any]:
+    """SQL conditions of the ``notices`` arguments given, and of what the caller may see."""
+    conds: list[Any] = []
+    if policy is not None:
+        if policy not in c.registry.policies:
+            raise NotFound(f"no policy {policy!r}", field="policy")
+        conds.append(NoticeRow.policy_id == policy)
+    if region_code is not None:
+        region = validate_region_code(region_code)
+        conds.append(NoticeRow.region_code.startswith(region_prefix(region)))
+    if kind is not None:
+        conds.append(NoticeRow.kind == kind)
+    if enterprise_code is not None:
+        conds.append(NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper())))
+    if since is not None:
+        conds.append(NoticeRow.as_of >= since)
+    if open is not None:
+        conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
+    visible = notice_visible(c.principal)
+    if visible is not None:
+        conds.append(visible)
+    return conds
+
+
 @strawberry.type
 class NoticeQuery:
     @strawberry.field(
@@ -212,29 +248,8 @@ class NoticeQuery:
         after: str | None = None,
     ) -> Connection[Notice]:
         c = ctx(info)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        conds: list[Any] = []
-        if policy is not None:
-            if policy not in c.registry.policies:
-                raise NotFound(f"no policy {policy!r}", field="policy")
-            conds.append(NoticeRow.policy_id == policy)
-        if region_code is not None:
-            region = validate_region_code(region_code)
-            conds.append(NoticeRow.region_code.startswith(region_prefix(region)))
-        if kind is not None:
-            conds.append(NoticeRow.kind == kind)
-        if enterprise_code is not None:
-            conds.append(
-                NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper()))
-            )
-        if since is not None:
-            conds.append(NoticeRow.as_of >= since)
-        if open is not None:
-            conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
-        visible = notice_visible(c.principal)
-        if visible is not None:
-            conds.append(visible)
+        limit, cursor = window(c.settings, first, after)
+        conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, open)
         stmt = (
             select(NoticeRow, EnterpriseRow.code)
             .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
@@ -247,21 +262,12 @@ class NoticeQuery:
         async with c.db() as s:
             rows = (await s.execute(stmt)).all()
         _note_reads(c, [r for r, _ in rows[:limit]])
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(NoticeRow).where(*conds))
-                    ).scalar_one()
-                )
-
         return make_connection(
             [Notice.of_row(r, code) for r, code in rows],
             [r.id for r, _ in rows],
             limit,
             cursor,
-            count,
+            c.counter(select(NoticeRow.id).where(*conds)),
         )
 
 
