@@ -11,6 +11,7 @@ from typing import Any
 
 import pluggy
 from qcredit.core import hookspecs
+from qcredit.core.contract import NoticeRules
 from qcredit.core.errors import NotFound, PluginConflict
 from qcredit.core.parameters import load_override_file
 from qcredit.core.policy import Policy
@@ -44,6 +45,20 @@ def _source_of(pm: pluggy.PluginManager, plugin: object) -> str:
     return pm.get_name(plugin) or repr(plugin)
 
 
+def _answers_by_plugin(pm: pluggy.PluginManager, name: str) -> list[tuple[object, list[Any]]]:
+    """Call hook ``name`` through pluggy once per plug-in, so each answer is known by the plug-in
+    that gave it (a conflict names both sources).  Each call goes through pluggy's hook caller:
+    implementations may take any subset of the arguments and the plug-in's wrappers apply.
+    Plug-ins come in registration order."""
+    plugins = pm.get_plugins()
+    order = {id(impl.plugin): i for i, impl in enumerate(getattr(pm.hook, name).get_hookimpls())}
+    out = []
+    for plugin in sorted((p for p in plugins if id(p) in order), key=lambda p: order[id(p)]):
+        caller = pm.subset_hook_caller(name, remove_plugins=[p for p in plugins if p is not plugin])
+        out.append((plugin, list(reversed(caller()))))
+    return out
+
+
 @dataclass
 class Registry:
     """The policies and event kinds of this installation."""
@@ -53,6 +68,7 @@ class Registry:
     vocabulary: Vocabulary = field(default_factory=Vocabulary.with_core)
     sources: dict[str, str] = field(default_factory=dict)
     plugins: dict[str, object] = field(default_factory=dict)  # policy id -> plug-in object
+    _notice_rules: dict[str, list[NoticeRules]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(
@@ -70,14 +86,14 @@ class Registry:
         wanted = set(only) if only is not None else None
         if overrides is None and os.environ.get(PARAMETERS_ENV):
             overrides = load_override_file(os.environ[PARAMETERS_ENV])
-        for impl in pm.hook.qcredit_policies.get_hookimpls():
-            source = _source_of(pm, impl.plugin)
-            for policy in impl.function() or ():
+        for plugin, answers in _answers_by_plugin(pm, "qcredit_policies"):
+            source = _source_of(pm, plugin)
+            for policy in (p for answer in answers for p in answer or ()):
                 if registry._add_policy(policy, source, wanted):
-                    registry.plugins[policy.id] = impl.plugin
-        for impl in pm.hook.qcredit_event_kinds.get_hookimpls():
-            source = _source_of(pm, impl.plugin)
-            for kind in impl.function() or ():
+                    registry.plugins[policy.id] = plugin
+        for plugin, answers in _answers_by_plugin(pm, "qcredit_event_kinds"):
+            source = _source_of(pm, plugin)
+            for kind in (k for answer in answers for k in answer or ()):
                 if kind.source == "core":
                     kind = replace(kind, source=source)
                 registry.vocabulary.register(kind)
@@ -101,11 +117,17 @@ class Registry:
     def demo_records(self, today: date) -> list[dict[str, Any]]:
         """Demo records of the plug-ins whose policies are loaded (``QCREDIT_LOAD_POLICIES``)."""
         loaded = {id(p) for p in self.plugins.values()}
-        records: list[dict[str, Any]] = []
-        for impl in self.pm.hook.qcredit_demo_records.get_hookimpls():
-            if id(impl.plugin) in loaded:
-                records.extend(impl.function(today=today) or ())
-        return records
+        others = [p for p in self.pm.get_plugins() if id(p) not in loaded]
+        hook = self.pm.subset_hook_caller("qcredit_demo_records", remove_plugins=others)
+        return [record for answer in reversed(hook(today=today)) for record in answer or ()]
+
+    def notice_rules(self, policy: Policy) -> list[NoticeRules]:
+        """The policy's own notice rules, then those cross-cutting plug-ins add through the
+        ``qcredit_notice_rules`` hook; asked once per policy and kept."""
+        if policy.id not in self._notice_rules:
+            found = [policy.notice_rules(), *self.pm.hook.qcredit_notice_rules(policy=policy)]
+            self._notice_rules[policy.id] = [r for r in found if r is not None]
+        return self._notice_rules[policy.id]
 
     def apply_overrides(self, policy_id: str, values: Mapping[str, Any], origin: str) -> None:
         policy = self.policies[policy_id]

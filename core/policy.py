@@ -18,123 +18,33 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from qcredit.core.contract import (  # re-exported one release: plug-ins imported them from here
+    Assessment,
+    Audience,
+    Badge,
+    Disclosure,
+    Figure,
+    Grading,
+    History,
+    Level,
+    Measure,
+    MeasureKind,
+    NoticeRules,
+    PlanRule,
+    PriorGrading,
+    Reason,
+    RegionColour,
+    Term,
+)
 from qcredit.core.errors import PolicyNotInForce
 from qcredit.core.facts import Facts
 from qcredit.core.identifiers import region_covers
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterSet, ParameterView
-
-
-class Audience(StrEnum):
-    PUBLIC = "PUBLIC"
-    SUBJECT = "SUBJECT"  # the graded enterprise itself
-    DEPARTMENT = "DEPARTMENT"  # partner departments (发改、工信、税务 …)
-    INDUSTRY = "INDUSTRY"  # industry associations, e-commerce platforms
-    REGULATOR = "REGULATOR"
-
-
-class MeasureKind(StrEnum):
-    """Kinds of supervision measure.  Policies may use other strings; these are the shared ones."""
-
-    INSPECTION_FREQUENCY = "INSPECTION_FREQUENCY"  # checks / samplings per year (minPerYear)
-    PLAN_SHARE = "PLAN_SHARE"  # share of the routine inspection plan (planShareMin/Max)
-    RANDOM_SAMPLING = "RANDOM_SAMPLING"  # 双随机 ratio or coefficient
-    NO_PROACTIVE_CHECK = "NO_PROACTIVE_CHECK"  # 无事不扰
-    REMOTE_CHECK = "REMOTE_CHECK"  # remote / electronic checks allowed
-    WARNING = "WARNING"  # a coloured notice or warning (color)
-    RECTIFICATION_ORDER = "RECTIFICATION_ORDER"
-    INTERVIEW = "INTERVIEW"  # 约谈
-    TRAINING = "TRAINING"
-    STATIONED_SUPERVISION = "STATIONED_SUPERVISION"  # 驻点监督
-    KEY_INSPECTION_LIST = "KEY_INSPECTION_LIST"  # forced inclusion in key inspections
-    ENFORCEMENT = "ENFORCEMENT"  # stop use, seal, seize, heavy penalties
-    BLACKLIST = "BLACKLIST"
-    LICENCE_ACTION = "LICENCE_ACTION"
-    PUBLIC_EXPOSURE = "PUBLIC_EXPOSURE"
-    INCENTIVE = "INCENTIVE"  # awards priority, fast lanes, exemptions
-    GUIDANCE = "GUIDANCE"  # help, guidance, quality file
-    MONITORING = "MONITORING"  # credit-information monitoring
-    REPORT_TO_GOVERNMENT = "REPORT_TO_GOVERNMENT"
-    SERIOUS_CIRCUMSTANCES = "SERIOUS_CIRCUMSTANCES"  # violations treated as 情节严重
-
-
-@dataclass(frozen=True)
-class Level:
-    """One grade of a policy.  ``rank`` 1 is the best (lowest risk)."""
-
-    code: str
-    label: str
-    rank: int
-    color: str | None = None
-    description: str = ""
-    subject_types: frozenset[SubjectType] = frozenset(SubjectType)
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One rule that fired, or one obstacle to a better grade."""
-
-    rule: str  # stable identifier, e.g. "cap.young_enterprise"
-    article: str  # as written in the text: 第七条（一）, 三（一）
-    text: str  # Chinese, as a regulator would recognise it
-    events: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class Measure:
-    kind: str
-    text: str
-    article: str
-    min_per_year: float | None = None
-    plan_share_min: float | None = None
-    plan_share_max: float | None = None
-    color: str | None = None
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    audience: Audience
-    allowed: bool
-    needs_review: bool
-    text: str
-    article: str
-
-
-@dataclass(frozen=True)
-class Grading:
-    """What :meth:`Policy.grade` returns."""
-
-    level: str
-    score: float | None = None
-    reasons: tuple[Reason, ...] = ()
-    blockers: tuple[Reason, ...] = ()  # what keeps the subject from the next better level
-    details: Mapping[str, Any] = field(default_factory=dict)  # JSON-serialisable extras
-
-
-@dataclass(frozen=True)
-class PriorGrading:
-    as_of: date
-    level: str
-    score: float | None = None
-
-
-@dataclass(frozen=True)
-class History:
-    """Grades of the same subject under the same policy on the dates the policy asked for."""
-
-    gradings: Mapping[date, PriorGrading | None] = field(default_factory=dict)
-
-    def on(self, d: date) -> PriorGrading | None:
-        return self.gradings.get(d)
-
-    def known(self) -> list[PriorGrading]:
-        return sorted((g for g in self.gradings.values() if g is not None), key=lambda g: g.as_of)
 
 
 class Policy(ABC):
@@ -227,11 +137,59 @@ class Policy(ABC):
         colours nothing."""
         return None
 
+    # -- optional rules: a policy overrides the ones its text asks for -------------------------
+    def notice_rules(self) -> NoticeRules | None:
+        """The notices (warnings) this policy issues when grades change, or ``None`` for none.
 
-@dataclass(frozen=True)
-class RegionColour:
-    """A colour for a region from the shares of its subjects at each level (e.g. a 四色图)."""
+        Asked once per registry; the answer is kept.  The engine runs the rules inside the
+        re-grade's transaction (:mod:`qcredit.core.supervision.notices`).  A cross-cutting plug-in
+        may add rules to any policy through the ``qcredit_notice_rules`` hook."""
+        return None
 
-    colour: str
-    reasons: tuple[Reason, ...] = ()
-    shares: Mapping[str, float] = field(default_factory=dict)
+    def plan_rule(
+        self,
+        subject_type: str,
+        level: str,
+        measures: Sequence[Measure],
+        params: ParameterView,
+    ) -> PlanRule | None:
+        """What this policy adds to the generic reading of its measures when an inspection plan
+        is drawn, for one subject at ``level`` (a lower draw weight, a number of checks the
+        measures do not carry, or keeping a level out of proactive checks); ``None`` for the
+        generic reading alone.  Pure: ``params`` are the policy's parameters on the date the
+        standing grades were taken.  The ``qcredit_plan_rule`` hook, when an implementation
+        answers, takes precedence (a deployment's cross-cutting rule)."""
+        return None
+
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        """The values this policy computed on the way to the grade that a person should see
+        beside it (an index with its terms, a points total, a mode), each labelled and citing
+        its article; read from ``assessment.details``, which the policy filled.  Default: none."""
+        return ()
+
+    def badge(self, assessment: Assessment) -> Badge | None:
+        """The coloured code this policy issues with an enterprise's grade (e.g. a quality code
+        on a verification page), or ``None``.  Derived from the assessment alone, so it is shown
+        exactly when the grade is.  Whether a badge exists must not depend on the level (return
+        one for every graded enterprise, or for none): its presence is shown even where its colour
+        is withheld."""
+        return None
+
+
+__all__ = [
+    "Assessment",
+    "Audience",
+    "Badge",
+    "Disclosure",
+    "Figure",
+    "Grading",
+    "History",
+    "Level",
+    "Measure",
+    "MeasureKind",
+    "Policy",
+    "PriorGrading",
+    "Reason",
+    "RegionColour",
+    "Term",
+]

@@ -8,20 +8,12 @@ from datetime import date
 from typing import Any
 
 import httpx
+from qcredit.core.contract import Audience, Disclosure, Grading, History, Level, Measure, Reason
 from qcredit.core.facts import Facts, ids
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.identifiers import credit_code_check_character
 from qcredit.core.parameters import Parameter, ParameterSet, ParameterView
-from qcredit.core.policy import (
-    Audience,
-    Disclosure,
-    Grading,
-    History,
-    Level,
-    Measure,
-    Policy,
-    Reason,
-)
+from qcredit.core.policy import Policy
 
 
 def credit_code(n: int, region: str = "110101") -> str:

@@ -239,9 +239,11 @@ async def demo_codes(demo: httpx.AsyncClient, n: int = 40) -> list[str]:
 async def test_qr_encodes_the_verification_url(demo: httpx.AsyncClient) -> None:
     code = (await demo_codes(demo, 1))[0]
     url = f"http://qcredit.test/verify/{code}"
-    svg = await demo.get(f"/health-code/{code}.svg")
-    png = await demo.get(f"/health-code/{code}.png")
+    svg = await demo.get(f"/badge/{code}.svg")
+    png = await demo.get(f"/badge/{code}.png")
     assert svg.status_code == png.status_code == 200
+    # 0.1's path, printed on QR codes already handed out, answers the same.
+    assert (await demo.get(f"/health-code/{code}.svg")).text == svg.text
     assert svg.headers["x-encoded-url"] == url
     assert png.content.startswith(b"\x89PNG")
     # segno cannot decode; the same URL made into a QR again gives the very same picture.
@@ -251,7 +253,7 @@ async def test_qr_encodes_the_verification_url(demo: httpx.AsyncClient) -> None:
     other = io.BytesIO()
     segno.make(url + "x", error="m").save(other, kind="svg", scale=8, border=2, dark="#202124")
     assert svg.text != other.getvalue().decode()
-    assert (await demo.get(f"/health-code/{code}.gif")).status_code == 404
+    assert (await demo.get(f"/badge/{code}.gif")).status_code == 404
 
 
 async def test_verification_page_never_shows_hidden_data(demo: httpx.AsyncClient) -> None:
@@ -259,25 +261,33 @@ async def test_verification_page_never_shows_hidden_data(demo: httpx.AsyncClient
     headers = {"Authorization": f"Bearer {admin}"}
     for code in await demo_codes(demo):
         codes = await gql(
-            demo, "query($c: String!) { healthCodes(code: $c) { policy colour } }", {"c": code}
+            demo,
+            "query($c: String!) { badges(code: $c) { policy label color colorLabel } "
+            "healthCodes(code: $c) { policy colour } }",
+            {"c": code},
         )
-        public = {h["policy"]: h["colour"] for h in codes["data"]["healthCodes"]}
+        badges = {b["policy"]: b for b in codes["data"]["badges"]}
+        public = {p: b["color"] for p, b in badges.items()}
+        # The deprecated name answers the same colours.
+        assert public == {h["policy"]: h["colour"] for h in codes["data"]["healthCodes"]}
         # A token changes nothing: the page is what the public sees.
         for extra in ({}, headers):
             page = (await demo.get(f"/verify/{code}", headers=extra)).text
             assert code in page
             for label in LEVEL_LABELS:
                 assert label not in page
-            if public.get("jiaxing") is None:
-                assert "健康码：" not in page and "健康码颜色不向社会公众公开" in page
+            b = badges["jiaxing"]  # 嘉兴 二2 企业产品质量"健康码"
+            if b["color"] is None:
+                assert b["colorLabel"] is None
+                assert f"{b['label']}：颜色不向社会公众公开" in page
             else:
-                assert "健康码：" in page
+                assert f"{b['label']}：{b['colorLabel']}" in page
         seen = await gql(
             demo,
-            "query($c: String!) { healthCodes(code: $c) { colour } }",
+            "query($c: String!) { badges(code: $c) { color colorLabel } }",
             {"c": code},
             headers=headers,
         )
-        assert all(h["colour"] for h in seen["data"]["healthCodes"])  # the bureau sees them
+        assert all(b["color"] and b["colorLabel"] for b in seen["data"]["badges"])  # the bureau
     assert (await demo.get("/verify/123")).status_code == 400
     assert (await demo.get(f"/verify/{credit_code(999, '330402')}")).status_code == 404

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from qcredit.core import clock
+from qcredit.core.contract import Measure, MeasureKind, PlanRule
 from qcredit.core.grading.engine import Engine
-from qcredit.core.policy import Measure, MeasureKind
 from qcredit.core.store.db import create_engine, sessionmaker
 from qcredit.core.store.tables import StandingGradeRow
 from qcredit.core.supervision import plan_store
@@ -28,7 +28,6 @@ from qcredit.core.supervision.planning import (
     Candidate,
     Plan,
     PlanInput,
-    PlanRule,
     canonical_json,
     draw,
     input_from_json,

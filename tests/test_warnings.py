@@ -20,16 +20,22 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
+from qcredit.core.contract import (
+    Assessment,
+    GradeChange,
+    Measure,
+    MeasureKind,
+    NoticeDraft,
+    NoticeKind,
+    NoticeRules,
+    Tally,
+)
 from qcredit.core.disclosure.tokens import create_token
-from qcredit.core.grading.assess import Assessment
-from qcredit.core.grading.engine import GradeChange
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.plugins import Registry
-from qcredit.core.policy import Measure, MeasureKind
 from qcredit.core.store.tables import NoticeRow, StandingGradeRow
-from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
 from sqlalchemy import select
 
 from .support import TEST_PLUGIN, credit_code, gql
@@ -489,10 +495,8 @@ def _assessment(policy: str, level: str, measures: Sequence[Measure] = ()) -> As
 
 
 def _policy(registry: Registry, policy_id: str) -> tuple[Any, NoticeRules, ParameterView]:
-    from qcredit.core.supervision.notices import rules_for
-
     policy = registry.policy(policy_id)
-    (rules,) = rules_for(registry, policy)
+    (rules,) = registry.notice_rules(policy)
     return policy, rules, ParameterView(policy.parameters, date(2024, 6, 1))
 
 
@@ -541,9 +545,7 @@ def test_haojiang_trigger_uses_the_grades_warning_measure(registry: Registry) ->
 
 
 def test_bingtuan_has_no_notice_rules(registry: Registry) -> None:
-    from qcredit.core.supervision.notices import rules_for
-
-    assert rules_for(registry, registry.policy("bingtuan")) == []
+    assert registry.notice_rules(registry.policy("bingtuan")) == []
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+from qcredit.core.contract import Assessment
 from qcredit.core.disclosure.reviews import SubjectKey, approved_for
 from qcredit.core.errors import QcreditError
-from qcredit.core.grading.assess import Assessment
 from qcredit.core.grading.engine import AssessmentKey, Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product

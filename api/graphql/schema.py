@@ -1,4 +1,4 @@
-"""The GraphQL schema: queries and mutations of the API contract (DESIGN.md)."""
+"""The GraphQL schema: queries and mutations of the API contract (docs/design.md)."""
 
 from __future__ import annotations
 

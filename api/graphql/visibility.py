@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qcredit.core.contract import Assessment, Audience
 from qcredit.core.disclosure.callers import Principal, Role
 from qcredit.core.disclosure.reviews import RequestState, Verdict, verdict
 from qcredit.core.errors import Forbidden
-from qcredit.core.grading.assess import Assessment
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import Enterprise
-from qcredit.core.policy import Audience
 from qcredit.core.store.tables import DisclosureRequestRow, StandingGradeRow
 from sqlalchemy import and_, exists, or_
 from sqlalchemy.sql import ColumnElement

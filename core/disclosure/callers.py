@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from qcredit.core.contract import Audience
 from qcredit.core.errors import Forbidden, Unauthenticated
 from qcredit.core.identifiers import region_covers
-from qcredit.core.policy import Audience
 
 
 class Role(StrEnum):

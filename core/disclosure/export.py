@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qcredit.core.contract import Audience
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import Principal, Role
 from qcredit.core.disclosure.reviews import RequestState
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.plugins import Registry
-from qcredit.core.policy import Audience
 from qcredit.core.store.tables import DisclosureRequestRow, EnterpriseRow, GradeChangeRow
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from qcredit.core import clock
+from qcredit.core.contract import Audience, Disclosure
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import Principal, Role
 from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from qcredit.core.model import SubjectType
-from qcredit.core.policy import Audience, Disclosure, Policy
+from qcredit.core.policy import Policy
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import DisclosureRequestRow, EnterpriseRow, StandingGradeRow
 from sqlalchemy import select, tuple_

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from qcredit.core.contract import Assessment, Grading, History, PriorGrading
 from qcredit.core.facts import Facts, effective_facts
 from qcredit.core.model import Enterprise, Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
-from qcredit.core.policy import Disclosure, Grading, History, Measure, Policy, PriorGrading, Reason
+from qcredit.core.policy import Policy
 
 # An adjustment hook: (policy, facts, grading) -> replacement grading or None.
 Adjuster = Callable[[Policy, Facts, Grading], Grading | None]
@@ -51,33 +52,13 @@ class Subject:
         )
 
 
-@dataclass(frozen=True)
-class Assessment:
-    policy_id: str
-    policy_version: str
-    subject_type: SubjectType
-    subject_id: int
-    enterprise_id: int
-    as_of: date
-    level: str
-    score: float | None
-    reasons: tuple[Reason, ...]
-    blockers: tuple[Reason, ...]
-    supervision: tuple[Measure, ...]
-    publicity: tuple[Disclosure, ...]
-    details: dict[str, Any] = field(default_factory=dict)
-    parameters_digest: str = ""
-    inputs_digest: str = ""
-    history: tuple[PriorGrading, ...] = ()
-
-
 def _digest(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_digest: str) -> str:
-    """A fingerprint of everything the grade depends on (Principle 1 of DESIGN.md)."""
+    """A fingerprint of everything the grade depends on (principle 1 of docs/design.md)."""
     e = facts.enterprise
     return _digest(
         {

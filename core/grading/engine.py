@@ -15,12 +15,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from qcredit.core import clock
+from qcredit.core.contract import Assessment, GradeChange, Grading
 from qcredit.core.disclosure.reviews import audiences
 from qcredit.core.errors import PolicyNotInForce, QcreditError
-from qcredit.core.grading.assess import Assessment, Subject, assess
-from qcredit.core.model import SubjectType
+from qcredit.core.facts import Facts
+from qcredit.core.grading.assess import Adjuster, Subject, assess
+from qcredit.core.model import Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
@@ -46,17 +49,6 @@ class AssessmentKey:
     subject_type: SubjectType
     subject_id: int
     as_of: date
-
-
-@dataclass(frozen=True)
-class GradeChange:
-    policy_id: str
-    subject_type: SubjectType
-    subject_id: int
-    enterprise_id: int
-    as_of: date
-    previous: str | None
-    current: str | None
 
 
 @dataclass(frozen=True)
@@ -112,10 +104,10 @@ class Engine:
                 select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id)
             )
         ).all()
-        products_of: dict[int, list] = defaultdict(list)
+        products_of: dict[int, list[Product]] = defaultdict(list)
         for p in products:
             products_of[p.enterprise_id].append(convert.product(p))
-        events_of: dict[int, list] = defaultdict(list)
+        events_of: dict[int, list[Event]] = defaultdict(list)
         for e in events:
             events_of[e.enterprise_id].append(convert.event(e))
         bundles: dict[int, Bundle] = {}
@@ -171,16 +163,17 @@ class Engine:
             adjusters=self._adjusters(),
         )
 
-    def _adjusters(self):  # type: ignore[no-untyped-def]
+    def _adjusters(self) -> tuple[Adjuster, ...]:
+        """The ``qcredit_adjust_grading`` hook as one adjuster, called through pluggy (so an
+        implementation may take any subset of the arguments, ``tryfirst``/``trylast`` and hook
+        wrappers apply); none when no plug-in implements it."""
         hook = self.registry.pm.hook.qcredit_adjust_grading
-        impls = hook.get_hookimpls()
-        if not impls:
+        if not hook.get_hookimpls():
             return ()
 
-        def adjust(policy, facts, grading):  # type: ignore[no-untyped-def]
-            for impl in impls:
-                grading = impl.function(policy=policy, facts=facts, grading=grading) or grading
-            return grading
+        def adjust(policy: Policy, facts: Facts, grading: Grading) -> Grading | None:
+            result: Grading | None = hook(policy=policy, facts=facts, grading=grading)
+            return result
 
         return (adjust,)
 
@@ -336,11 +329,11 @@ class Engine:
             if r.policy_id in wanted_policies
         }
         now = clock.now()
-        assessment_rows: list[dict] = []
-        standing_rows: list[dict] = []
+        assessment_rows: list[dict[str, Any]] = []
+        standing_rows: list[dict[str, Any]] = []
         gone: list[tuple[str, str, int]] = []
         changes: list[GradeChange] = []
-        change_rows: list[dict] = []
+        change_rows: list[dict[str, Any]] = []
         for policy in policies:
             on = standing_date(policy, today)
             if on is None:

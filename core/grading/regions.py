@@ -1,6 +1,6 @@
 """Regional maps: how many subjects of a region hold each level, and the colour a policy gives it.
 
-A policy that draws a regional map (e.g. a 四色图) overrides :meth:`Policy.region_colour`; this
+A policy that draws a regional map overrides :meth:`Policy.region_colour`; this
 module counts, per sub-region, the subjects at each level and asks the policy for the colour.
 Nothing here knows any jurisdiction: every policy that overrides ``region_colour`` gets a map.
 
@@ -26,12 +26,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from qcredit.core.contract import RegionColour
 from qcredit.core.disclosure.callers import Principal
 from qcredit.core.disclosure.reviews import approved_for, verdict
 from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
-from qcredit.core.policy import Policy, RegionColour
+from qcredit.core.policy import Policy
 from qcredit.core.store.tables import EnterpriseRow, StandingGradeRow
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession

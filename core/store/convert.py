@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from qcredit.core.grading.assess import Assessment
+from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.model import Enterprise, Event, Product, Role, SubjectType
-from qcredit.core.policy import Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
+from sqlalchemy import Row
+
+# The converters read attributes only, so a plain row of the same table will do: grading loads
+# plain rows to skip the ORM's identity map (``grading/engine.py``).
 
 
 def aware(dt: datetime) -> datetime:
@@ -16,7 +19,7 @@ def aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
-def enterprise(row: EnterpriseRow) -> Enterprise:
+def enterprise(row: EnterpriseRow | Row[Any]) -> Enterprise:
     return Enterprise(
         id=row.id,
         code=row.code,
@@ -28,11 +31,11 @@ def enterprise(row: EnterpriseRow) -> Enterprise:
     )
 
 
-def product(row: ProductRow) -> Product:
+def product(row: ProductRow | Row[Any]) -> Product:
     return Product(row.id, row.enterprise_id, row.trademark, row.nice_class, row.category)
 
 
-def event(row: EventRow) -> Event:
+def event(row: EventRow | Row[Any]) -> Event:
     return Event(
         id=row.id,
         kind=row.kind,

@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
-    from qcredit.core.grading.engine import GradeChange
+    from qcredit.core.contract import GradeChange
     from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 
 log = logging.getLogger(__name__)

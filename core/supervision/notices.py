@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from qcredit.core import clock
+from qcredit.core.contract import Assessment, GradeChange, NoticeDraft, NoticeRules, Tally
 from qcredit.core.identifiers import region_covers, region_prefix
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
@@ -50,92 +50,11 @@ from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
-    from qcredit.core.grading.assess import Assessment
-    from qcredit.core.grading.engine import GradeChange
     from qcredit.core.plugins import Registry
     from qcredit.core.policy import Policy
 
 
-class NoticeKind(StrEnum):
-    """The shared kinds; policies may use other strings."""
-
-    SUBJECT_WARNING = "SUBJECT_WARNING"  # to one subject's operator (提示、警示、黄牌、预警)
-    REGIONAL_WARNING = "REGIONAL_WARNING"  # a region's share of high-risk subjects
-    INDUSTRY_WARNING = "INDUSTRY_WARNING"  # a product category's share of high-risk products
-
-
-@dataclass(frozen=True)
-class NoticeDraft:
-    """A notice a rule wants issued.
-
-    :param audiences: who besides the bureau may read it.  ``None`` on a subject notice means
-        "whoever may see the grade without review"; a scope notice must name its audiences
-        (``()`` = the bureau only).
-    """
-
-    kind: str
-    text: str
-    article: str
-    colour: str | None = None
-    audiences: tuple[str, ...] | None = None
-    level: str | None = None  # scope notices: the levels whose share the condition counts
-
-
-@dataclass(frozen=True)
-class Tally:
-    """Standing grades of one policy within one scope, counted per level.
-
-    ``region_code`` is a GB/T 2260 code (a county code covers its towns); ``category`` is
-    ``None`` for every subject of the region, else only products of that category (as the
-    rules' :meth:`NoticeRules.category_of` names it).  ``counts`` maps a level code to a number.
-    """
-
-    policy_id: str
-    region_code: str
-    category: str | None
-    counts: Mapping[str, int]
-
-    def total(self, vocabulary: Sequence[str]) -> int:
-        return sum(self.counts.get(code, 0) for code in vocabulary)
-
-    def count(self, levels: Sequence[str]) -> int:
-        return sum(self.counts.get(code, 0) for code in levels)
-
-
-class NoticeRules:
-    """What one policy warns about.  Subclass and override what the policy's text asks for.
-
-    Rules are pure, like the rest of a policy: they read their arguments only.
-    """
-
-    #: Set when :meth:`on_tally` is used: the engine then counts the scopes a change touched.
-    counts_scopes: bool = False
-
-    def on_change(
-        self, change: GradeChange, assessment: Assessment | None, params: ParameterView
-    ) -> Sequence[NoticeDraft]:
-        """Notices about one subject whose grade changed (``change.previous`` →
-        ``change.current``; ``assessment`` is the new one, ``None`` when out of scope)."""
-        return ()
-
-    def on_tally(self, tally: Tally, params: ParameterView) -> Sequence[NoticeDraft]:
-        """The scope conditions that hold now for ``tally`` (each an open notice)."""
-        return ()
-
-    def category_of(self, category: str | None, params: ParameterView) -> str | None:
-        """The industry a product category counts under in tallies (``None``: in none)."""
-        return category
-
-
 # -- the engine's entry point ------------------------------------------------------------------
-
-
-def rules_for(registry: Registry, policy: Policy) -> list[NoticeRules]:
-    cache: dict[str, list[NoticeRules]] = registry.__dict__.setdefault("_notice_rules", {})
-    if policy.id not in cache:
-        found = registry.pm.hook.qcredit_notice_rules(policy=policy)
-        cache[policy.id] = [r for r in found if r is not None]
-    return cache[policy.id]
 
 
 @dataclass
@@ -184,7 +103,7 @@ async def issue_notices(
     subject_notice_of: dict[int, list[int]] = defaultdict(list)  # change index → notice indexes
     for i, change in enumerate(changes):
         policy = registry.policy(change.policy_id)
-        rules = rules_for(registry, policy)
+        rules = registry.notice_rules(policy)
         ent = enterprises.get(change.enterprise_id)
         if ent is None:
             continue
@@ -332,7 +251,7 @@ async def _reconcile_scopes(
     batch: _Batch,
 ) -> None:
     policy = registry.policy(policy_id)
-    rules = [r for r in rules_for(registry, policy) if r.counts_scopes]
+    rules = [r for r in registry.notice_rules(policy) if r.counts_scopes]
     params = ParameterView(policy.parameters, as_of)
     tallies = await _tallies(session, policy_id, wanted, rules, params)
     holding: dict[tuple[str, str, str | None, str | None, str | None], tuple[NoticeDraft, Tally]]

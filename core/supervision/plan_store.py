@@ -26,8 +26,9 @@ from datetime import date, datetime
 from typing import Any
 
 from qcredit.core import clock
+from qcredit.core.contract import GradeChange
 from qcredit.core.errors import Conflict, InvalidInput, NotFound
-from qcredit.core.grading.engine import AssessmentKey, Engine, GradeChange, standing_date
+from qcredit.core.grading.engine import AssessmentKey, Engine, standing_date
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import SubjectType
@@ -225,13 +226,14 @@ async def gather(
     for row, a in zip(standing, assessments, strict=True):
         if a is None or isinstance(a, Exception):
             continue
+        # A deployment's cross-cutting rule (the hook) before the policy's own.
         rule = hook(
             policy=policy,
             subject_type=row.subject_type,
             level=a.level,
             measures=a.supervision,
             params=params,
-        )
+        ) or policy.plan_rule(row.subject_type, a.level, a.supervision, params)
         candidates.append(
             Candidate(
                 row.subject_type, row.subject_id, row.enterprise_id, a.level, a.supervision, rule

@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from qcredit.core.policy import Measure, MeasureKind
+from qcredit.core.contract import Measure, MeasureKind, PlanRule
 
 ALGORITHM = "qcredit-plan/1"  # bump when the draw changes, so old seeds replay with old code
 WEIGHT_UNITS = 1000  # weights are compared as integers (1/1000ths) so no float maths decides
@@ -51,22 +51,6 @@ CAPACITY = "CAPACITY"
 SHARE_MIN = "SHARE_MIN"
 SHARE_MAX = "SHARE_MAX"
 INSPECTORS = "INSPECTORS"
-
-
-@dataclass(frozen=True)
-class PlanRule:
-    """What a policy adds to the generic reading of its measures, for one subject.
-
-    ``weight`` scales the subject's chance in the random draw of its level (1 = normal);
-    ``min_checks`` is a number of checks the measures do not carry; ``exclude`` keeps the subject
-    out of proactive checks.  ``article`` and ``text`` say where the rule comes from (an article,
-    or "local default")."""
-
-    weight: float = 1.0
-    min_checks: int = 0
-    exclude: bool = False
-    article: str = ""
-    text: str = ""
 
 
 @dataclass(frozen=True)

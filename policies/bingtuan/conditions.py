@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.policy import Reason
 from qcredit.core.temporal import within_years
 from qcredit.policies.bingtuan.exclusions import listings, publicised_penalties
 from qcredit.policies.bingtuan.licences import noncompliant_licences

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qcredit.core.policy import Audience, Disclosure, Measure, MeasureKind
+from qcredit.core.contract import Audience, Disclosure, Measure, MeasureKind
 
 
 def supervision(level: str, params: Mapping[str, Any]) -> tuple[Measure, ...]:

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from qcredit.core.contract import Disclosure, Grading, History, Level, Measure, Reason
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
+from qcredit.core.policy import Policy
 from qcredit.core.temporal import EvaluationCalendar, window_start
 from qcredit.policies.bingtuan.conditions import a_conditions, b_conditions, recent_penalties
 from qcredit.policies.bingtuan.exclusions import listings

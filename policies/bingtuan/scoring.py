@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.policy import Reason
 from qcredit.core.temporal import within_years
 from qcredit.policies.bingtuan.exclusions import publicised_penalties
 from qcredit.policies.bingtuan.licences import noncompliant_licences, valid_licences

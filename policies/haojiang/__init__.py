@@ -10,6 +10,9 @@ In force from 2023-12-18; the text sets no end date.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.policies.haojiang.rules import HaojiangPolicy
 
@@ -22,24 +25,7 @@ def qcredit_policies() -> list[HaojiangPolicy]:
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.haojiang.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_plan_rule(policy, level, measures, params):  # type: ignore[no-untyped-def]
-    if not isinstance(policy, HaojiangPolicy):
-        return None
-    from qcredit.policies.haojiang.plan import plan_rule
-
-    return plan_rule(level, measures, params)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.haojiang.notices import HaojiangNotices
-
-    return HaojiangNotices() if isinstance(policy, HaojiangPolicy) else None

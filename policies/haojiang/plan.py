@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from qcredit.core.policy import Measure, MeasureKind
-from qcredit.core.supervision.planning import PlanRule
+from qcredit.core.contract import Measure, MeasureKind, PlanRule
 
 CLEAN_RUN_ARTICLE = "三（二）1"
 CLEAN_RUN_TEXT = "连续"  # the measure supervision.clean_run_reason adds starts with this

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qcredit.core.policy import Audience, Disclosure, Grading
+from qcredit.core.contract import Audience, Disclosure, Grading
 
 USE_LIMIT = (
     "经营者或其他利益相关方不得将质量信用监管类别划分结果印制于产品标识，"

@@ -6,11 +6,23 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import qcredit.policies.haojiang.plan as plan
+from qcredit.core.contract import (
+    Disclosure,
+    Grading,
+    History,
+    Level,
+    Measure,
+    NoticeRules,
+    PlanRule,
+    Reason,
+)
 from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
+from qcredit.core.policy import Policy
 from qcredit.policies.haojiang.categories import category, needs_text, rule_text
+from qcredit.policies.haojiang.notices import HaojiangNotices
 from qcredit.policies.haojiang.points import cumulative_points, excluded
 from qcredit.policies.haojiang.publicity import USE_LIMIT, disclosures
 from qcredit.policies.haojiang.supervision import clean_run_reason, level_measures
@@ -126,3 +138,12 @@ class HaojiangPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading)
+
+    def notice_rules(self) -> NoticeRules:
+        """Warnings on grade changes (notices.py; docs/warnings.md)."""
+        return HaojiangNotices()
+
+    def plan_rule(
+        self, subject_type: str, level: str, measures: Sequence[Measure], params: ParameterView
+    ) -> PlanRule | None:
+        return plan.plan_rule(level, measures, params)

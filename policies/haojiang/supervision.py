@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from qcredit.core.contract import Grading, Measure, MeasureKind, Reason
 from qcredit.core.facts import Fact, Facts
 from qcredit.core.model import SubjectType
-from qcredit.core.policy import Grading, Measure, MeasureKind, Reason
 from qcredit.core.temporal import trailing_run
 from qcredit.policies.haojiang.points import in_scope_events
 

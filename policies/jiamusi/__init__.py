@@ -8,6 +8,9 @@ enterprise's application and a provincial evaluation, an exposed D a re-check (�
 In force: from 2020-07-10 (the date it was printed, 印发 — the text names no other); no end date.
 """
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.policies.jiamusi.rules import JiamusiPolicy
 
@@ -20,24 +23,7 @@ def qcredit_policies() -> list[JiamusiPolicy]:
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.jiamusi.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_plan_rule(policy, level, params):  # type: ignore[no-untyped-def]
-    if not isinstance(policy, JiamusiPolicy):
-        return None
-    from qcredit.policies.jiamusi.plan import plan_rule
-
-    return plan_rule(level, params)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.jiamusi.notices import JiamusiNotices
-
-    return JiamusiNotices() if isinstance(policy, JiamusiPolicy) else None

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.policy import Reason
 from qcredit.core.temporal import consecutive
 
 # Licence states that leave the enterprise without a valid legal qualification (三（四）1).
@@ -69,7 +69,8 @@ def noncompliant_licences(facts: Facts) -> tuple[list[Fact], list[Fact]]:
     deadline day itself is still inside the period, so D starts the day after ``rectifyBy``.  A
     later GRANTED record for the same licence number ends the non-compliance.
     """
-    pending, overdue = [], []
+    pending: list[Fact] = []
+    overdue: list[Fact] = []
     for f in latest_licences(facts).values():
         if f.get("status") != "NONCOMPLIANT":
             continue

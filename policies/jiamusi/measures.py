@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qcredit.core.policy import Audience, Disclosure, Measure, MeasureKind
+from qcredit.core.contract import Audience, Disclosure, Measure, MeasureKind
 
 SUPERVISION: dict[str, tuple[Measure, ...]] = {
     "A": (

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qcredit.core.grading.assess import Assessment
-from qcredit.core.grading.engine import GradeChange
+from qcredit.core.contract import (
+    Assessment,
+    GradeChange,
+    MeasureKind,
+    NoticeDraft,
+    NoticeKind,
+    NoticeRules,
+)
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import MeasureKind
-from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules
 
 YELLOW_CARD_LEVEL = "C"
 

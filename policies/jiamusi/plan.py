@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qcredit.core.supervision.planning import PlanRule
+from qcredit.core.contract import PlanRule
 
 
 def plan_rule(level: str, params: Mapping[str, Any]) -> PlanRule | None:

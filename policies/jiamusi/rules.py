@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import qcredit.policies.jiamusi.plan as plan
+from qcredit.core.contract import (
+    Disclosure,
+    Grading,
+    History,
+    Level,
+    Measure,
+    NoticeRules,
+    PlanRule,
+    Reason,
+)
 from qcredit.core.facts import Facts
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import Disclosure, Grading, History, Level, Measure, Policy, Reason
+from qcredit.core.policy import Policy
 from qcredit.policies.jiamusi.criteria import a_gaps, b_gaps, c_criteria, d_criteria
 from qcredit.policies.jiamusi.measures import SUPERVISION, disclosures
+from qcredit.policies.jiamusi.notices import JiamusiNotices
 
 ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
 
@@ -75,7 +88,9 @@ class JiamusiPolicy(Policy):
         return Grading("A", None, (met,), (), details)
 
     @staticmethod
-    def _gap(level: str, gaps_b: list[Reason], gaps_a: list[Reason], details: dict) -> Grading:
+    def _gap(
+        level: str, gaps_b: list[Reason], gaps_a: list[Reason], details: dict[str, Any]
+    ) -> Grading:
         """No C/D criterion holds, yet B's own criteria are not all met — a case the text leaves
         open; ``gap_level`` (local default C) decides."""
         gap = Reason(
@@ -97,3 +112,12 @@ class JiamusiPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading.level)
+
+    def notice_rules(self) -> NoticeRules:
+        """Warnings on grade changes (notices.py; docs/warnings.md)."""
+        return JiamusiNotices()
+
+    def plan_rule(
+        self, subject_type: str, level: str, measures: Sequence[Measure], params: ParameterView
+    ) -> PlanRule | None:
+        return plan.plan_rule(level, params)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from qcredit.core.contract import Level
 from qcredit.core.facts import Fact
 from qcredit.core.model import SubjectType
-from qcredit.core.policy import Level
 
 PRODUCT = frozenset({SubjectType.PRODUCT})
 ENTERPRISE = frozenset({SubjectType.ENTERPRISE})

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qcredit.core.contract import Audience, Disclosure, Grading, Measure, MeasureKind
 from qcredit.core.facts import Facts
-from qcredit.core.policy import Audience, Disclosure, Grading, Measure, MeasureKind
 from qcredit.policies.jiaxing.levels import HIGH, MODE_LABELS, STRICT, TIER_LABELS, current
 
 # Custom measure kinds (MeasureKind allows policy-specific strings).

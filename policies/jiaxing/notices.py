@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from qcredit.core.contract import Audience, NoticeDraft, NoticeKind, NoticeRules, Tally
 from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import Audience, Policy
-from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules, Tally
+from qcredit.core.policy import Policy
 from qcredit.policies.jiaxing.catalogue import catalogue_category
 from qcredit.policies.jiaxing.levels import CLASSES, TIERS
 
@@ -40,7 +40,9 @@ def _vocabulary(levels: Sequence[str]) -> tuple[str, ...]:
     raise ValueError(f"a warning rule mixes or misnames levels: {list(levels)}")
 
 
-def holding(tally: Tally, rules: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping, Fraction]]:
+def holding(
+    tally: Tally, rules: Sequence[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], Fraction]]:
     """The rules whose share condition holds for ``tally``, with the share."""
     out = []
     for rule in rules:

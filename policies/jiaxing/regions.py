@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from qcredit.core.policy import Reason, RegionColour
+from qcredit.core.contract import Reason, RegionColour
 from qcredit.policies.jiaxing.levels import CLASSES, TIERS
 
 COLOUR_LABELS = {"red": "红色", "yellow": "黄色", "blue": "蓝色", "green": "绿色"}

@@ -8,7 +8,11 @@ In force 2022-11-01 to 2024-10-30 (第十七条).  Region 舞钢市 410481; ente
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
+from qcredit.core.vocabulary import EventKind
 from qcredit.policies.wugang.kinds import EVENT_KINDS
 from qcredit.policies.wugang.rules import WugangPolicy
 
@@ -21,20 +25,12 @@ def qcredit_policies() -> list[WugangPolicy]:
 
 
 @hookimpl
-def qcredit_event_kinds():  # type: ignore[no-untyped-def]
+def qcredit_event_kinds() -> list[EventKind]:
     return list(EVENT_KINDS)
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.wugang.demo import demo_records
 
     return demo_records(today)
-
-
-@hookimpl
-def qcredit_notice_rules(policy):  # type: ignore[no-untyped-def]
-    """Warnings on grade changes (notices.py; docs/warnings.md)."""
-    from qcredit.policies.wugang.notices import WugangNotices
-
-    return WugangNotices(policy) if isinstance(policy, WugangPolicy) else None

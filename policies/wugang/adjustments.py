@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from qcredit.core.contract import History, Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.policy import History, Reason
 from qcredit.core.temporal import period_end, window_start
 from qcredit.policies.wugang.history import accidents_in_lock, evaluation_calendar, held_between
 from qcredit.policies.wugang.scoring import indicator, rectifications

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
+from qcredit.core.contract import History, PriorGrading
 from qcredit.core.facts import Fact, Facts
-from qcredit.core.policy import History, PriorGrading
 from qcredit.core.temporal import EvaluationCalendar, window_start
 from qcredit.policies.wugang.scoring import indicator
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qcredit.core.grading.assess import Assessment
-from qcredit.core.grading.engine import GradeChange
+from qcredit.core.contract import Assessment, GradeChange, NoticeDraft, NoticeKind, NoticeRules
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Policy
-from qcredit.core.supervision.notices import NoticeDraft, NoticeKind, NoticeRules
 
 
 class WugangNotices(NoticeRules):
@@ -31,7 +29,7 @@ class WugangNotices(NoticeRules):
         self, change: GradeChange, assessment: Assessment | None, params: ParameterView
     ) -> Sequence[NoticeDraft]:
         current = change.current
-        if assessment is None or current not in params["early_warning_levels"]:
+        if current is None or assessment is None or current not in params["early_warning_levels"]:
             return ()
         if self._rank(current) <= self._rank(change.previous):
             return ()

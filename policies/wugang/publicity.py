@@ -8,7 +8,7 @@ so partner departments may receive grades, after the bureau's review (local defa
 
 from __future__ import annotations
 
-from qcredit.core.policy import Audience, Disclosure, Grading
+from qcredit.core.contract import Audience, Disclosure, Grading
 
 
 def disclosures(grading: Grading) -> list[Disclosure]:

@@ -15,19 +15,22 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from qcredit.core.facts import Facts, ids
-from qcredit.core.model import SubjectType
-from qcredit.core.parameters import ParameterView
-from qcredit.core.policy import (
+import qcredit.policies.wugang.history as hist
+from qcredit.core.contract import (
+    Assessment,
     Disclosure,
+    Figure,
     Grading,
     History,
     Level,
     Measure,
-    Policy,
+    NoticeRules,
     Reason,
 )
-from qcredit.policies.wugang import history as hist
+from qcredit.core.facts import Facts, ids
+from qcredit.core.model import SubjectType
+from qcredit.core.parameters import ParameterView
+from qcredit.core.policy import Policy
 from qcredit.policies.wugang.adjustments import (
     CODES,
     RANKS,
@@ -39,6 +42,7 @@ from qcredit.policies.wugang.adjustments import (
     forced_d,
     reliefs,
 )
+from qcredit.policies.wugang.notices import WugangNotices
 from qcredit.policies.wugang.publicity import disclosures
 from qcredit.policies.wugang.scoring import RiskScore, risk_score, score_reasons
 from qcredit.policies.wugang.supervision import key_list_reasons, measures
@@ -169,3 +173,17 @@ class WugangPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading)
+
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        """The two parts of the 100-point risk score (第五条, 第六条)."""
+        d = assessment.details
+        if "creditPoints" not in d:
+            return ()
+        return (
+            Figure("creditPoints", "综合信用评级风险分值", float(d["creditPoints"]), "第六条"),
+            Figure("qualityPoints", "产品质量指标风险分值", float(d["qualityPoints"]), "第五条"),
+        )
+
+    def notice_rules(self) -> NoticeRules:
+        """Warnings on grade changes (notices.py; docs/warnings.md)."""
+        return WugangNotices(self)

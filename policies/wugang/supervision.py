@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from qcredit.core.contract import Grading, Measure, MeasureKind, Reason
 from qcredit.core.facts import Facts, ids
-from qcredit.core.policy import Grading, Measure, MeasureKind, Reason
 from qcredit.policies.wugang.kinds import KEY_INSPECTION_DESIGNATION
 
 K = MeasureKind

@@ -20,12 +20,12 @@ from qcredit.api.graphql.types.enterprise import (
 )
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import grade_visible
+from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
 from qcredit.core.disclosure.callers import PUBLIC, Role
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
-from qcredit.core.policy import Audience
 from qcredit.core.store.convert import aware
 from qcredit.core.store.tables import (
     AuditRow,

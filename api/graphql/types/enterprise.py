@@ -1,4 +1,4 @@
-"""GraphQL types of the API contract (DESIGN.md): names fixed, fields added around them."""
+"""GraphQL types of the API contract (docs/design.md): names fixed, fields added around them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import strawberry
 from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
+from qcredit.api.graphql.types.figures import Figure, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import (
     assessment_verdict,
@@ -16,8 +17,8 @@ from qcredit.api.graphql.visibility import (
     sees_ledger,
 )
 from qcredit.core import clock
+from qcredit.core.contract import Assessment as AssessmentValue
 from qcredit.core.errors import InvalidInput, QcreditError
-from qcredit.core.grading.assess import Assessment as AssessmentValue
 from qcredit.core.grading.engine import AssessmentKey
 from qcredit.core.model import CORRECTION_KIND, SubjectType
 from qcredit.core.model import Enterprise as EnterpriseValue
@@ -233,6 +234,14 @@ class Assessment:
         JSON,
         description="Policy-specific extras (e.g. an index or a health-code colour).",
     )
+
+    @strawberry.field(
+        description="What the policy computed on the way to this grade (an index with its "
+        "terms, a points total, a mode), labelled and citing articles."
+    )
+    def figures(self, info: Info) -> list[Figure]:
+        policy = ctx(info).registry.policy(self.value.policy_id)
+        return [figure_type(f) for f in policy.figures(self.value)]
 
     policy_version = _from_value("policy_version", str)
     inputs_digest = _from_value(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qcredit.core import clock
+from qcredit.core.contract import Assessment
 from qcredit.core.errors import NotFound
-from qcredit.core.grading.assess import Assessment, assess
+from qcredit.core.grading.assess import assess
 from qcredit.core.grading.engine import AssessmentKey, standing_date
 from qcredit.core.model import SubjectType
 

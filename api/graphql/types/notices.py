@@ -1,7 +1,7 @@
 """Warnings in GraphQL: the stored notices (``notices``) and the live feed of grade changes
 (``assessmentChanged``, ``noticeIssued``) over graphql-transport-ws.
 
-Disclosure (DESIGN.md principle 6, api/visibility.py): a notice about a subject carries that
+Disclosure (docs/design.md principle 6, api/visibility.py): a notice about a subject carries that
 subject's grade, so it is shown only to those who may see the grade — the bureau of the region,
 and the audiences the policy opens the grade to without review (``open_to``, from the same
 publicity rules).  A grade disclosed only after a review is not carried by notices or by the live
@@ -30,10 +30,10 @@ from qcredit.api.graphql.pagination import (
     window,
 )
 from qcredit.api.graphql.types.enterprise import Enterprise, ctx
+from qcredit.core.contract import Audience
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, Principal, Role
 from qcredit.core.errors import NotFound, QcreditError
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
-from qcredit.core.policy import Audience
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
 from sqlalchemy import and_, or_, select
