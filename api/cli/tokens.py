@@ -38,6 +38,7 @@ async def _apply(args: argparse.Namespace) -> Any:
 
     async with opened(args) as (sessions, _):
         async with sessions() as s:
+            result: Any
             if args.token_command == "create":
                 result = await tokens.create_token(
                     s,
