@@ -297,3 +297,49 @@ class Figure:
     article: str = ""
     value_label: str | None = None
     terms: tuple[Term, ...] = ()
+
+
+class ChangeKind(StrEnum):
+    """What a revision did to the text, article by article."""
+
+    ADDED = "ADDED"
+    DELETED = "DELETED"
+    RENUMBERED = "RENUMBERED"
+    AMENDED = "AMENDED"
+    SCOPE = "SCOPE"  # who or what the policy applies to
+    PERIOD = "PERIOD"  # when it applies, when evaluations run
+    PUBLICITY = "PUBLICITY"  # what may be disclosed
+    PARAMETER = "PARAMETER"  # a number or threshold
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """One change from the previous version: ``article`` in this version, ``previous_article``
+    in the one before (either is ``None`` for an article added or deleted)."""
+
+    kind: str
+    text: str
+    article: str | None = None
+    previous_article: str | None = None
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    """One dated version of a policy's text (e.g. a trial version, then the revised one).
+
+    ``version`` is the code assessments graded under it carry (``Assessment.policy_version``).
+    ``dates_source`` says where the period comes from: an article, or "local default" with why —
+    a revision table often gives no dates.  ``changes`` are relative to the previous version.
+    """
+
+    version: str
+    label: str
+    effective_from: date | None
+    effective_until: date | None
+    dates_source: str = ""
+    changes: tuple[VersionChange, ...] = ()
+
+    def in_force(self, on: date) -> bool:
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_until is None or on <= self.effective_until
+        )

@@ -35,6 +35,7 @@ from qcredit.core.contract import (  # re-exported one release: plug-ins importe
     MeasureKind,
     NoticeRules,
     PlanRule,
+    PolicyVersion,
     PriorGrading,
     Reason,
     RegionColour,
@@ -54,7 +55,8 @@ class Policy(ABC):
     name: ClassVar[str]  # official Chinese name of the document
     issuer: ClassVar[str] = ""  # 发文机关
     document_no: ClassVar[str] = ""  # 文号
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "1"  # the code of the version these rules implement
+    version_label: ClassVar[str] = ""  # its name, e.g. 修订版
     region_codes: ClassVar[tuple[str, ...]]
     effective_from: ClassVar[date | None] = None
     effective_until: ClassVar[date | None] = None
@@ -73,6 +75,31 @@ class Policy(ABC):
                 else ParameterSet([])
             )
         self.parameters = parameters
+
+    # -- versions ------------------------------------------------------------------------------
+    def versions(self) -> Sequence[PolicyVersion]:
+        """The dated versions of the policy's text, oldest first, each with its period and what
+        changed from the one before.  Default: a single version, this class's own metadata.
+
+        A policy whose text was revised overrides this and :meth:`rules_on`; the versions' dates
+        may come from parameters (a revision table often gives none)."""
+        return (
+            PolicyVersion(
+                self.version, self.version_label, self.effective_from, self.effective_until
+            ),
+        )
+
+    def rules_on(self, on: date) -> Policy:
+        """The rules in force on ``on``: this policy, or — for a revised text — the object that
+        implements the version in force then.  It shares this policy's ``id`` and parameters,
+        and its ``version`` is that version's code, which the assessments graded under it
+        carry.  Grading a date always goes through here, so a subject's history that crosses a
+        revision is graded under each version for its own dates."""
+        return self
+
+    def version_on(self, on: date) -> PolicyVersion | None:
+        """The version in force on ``on`` (``None`` outside every version)."""
+        return next((v for v in self.versions() if v.in_force(on)), None)
 
     # -- metadata -----------------------------------------------------------------------------
     def level(self, code: str) -> Level:
@@ -188,6 +215,7 @@ __all__ = [
     "Measure",
     "MeasureKind",
     "Policy",
+    "PolicyVersion",
     "PriorGrading",
     "Reason",
     "RegionColour",

@@ -111,11 +111,13 @@ def assess(
     params = parameters if parameters is not None else policy.parameters
     view = params.at(as_of)
     facts = subject.facts(as_of, known_at)
-    if policy.out_of_scope(facts, view) is not None:
+    # The version of the text in force on the date decides; the policy's id stays the same.
+    rules = policy.rules_on(as_of)
+    if rules.out_of_scope(facts, view) is not None:
         memo[as_of] = None
         return None
     prior: dict[date, PriorGrading | None] = {}
-    for d in sorted(set(policy.history_dates(facts, view))):
+    for d in sorted(set(rules.history_dates(facts, view))):
         if d >= as_of or not policy.in_force(d):
             continue
         earlier = assess(
@@ -130,13 +132,13 @@ def assess(
         )
         prior[d] = PriorGrading(d, earlier.level, earlier.score) if earlier else None
     history = History(prior)
-    grading = policy.grade(facts, history, view)
+    grading = rules.grade(facts, history, view)
     for adjust in adjusters:
-        grading = adjust(policy, facts, grading) or grading
+        grading = adjust(rules, facts, grading) or grading
     params_digest = params.digest()
     result = Assessment(
         policy_id=policy.id,
-        policy_version=policy.version,
+        policy_version=rules.version,
         subject_type=facts.subject_type,
         subject_id=facts.subject_id,
         enterprise_id=facts.enterprise.id,
@@ -145,11 +147,11 @@ def assess(
         score=grading.score,
         reasons=tuple(grading.reasons),
         blockers=tuple(grading.blockers),
-        supervision=tuple(policy.supervision(grading, facts, view)),
-        publicity=tuple(policy.publicity(grading, facts, view)),
+        supervision=tuple(rules.supervision(grading, facts, view)),
+        publicity=tuple(rules.publicity(grading, facts, view)),
         details=dict(grading.details),
         parameters_digest=params_digest,
-        inputs_digest=inputs_digest(policy, facts, history, params_digest),
+        inputs_digest=inputs_digest(rules, facts, history, params_digest),
         history=tuple(history.known()),
     )
     memo[as_of] = result

@@ -226,7 +226,7 @@ class Engine:
             for row in rows:
                 policy = self.registry.policy(row.policy_id)
                 if (row.policy_version, row.parameters_digest) != (
-                    policy.version,
+                    policy.rules_on(row.as_of).version,
                     policy.parameters.digest(),
                 ):
                     continue
@@ -275,7 +275,7 @@ class Engine:
                         "level": None,
                         "score": None,
                         "payload": {},
-                        "policy_version": policy.version,
+                        "policy_version": policy.rules_on(k.as_of).version,
                         "parameters_digest": policy.parameters.digest(),
                         "inputs_digest": "",
                         "graded_at": now,

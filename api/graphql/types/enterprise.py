@@ -10,6 +10,7 @@ import strawberry
 from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
 from qcredit.api.graphql.types.figures import Figure, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
+from qcredit.api.graphql.types.versions import PolicyVersion, version_type
 from qcredit.api.graphql.visibility import (
     assessment_verdict,
     require_ledger,
@@ -121,6 +122,12 @@ class Policy:
     @strawberry.field(description="Whether the policy is in force on a date (default today).")
     def in_force(self, on: dt.date | None = None) -> bool:
         return self.value.in_force(on or clock.today())
+
+    @strawberry.field(
+        description="The dated versions of the text, oldest first, with what each changed."
+    )
+    def versions(self) -> list[PolicyVersion]:
+        return [version_type(v) for v in self.value.versions()]
 
 
 def policy_type(info: Info, policy: PolicyValue) -> Policy:
