@@ -1,6 +1,6 @@
 """Bulk loading of validated ledger rows: COPY on PostgreSQL, executemany on SQLite.
 
-The per-record importer (:mod:`qcredit.core.ledger.importer`) checks each record inside its own
+The per-record importer (:mod:`qcredit.core.ledger.per_record`) checks each record inside its own
 savepoint — a handful of statements per row, a few thousand rows a second.  This module keeps the
 same checks (the ledger's own validators: vocabulary, dates, credit codes, region codes, Nice
 classes) but runs them in Python over a whole batch and writes the accepted rows with one COPY
@@ -26,26 +26,15 @@ from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
 from qcredit.core.ledger.append import _text, check_date, content_digest, validate_roles
-from qcredit.core.model import SubjectType
+from qcredit.core.model import CORRECTION_KIND, CorrectionAction, SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy import String, Table, any_, bindparam, func, select, text
+from sqlalchemy import String, Table, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-ENTERPRISE_COLUMNS = (
-    "id",
-    "code",
-    "name",
-    "region_code",
-    "town_code",
-    "established_on",
-    "roles",
-    "created_at",
-)
-PRODUCT_COLUMNS = ("id", "enterprise_id", "trademark", "nice_class", "category", "created_at")
+# The columns a bulk insert of events writes (ids come from the table's sequence).
 EVENT_COLUMNS = (
-    "id",
     "enterprise_id",
     "product_id",
     "kind",
@@ -178,20 +167,6 @@ class BulkWriter:
             return column == any_(bindparam("members", list(values), type_=ARRAY(kind)))
         return column.in_(values)
 
-    async def next_ids(self, table: Table, count: int) -> int:
-        """Reserve ``count`` ids; returns the first.  On PostgreSQL the sequence is advanced past
-        them so that later ordinary inserts never collide."""
-        if self.postgres:
-            seq = f"{table.name}_id_seq"
-            first = (await self.conn.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
-            if count > 1:
-                await self.conn.execute(
-                    text(f"SELECT setval('{seq}', :last)"), {"last": first + count - 1}
-                )
-            return int(first)
-        current = (await self.conn.execute(select(func.max(table.c.id)))).scalar()
-        return int(current or 0) + 1
-
     async def existing_events(self, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """externalId → (id, content digest) of the events already stored (the anti-join)."""
         out: dict[str, tuple[int, str]] = {}
@@ -245,15 +220,11 @@ class BulkWriter:
     async def events(
         self,
         rows: Sequence[tuple[int, int | None, CheckedEvent]],
-        *,
-        ids: Sequence[int] | None = None,
-        recorded_at: datetime | None = None,
     ) -> BatchResult:
         """Insert checked events ``(enterprise id, product id, event)``; idempotent on
-        externalId.  ``ids`` gives explicit ids (the synthetic generator's corrections need them).
-        """
+        externalId."""
         result = BatchResult()
-        now = recorded_at or clock.now()
+        now = clock.now()
         staged: dict[str, str] = {}  # externalId → digest, for repeats inside the batch
         digests = [
             content_digest(eid, pid, ev.kind, ev.occurred_on, ev.attributes)
@@ -281,36 +252,23 @@ class BulkWriter:
                 staged[ext] = digest
             out.append(
                 (
-                    ids[i] if ids is not None else None,
                     eid,
                     pid,
                     ev.kind,
                     ev.occurred_on,
                     now,
-                    _json(ev.attributes),
+                    attributes_json(ev.attributes),
                     ext,
                     digest,
                     None,
                 )
             )
             result.inserted.append(i)
-        columns = EVENT_COLUMNS if ids is not None else EVENT_COLUMNS[1:]
-        await self.copy(
-            EventRow.__table__, columns, out if ids is not None else [r[1:] for r in out]
-        )
+        await self.copy(EventRow.__table__, EVENT_COLUMNS, out)
         return result
 
-    async def finish(self) -> None:
-        """After explicit ids on PostgreSQL: move each sequence past the largest id."""
-        if not self.postgres:
-            return
-        for name in ("enterprises", "products", "events"):
-            await self.conn.execute(
-                text(f"SELECT setval('{name}_id_seq', GREATEST((SELECT max(id) FROM {name}), 1))")
-            )
 
-
-def _json(value: dict[str, Any]) -> str:
+def attributes_json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -379,8 +337,6 @@ def check_correction(
 ) -> tuple[date, dict[str, Any], str | None, str]:
     """The checks of :func:`ledger.correct_event` on a target that has no correction yet:
     (effective date, correction attributes, externalId, content digest)."""
-    from qcredit.core.model import CORRECTION_KIND, CorrectionAction
-
     try:
         act = CorrectionAction(record.get("action", ""))
     except ValueError:

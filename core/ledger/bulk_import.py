@@ -16,8 +16,10 @@ from qcredit.core.errors import Conflict, InvalidInput, NotFound, QcreditError
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import validate_credit_code
 from qcredit.core.ledger.bulk import (
+    EVENT_COLUMNS,
     BulkWriter,
     CheckedEvent,
+    attributes_json,
     check_correction,
     check_enterprise,
     check_event,
@@ -25,7 +27,7 @@ from qcredit.core.ledger.bulk import (
     correction_targets,
     refers_to_events,
 )
-from qcredit.core.ledger.importer import ImportReport, Rejection, import_records
+from qcredit.core.ledger.per_record import ImportReport, Rejection, import_records
 from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
@@ -349,8 +351,6 @@ class BulkImport:
                         ),
                     )
                 continue
-            from qcredit.core.ledger.bulk import _json
-
             rows.append(
                 (
                     target.enterprise_id,
@@ -358,7 +358,7 @@ class BulkImport:
                     CORRECTION_KIND,
                     on,
                     now,
-                    _json(corr),
+                    attributes_json(corr),
                     ext,
                     digest,
                     target.id,
@@ -367,17 +367,7 @@ class BulkImport:
             self.touched.add(target.enterprise_id)
         await writer.copy(
             EventRow.__table__,
-            (
-                "enterprise_id",
-                "product_id",
-                "kind",
-                "occurred_on",
-                "recorded_at",
-                "attributes",
-                "external_id",
-                "content_digest",
-                "corrects_id",
-            ),
+            EVENT_COLUMNS,
             rows,
         )
         self._accept("correction", len(rows))
