@@ -546,14 +546,14 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from qcredit.core.disclosure.callers import Principal, Role
+    from qcredit.core.disclosure.callers import CallerRole, Principal
     from qcredit.core.disclosure.export import grade_changes, render
 
-    role = Role(args.role)
+    role = CallerRole(args.role)
     principal = Principal(
         role=role,
         regions=tuple(args.region or ()),
-        department=args.department if role is Role.DEPARTMENT else None,
+        department=args.department if role is CallerRole.DEPARTMENT else None,
         subject=f"cli:{args.department or role.value}",
     )
 

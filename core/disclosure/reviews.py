@@ -23,7 +23,7 @@ from enum import StrEnum
 from qcredit.core import clock
 from qcredit.core.contract import Audience, Disclosure
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy
@@ -158,20 +158,21 @@ async def request_disclosure(
     if ent is None:
         raise NotFound(f"no enterprise {enterprise_code}", field="enterpriseCode")
     region = ent.town_code or ent.region_code
-    own = principal.role is Role.SUBJECT and principal.enterprise_code == ent.code
+    own = principal.role is CallerRole.SUBJECT and principal.enterprise_code == ent.code
     if not principal.authenticated:
         from qcredit.core.errors import Unauthenticated
 
         raise Unauthenticated("requesting a disclosure needs a token")
     if k is RequestKind.PUBLICATION and not (
-        own or (principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region))
+        own
+        or (principal.role in (CallerRole.REGULATOR, CallerRole.ADMIN) and principal.covers(region))
     ):
         raise Forbidden(
             "only the enterprise itself, or its regulator on its behalf, applies",
             field="enterpriseCode",
         )
     if k is RequestKind.EXPOSURE and not (
-        principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region)
+        principal.role in (CallerRole.REGULATOR, CallerRole.ADMIN) and principal.covers(region)
     ):
         raise Forbidden(
             "only the regulator of the region asks for exposure", field="enterpriseCode"
@@ -229,7 +230,7 @@ async def decide(
     session: AsyncSession, principal: Principal, request_id: int, *, approve: bool, reason: str
 ) -> DisclosureRequestRow:
     """A REVIEWER of the region approves or rejects a pending request (never their own)."""
-    principal.require_role(Role.REVIEWER, Role.ADMIN)
+    principal.require_role(CallerRole.REVIEWER, CallerRole.ADMIN)
     row = await session.get(DisclosureRequestRow, request_id)
     if row is None:
         raise NotFound(f"no disclosure request {request_id}", field="id")

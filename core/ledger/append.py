@@ -23,10 +23,10 @@ from qcredit.core.model import (
     CORRECTION_KIND,
     CorrectionAction,
     Enterprise,
+    EnterpriseRole,
     Event,
     EventStatus,
     Product,
-    Role,
 )
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
@@ -61,14 +61,14 @@ def check_date(value: Any, field: str, *, not_after: date | None = None) -> date
     return d
 
 
-def validate_roles(roles: Iterable[str] | None) -> frozenset[Role]:
+def validate_roles(roles: Iterable[str] | None) -> frozenset[EnterpriseRole]:
     out = set()
     for r in roles or ():
         try:
-            out.add(Role(r))
+            out.add(EnterpriseRole(r))
         except ValueError:
             raise InvalidInput(
-                f"role must be one of {', '.join(Role)}; got {r!r}", field="roles"
+                f"role must be one of {', '.join(EnterpriseRole)}; got {r!r}", field="roles"
             ) from None
     return frozenset(out)
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
-from qcredit.core.model import Enterprise, Event, Product, Role, SubjectType
+from qcredit.core.model import Enterprise, EnterpriseRole, Event, Product, SubjectType
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
 
 
@@ -23,7 +23,7 @@ def enterprise(row: EnterpriseRow) -> Enterprise:
         region_code=row.region_code,
         town_code=row.town_code,
         established_on=row.established_on,
-        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+        roles=frozenset(EnterpriseRole(r) for r in row.roles.split(",") if r),
     )
 
 

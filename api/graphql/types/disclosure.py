@@ -10,7 +10,7 @@ from qcredit.api.graphql.pagination import Connection, decode_cursor, make_conne
 from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import Role
+from qcredit.core.disclosure.callers import CallerRole
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
@@ -138,16 +138,16 @@ class AuditEntry:
 
 def _audience_filter(principal, standing_region, open_to, review_to, approved_exists):  # type: ignore[no-untyped-def]
     """SQL: the caller may see this grade (same rules as core.disclosure.verdict)."""
-    if principal.role is Role.ADMIN and not principal.regions:
+    if principal.role is CallerRole.ADMIN and not principal.regions:
         return None
     conds = []
-    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
+    if principal.role in (CallerRole.REGULATOR, CallerRole.REVIEWER, CallerRole.ADMIN):
         for r in principal.regions:
             conds.append(standing_region.startswith(region_prefix(r)))
         audience = Audience.DEPARTMENT
-    elif principal.role is Role.DEPARTMENT:
+    elif principal.role is CallerRole.DEPARTMENT:
         audience = Audience.DEPARTMENT
-    elif principal.role is Role.INDUSTRY:
+    elif principal.role is CallerRole.INDUSTRY:
         audience = Audience.INDUSTRY
     else:
         audience = Audience.PUBLIC
@@ -248,17 +248,19 @@ class AccessQuery:
     ) -> list[DisclosureRequest]:
         c = ctx(info)
         principal = c.principal
-        principal.require_role(Role.REVIEWER, Role.REGULATOR, Role.ADMIN, Role.SUBJECT)
+        principal.require_role(
+            CallerRole.REVIEWER, CallerRole.REGULATOR, CallerRole.ADMIN, CallerRole.SUBJECT
+        )
         stmt = select(DisclosureRequestRow).order_by(DisclosureRequestRow.id)
         if state:
             stmt = stmt.where(DisclosureRequestRow.state == state)
         if policy:
             stmt = stmt.where(DisclosureRequestRow.policy_id == policy)
-        if principal.role is Role.SUBJECT:
+        if principal.role is CallerRole.SUBJECT:
             stmt = stmt.join(
                 EnterpriseRow, EnterpriseRow.id == DisclosureRequestRow.enterprise_id
             ).where(EnterpriseRow.code == principal.enterprise_code)
-        elif not (principal.role is Role.ADMIN and not principal.regions):
+        elif not (principal.role is CallerRole.ADMIN and not principal.regions):
             stmt = stmt.where(
                 or_(
                     *[
@@ -351,7 +353,7 @@ class AccessQuery:
         after: str | None = None,
     ) -> Connection[AuditEntry]:
         c = ctx(info)
-        c.principal.require_role(Role.ADMIN)
+        c.principal.require_role(CallerRole.ADMIN)
         limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
         cursor = decode_cursor(after)
         stmt = select(AuditRow)

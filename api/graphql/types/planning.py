@@ -17,7 +17,7 @@ import strawberry
 from qcredit.api.graphql.context import Context
 from qcredit.api.graphql.types.enterprise import Event, ctx
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import validate_region_code
 from qcredit.core.ledger.append import enterprise_by_code
@@ -29,7 +29,7 @@ from qcredit.core.supervision.planning import draw
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-PLANNERS = (Role.REGULATOR, Role.ADMIN)
+PLANNERS = (CallerRole.REGULATOR, CallerRole.ADMIN)
 
 
 def _require_planner(principal: Principal, region_code: str, field: str = "regionCode") -> None:
@@ -350,7 +350,7 @@ class PlanningQuery:
         if region_code is not None:
             region_code = validate_region_code(region_code, "regionCode")
             _require_planner(principal, region_code)
-        everywhere = principal.role is Role.ADMIN and not principal.regions
+        everywhere = principal.role is CallerRole.ADMIN and not principal.regions
         regions = (
             [region_code] if region_code else (None if everywhere else list(principal.regions))
         )
@@ -383,7 +383,7 @@ class PlanningQuery:
         if region_code is not None:
             region_code = validate_region_code(region_code, "regionCode")
             _require_planner(principal, region_code)
-        everywhere = principal.role is Role.ADMIN and not principal.regions
+        everywhere = principal.role is CallerRole.ADMIN and not principal.regions
         regions = (
             [region_code] if region_code else (None if everywhere else list(principal.regions))
         )
