@@ -196,7 +196,7 @@ async def _demo_inspectors(sessions, registry) -> None:  # type: ignore[no-untyp
     interest, so that a demo plan draws inspectors (双随机) and shows conflicts honoured."""
     from qcredit.core.identifiers import region_prefix
     from qcredit.core.store.tables import EnterpriseRow
-    from qcredit.core.supervision import plan_store
+    from qcredit.core.supervision import plans as plan_store
     from sqlalchemy import select
 
     async with sessions() as s:
@@ -578,8 +578,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     """Draw a year's inspection plan (docs/planning.md); ``--from-inputs`` re-draws a published
     one without a database."""
-    from qcredit.core.supervision import plan_store
-    from qcredit.core.supervision.planning import canonical_json, draw, input_from_json
+    from qcredit.core.supervision import plans as plan_store
+    from qcredit.core.supervision.plans import canonical_json, draw, input_from_json
 
     codes = None
     if args.inspectors:

@@ -24,8 +24,8 @@ from qcredit.core.ledger.append import enterprise_by_code
 from qcredit.core.store.convert import aware
 from qcredit.core.store.convert import event as event_value
 from qcredit.core.store.tables import EventRow
-from qcredit.core.supervision import plan_store
-from qcredit.core.supervision.planning import draw
+from qcredit.core.supervision import plans as plan_store
+from qcredit.core.supervision.plans import draw
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
