@@ -25,8 +25,15 @@ from typing import Any
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
-from qcredit.core.ledger.append import _text, check_date, content_digest, validate_roles
-from qcredit.core.model import CORRECTION_KIND, CorrectionAction, SubjectType
+from qcredit.core.ledger.append import (
+    _text,
+    check_correction_request,
+    check_date,
+    content_digest,
+    correction_of,
+    validate_roles,
+)
+from qcredit.core.model import SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy import String, Table, any_, bindparam, select, text
@@ -337,35 +344,12 @@ def check_correction(
 ) -> tuple[date, dict[str, Any], str | None, str]:
     """The checks of :func:`ledger.correct_event` on a target that has no correction yet:
     (effective date, correction attributes, externalId, content digest)."""
-    try:
-        act = CorrectionAction(record.get("action", ""))
-    except ValueError:
-        raise InvalidInput(
-            f"action must be one of {', '.join(CorrectionAction)}", field="action"
-        ) from None
-    why = _text(record.get("reason", ""), "reason", 500)
-    raw = record.get("effectiveOn")
-    on = check_date(raw, "effectiveOn", not_after=today) if raw is not None else today
-    ext_raw = record.get("externalId")
-    ext = _text(ext_raw, "externalId", 128) if ext_raw is not None else None
-    if target.kind == CORRECTION_KIND:
-        raise InvalidInput(
-            "a correction cannot itself be corrected; correct the original event", field="eventId"
-        )
-    if on < target.occurred_on:
-        raise InvalidInput(
-            "a correction cannot take effect before the event it corrects", field="effectiveOn"
-        )
-    attributes = record.get("attributes")
-    corr: dict[str, Any] = {"action": act.value, "reason": why}
-    if act is CorrectionAction.AMEND:
-        if not attributes:
-            raise InvalidInput("AMEND needs the amended attributes", field="attributes")
-        spec = vocabulary.kinds[target.kind]
-        corr["changes"] = spec.validate({**target.attributes, **dict(attributes)}, "attributes")
-    elif attributes:
-        raise InvalidInput(f"{act.value} takes no attributes", field="attributes")
-    digest = content_digest(
-        target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, target.id
+    act, why, on, ext = check_correction_request(
+        record.get("action", ""),
+        record.get("reason", ""),
+        record.get("effectiveOn"),
+        record.get("externalId"),
+        today,
     )
+    corr, digest = correction_of(vocabulary, target, act, why, on, record.get("attributes"))
     return on, corr, ext, digest

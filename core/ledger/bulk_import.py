@@ -19,6 +19,7 @@ from qcredit.core.ledger.bulk import (
     EVENT_COLUMNS,
     BulkWriter,
     CheckedEvent,
+    Target,
     attributes_json,
     check_correction,
     check_enterprise,
@@ -35,6 +36,8 @@ from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 Numbered = tuple[int, dict[str, Any]]
+# (line, target, (effective date, correction attributes, externalId, content digest))
+CheckedCorrection = tuple[int, Target, tuple[date, dict[str, Any], str | None, str]]
 
 
 class BulkImport:
@@ -265,30 +268,24 @@ class BulkImport:
             pid = self.product_of.get((eid, record.get("trademark"), record.get("niceClass")))
             if pid is None:
                 raise NotFound("no such product: register it before its events", field="trademark")
-            ev = check_event(
-                self.vocabulary,
-                kind=record.get("kind", ""),
-                occurred_on=record.get("occurredOn"),
-                attributes=record.get("attributes"),
-                external_id=record.get("externalId"),
-                on_product=True,
-                today=today,
-            )
-            return eid, pid, ev
+            return eid, pid, self._checked(record, today, on_product=True)
         if record.get("enterpriseCode") is None:
             raise InvalidInput(
                 "give exactly one of enterpriseCode and productId", field="enterpriseCode"
             )
-        ev = check_event(
+        ev = self._checked(record, today, on_product=False)
+        return self._owner(record.get("enterpriseCode", "")), None, ev
+
+    def _checked(self, record: dict[str, Any], today: date, *, on_product: bool) -> CheckedEvent:
+        return check_event(
             self.vocabulary,
             kind=record.get("kind", ""),
             occurred_on=record.get("occurredOn"),
             attributes=record.get("attributes"),
             external_id=record.get("externalId"),
-            on_product=False,
+            on_product=on_product,
             today=today,
         )
-        return self._owner(record.get("enterpriseCode", "")), None, ev
 
     async def _corrections(
         self, writer: BulkWriter, items: list[Numbered], today: date
@@ -300,14 +297,16 @@ class BulkImport:
         targets = await correction_targets(
             writer.conn, [str(r.get("eventExternalId")) for _, r in items]
         )
-        seen: dict[int, int] = {}
-        for _, record in items:
-            t = targets.get(str(record.get("eventExternalId")))
-            if t is not None:
-                seen[t.id] = seen.get(t.id, 0) + 1
-        deferred: list[Numbered] = []
-        checked: list[tuple[int, Any, tuple]] = []
-        items_by_number = dict(items)
+        checked = self._check_corrections(items, targets, today)
+        existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
+        fresh, deferred = _needing_history(items, targets, checked, existing)
+        await self._write_corrections(writer, fresh, existing)
+        return deferred
+
+    def _check_corrections(
+        self, items: list[Numbered], targets: dict[str, Target], today: date
+    ) -> list[CheckedCorrection]:
+        checked: list[CheckedCorrection] = []
         for number, record in items:
             ext = record.get("eventExternalId")
             target = targets.get(str(ext))
@@ -322,19 +321,16 @@ class BulkImport:
                 self._reject(number, exc)
                 continue
             checked.append((number, target, verdict))
-        existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
-        # Idempotency comes before the status check (as in ledger.correct_event): a repeat is a
-        # repeat even of a corrected event.  A new correction of an event corrected before, or
-        # twice in this batch, depends on the corrections before it: the per-record path.
-        fresh: list[tuple[int, Any, tuple]] = []
-        for number, target, verdict in checked:
-            ext = verdict[2]
-            repeat = ext is not None and ext in existing
-            if not repeat and (target.corrected or seen[target.id] > 1):
-                deferred.append((number, items_by_number[number]))
-            else:
-                fresh.append((number, target, verdict))
-        checked = fresh
+        return checked
+
+    async def _write_corrections(
+        self,
+        writer: BulkWriter,
+        checked: list[CheckedCorrection],
+        existing: dict[str, tuple[int, str]],
+    ) -> None:
+        """Repeats are duplicates, an externalId reused for other data is refused, the rest is
+        written in one go."""
         now = clock.now()
         rows = []
         for number, target, (on, corr, ext, digest) in checked:
@@ -365,13 +361,8 @@ class BulkImport:
                 )
             )
             self.touched.add(target.enterprise_id)
-        await writer.copy(
-            EventRow.__table__,
-            EVENT_COLUMNS,
-            rows,
-        )
+        await writer.copy(EventRow.__table__, EVENT_COLUMNS, rows)
         self._accept("correction", len(rows))
-        return deferred
 
     async def _touch_deferred(self, deferred: list[Numbered]) -> None:
         async with self.sessions() as session:
@@ -384,6 +375,35 @@ class BulkImport:
                 [str(r["eventExternalId"]) for _, r in deferred if "eventExternalId" in r],
             )
             self.touched.update(t.enterprise_id for t in targets.values())
+
+
+def _needing_history(
+    items: list[Numbered],
+    targets: dict[str, Target],
+    checked: list[CheckedCorrection],
+    existing: dict[str, tuple[int, str]],
+) -> tuple[list[CheckedCorrection], list[Numbered]]:
+    """(corrections the bulk path can judge, records for the per-record path).
+
+    Idempotency comes before the status check (as in ledger.correct_event): a repeat is a repeat
+    even of a corrected event.  A new correction of an event corrected before, or twice in this
+    batch, depends on the corrections before it: the per-record path."""
+    seen: dict[int, int] = {}
+    for _, record in items:
+        t = targets.get(str(record.get("eventExternalId")))
+        if t is not None:
+            seen[t.id] = seen.get(t.id, 0) + 1
+    items_by_number = dict(items)
+    fresh: list[CheckedCorrection] = []
+    deferred: list[Numbered] = []
+    for number, target, verdict in checked:
+        ext = verdict[2]
+        repeat = ext is not None and ext in existing
+        if not repeat and (target.corrected or seen[target.id] > 1):
+            deferred.append((number, items_by_number[number]))
+        else:
+            fresh.append((number, target, verdict))
+    return fresh, deferred
 
 
 def _canonical(raw: Any) -> str:

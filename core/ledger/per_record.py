@@ -115,26 +115,34 @@ async def apply_record(
         )
         return rec.event.enterprise_id, rec.created
     if kind == "correction":
-        ext = record.get("eventExternalId")
-        target = (
-            await session.execute(select(EventRow.id).where(EventRow.external_id == ext))
-        ).scalar_one_or_none()
-        if target is None:
-            raise NotFound(f"no event with externalId {ext!r}", field="eventExternalId")
-        before = await ledger.event_statuses(session, [target])
-        _, corrected = await ledger.correct_event(
-            session,
-            vocabulary,
-            event_id=target,
-            action=record.get("action", ""),
-            reason=record.get("reason", ""),
-            attributes=record.get("attributes"),
-            effective_on=record.get("effectiveOn"),
-            external_id=record.get("externalId"),
-        )
-        after = await ledger.event_statuses(session, [target])
-        return corrected.enterprise_id, before != after or record.get("externalId") is None
+        return await _apply_correction(session, vocabulary, record)
     raise InvalidInput("type must be enterprise, product, event or correction", field="type")
+
+
+async def _apply_correction(
+    session: AsyncSession, vocabulary: Vocabulary, record: dict[str, Any]
+) -> tuple[int, bool]:
+    """A correction names its event by externalId; it counts as created when it changed the
+    event's status, or when it carries no externalId of its own (nothing to be idempotent on)."""
+    ext = record.get("eventExternalId")
+    target = (
+        await session.execute(select(EventRow.id).where(EventRow.external_id == ext))
+    ).scalar_one_or_none()
+    if target is None:
+        raise NotFound(f"no event with externalId {ext!r}", field="eventExternalId")
+    before = await ledger.event_statuses(session, [target])
+    _, corrected = await ledger.correct_event(
+        session,
+        vocabulary,
+        event_id=target,
+        action=record.get("action", ""),
+        reason=record.get("reason", ""),
+        attributes=record.get("attributes"),
+        effective_on=record.get("effectiveOn"),
+        external_id=record.get("externalId"),
+    )
+    after = await ledger.event_statuses(session, [target])
+    return corrected.enterprise_id, before != after or record.get("externalId") is None
 
 
 async def import_records(
