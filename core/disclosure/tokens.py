@@ -61,13 +61,9 @@ def _info(row: TokenRow) -> TokenInfo:
 
 
 def principal_of(info: TokenInfo) -> Principal:
+    """The caller a token stands for; the audit log names it ``token:<id>``."""
     return Principal(
-        role=info.role,
-        regions=info.regions,
-        department=info.department,
-        enterprise_code=info.enterprise_code,
-        token_id=info.id,
-        subject=f"token:{info.id}",
+        info.role, info.regions, info.department, info.enterprise_code, info.id, f"token:{info.id}"
     )
 
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, NotFound
@@ -339,8 +339,9 @@ async def event_statuses(session: AsyncSession, event_ids: Iterable[int]) -> dic
     return {i: states[i].status if i in states else EventStatus.ACTIVE for i in ids}
 
 
-class CorrectionTarget(Protocol):
-    """What a correction reads of the event it corrects (a stored row, or the bulk path's copy)."""
+@dataclass(frozen=True)
+class CorrectionTarget:
+    """What a correction reads of the event it corrects."""
 
     id: int
     enterprise_id: int
@@ -421,7 +422,11 @@ async def correct_event(
     target = await session.get(EventRow, target_id)
     if target is None:
         raise NotFound(f"no event {target_id}", field="eventId")
-    corr, digest = correction_of(vocabulary, target, act, why, on, attributes)
+    of = CorrectionTarget(
+        target.id, target.enterprise_id, target.product_id, target.kind, target.occurred_on,
+        dict(target.attributes or {}),
+    )  # fmt: skip
+    corr, digest = correction_of(vocabulary, of, act, why, on, attributes)
     existing = await _idempotent(session, ext, digest)
     if existing is not None:
         return convert.event(existing), convert.event(target)

@@ -26,6 +26,7 @@ from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
 from qcredit.core.ledger.append import (
+    CorrectionTarget,
     _text,
     check_correction_request,
     check_date,
@@ -290,15 +291,9 @@ def _sqlite_value(value: Any) -> Any:
 
 # -- corrections ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Target:
-    """The stored event a correction names (what :func:`ledger.correct_event` reads of it)."""
+class Target(CorrectionTarget):
+    """The stored event a correction names, as :func:`ledger.correct_event` reads it."""
 
-    id: int
-    enterprise_id: int
-    product_id: int | None
-    kind: str
-    occurred_on: date
-    attributes: dict[str, Any]
     corrected: bool  # some correction of it is already stored
 
 

@@ -24,21 +24,12 @@ The names below are the package's public surface; import them from here.
 """
 
 from qcredit.core.supervision.plans.drawing import draw
-from qcredit.core.supervision.plans.export import EXPORT_COLUMNS, header_lines, render
-from qcredit.core.supervision.plans.gather import MAX_CAPACITY, Gathered, gather
+from qcredit.core.supervision.plans.export import EXPORT_COLUMNS, render
+from qcredit.core.supervision.plans.gather import Gathered, gather
 from qcredit.core.supervision.plans.inputs import ALGORITHM, Candidate, PlanInput
-from qcredit.core.supervision.plans.outcome import (
-    CAPACITY,
-    INSPECTORS,
-    SHARE_MAX,
-    SHARE_MIN,
-    LevelSummary,
-    Plan,
-    PlanItem,
-    Shortfall,
-)
-from qcredit.core.supervision.plans.requirements import Requirement, requirement
-from qcredit.core.supervision.plans.results import RESULT_KINDS, item_with_plan, record_result
+from qcredit.core.supervision.plans.outcome import CAPACITY, INSPECTORS, SHARE_MAX, SHARE_MIN, Plan
+from qcredit.core.supervision.plans.requirements import requirement
+from qcredit.core.supervision.plans.results import item_with_plan, record_result
 from qcredit.core.supervision.plans.roster import (
     declare_conflict,
     inspector_by_code,
@@ -52,7 +43,6 @@ from qcredit.core.supervision.plans.views import (
     PlanView,
     plan_row,
     view_of_drawn,
-    view_of_row,
     view_of_stored,
 )
 
@@ -61,25 +51,18 @@ __all__ = [
     "CAPACITY",
     "EXPORT_COLUMNS",
     "INSPECTORS",
-    "MAX_CAPACITY",
-    "RESULT_KINDS",
     "SHARE_MAX",
     "SHARE_MIN",
     "Candidate",
     "Gathered",
     "ItemView",
-    "LevelSummary",
     "Plan",
     "PlanInput",
-    "PlanItem",
     "PlanView",
-    "Requirement",
-    "Shortfall",
     "canonical_json",
     "declare_conflict",
     "draw",
     "gather",
-    "header_lines",
     "input_from_json",
     "inputs_digest",
     "inspector_by_code",
@@ -93,6 +76,5 @@ __all__ = [
     "requirement",
     "store",
     "view_of_drawn",
-    "view_of_row",
     "view_of_stored",
 ]

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from qcredit.core.errors import NotFound
 from qcredit.core.model import SubjectType
+from qcredit.core.store.convert import camel_dict
 from qcredit.core.store.tables import EnterpriseRow, InspectionPlanRow, PlanItemRow
 from qcredit.core.supervision.plans.gather import Gathered, trademarks
 from qcredit.core.supervision.plans.outcome import Plan
@@ -58,14 +59,6 @@ class PlanView:
     created_by: str | None = None
 
 
-def _camel(d: dict[str, Any]) -> dict[str, Any]:
-    def conv(k: str) -> str:
-        head, *rest = k.split("_")
-        return head + "".join(r.title() for r in rest)
-
-    return {conv(k): v for k, v in d.items()}
-
-
 def _draw_identity(source: Plan | InspectionPlanRow) -> dict[str, Any]:
     """What names a draw: a re-draw with these (and the published inputs) gives the same plan."""
     return {
@@ -84,8 +77,8 @@ def view_of_drawn(plan: Plan, g: Gathered) -> PlanView:
         as_of=g.as_of,
         algorithm=plan.algorithm,
         inputs_digest=plan.inputs_digest,
-        levels=[_camel(asdict(s)) for s in plan.summary],
-        shortfalls=[_camel(asdict(s)) for s in plan.shortfalls],
+        levels=[camel_dict(s) for s in plan.summary],
+        shortfalls=[camel_dict(s) for s in plan.shortfalls],
         unused_capacity=plan.unused_capacity,
         notes=list(plan.notes),
         inspectors=sorted(g.input.inspectors),
