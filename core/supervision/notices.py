@@ -97,11 +97,8 @@ async def issue_notices(
             continue
         params = ParameterView(policy.parameters, change.as_of)
         region = ent.town_code or ent.region_code
-        category = (
-            categories.get(change.subject_id)
-            if change.subject_type is SubjectType.PRODUCT
-            else None
-        )
+        on_product = change.subject_type is SubjectType.PRODUCT
+        category = categories.get(change.subject_id) if on_product else None
         open_to = str(feed_rows[i].get("open_to") or "")
         for values in _decided(
             change, rules, params, assessments.get(key), region, category, open_to, now
@@ -113,21 +110,17 @@ async def issue_notices(
                 _count_scopes(policy, rule, params, change, region, category, scopes)
 
     await _close_moved_on(session, batch.closes, now)
-    as_of = max(c.as_of for c in changes)
     if deferred_scopes is not None:
         # A whole run (``grade_everything``) tallies each region once at its end rather than
         # after every chunk: counting a city's standing grades per chunk is quadratic.
         for policy_id, wanted in scopes.items():
             deferred_scopes.setdefault(policy_id, set()).update(wanted)
     else:
+        as_of = max(c.as_of for c in changes)
         for policy_id, wanted in scopes.items():
             await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
 
-    rows: list[NoticeRow] = []
-    if batch.notices:
-        rows = [NoticeRow(**values) for values in batch.notices]
-        session.add_all(rows)
-        await session.flush()
+    rows = await _insert_notices(session, batch.notices)
     await _stage(session, changes, feed_rows, enterprises, rows, notices_of)
     return rows
 
@@ -208,6 +201,14 @@ def _count_scopes(
         scopes[policy.id].add((scope, None))
         if of_rule is not None:
             scopes[policy.id].add((scope, of_rule))
+
+
+async def _insert_notices(session: AsyncSession, notices: list[dict[str, Any]]) -> list[NoticeRow]:
+    rows = [NoticeRow(**values) for values in notices]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+    return rows
 
 
 async def _close_moved_on(
