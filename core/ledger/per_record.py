@@ -107,7 +107,7 @@ async def apply_record(
             session,
             vocabulary,
             kind=record.get("kind", ""),
-            occurred_on=record.get("occurredOn"),
+            occurred_on=record.get("occurredOn"),  # type: ignore[arg-type]
             enterprise_code=None if product_id else record.get("enterpriseCode"),
             product_id=product_id,
             attributes=record.get("attributes"),
