@@ -27,6 +27,10 @@ serve: demo
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check core api policies tests
+	@# mypy sees the installed package names through a git-ignored tree of links ([tool.mypy])
+	mkdir -p .typecheck/qcredit
+	for folder in core api policies; do ln -sfn ../../$$folder .typecheck/qcredit/$$folder; done
+	$(VENV)/bin/mypy
 
 test: setup lint
 	$(VENV)/bin/pytest

@@ -12,6 +12,7 @@ from qcredit.api.graphql.cache import ResponseCache, cacheable
 from qcredit.api.graphql.context import Context, Services
 from qcredit.api.graphql.schema import build_schema
 from qcredit.api.settings import Settings
+from qcredit.api.web import hardening
 from qcredit.api.web import pages as web
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
 from qcredit.core import clock
@@ -117,8 +118,6 @@ class GraphQLApp(GraphQL):
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
-    from qcredit.api.web.limits import middleware as hardening_middleware
-
     settings = settings or Settings()
     registry = registry or Registry.load()
     db_engine = create_engine(settings.database_url)
@@ -156,7 +155,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             *web.routes,
         ],
         lifespan=lifespan,
-        middleware=hardening_middleware(settings),
+        middleware=hardening.middleware(settings),
     )
     app.state.services = services
     app.state.graphql = graphql

@@ -56,6 +56,17 @@ class Settings:
     rate_limit_exempt: tuple[str, ...] = field(
         default_factory=lambda: _list("QCREDIT_RATE_LIMIT_EXEMPT")
     )
+    # The base URL the server publishes in what it hands out (a badge's verification URL, the QR
+    # code that encodes it).  Never taken from a request's Host header: one caller's header must
+    # not change what another receives.  Unset: http://<--host>:<--port> of `qcredit serve`.
+    public_url: str | None = field(
+        default_factory=lambda: os.environ.get("QCREDIT_PUBLIC_URL") or None
+    )
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (rate limits, audit); none by
+    # default, so a caller cannot choose the address it is limited under.
+    forwarded_allow_ips: tuple[str, ...] = field(
+        default_factory=lambda: _list("QCREDIT_FORWARDED_ALLOW_IPS")
+    )
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_CORS_ORIGINS"))
     ws_origins: tuple[str, ...] = field(default_factory=lambda: _list("QCREDIT_WS_ORIGINS"))
     trusted_documents: str | None = field(

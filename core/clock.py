@@ -1,6 +1,6 @@
 """The only place outside the tests that reads the calendar.
 
-Policies never call this (DESIGN.md Principle 1); the engine and the API use it for defaults
+Policies never call this (docs/design.md, principle 1); the engine and the API use it for defaults
 ("asOf defaults to today").  ``QCREDIT_TODAY=YYYY-MM-DD`` pins the date for reproducible demos.
 """
 

@@ -129,7 +129,7 @@ class History:
 
 @dataclass(frozen=True)
 class RegionColour:
-    """A colour for a region from the shares of its subjects at each level (e.g. a 四色图)."""
+    """A colour for a region from the shares of its subjects at each level."""
 
     colour: str
     reasons: tuple[Reason, ...] = ()
@@ -270,3 +270,30 @@ class Badge:
     color: str
     color_label: str
     article: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a computed figure: what it counts, its points, the article and parameter that
+    fix them, and the events behind it."""
+
+    label: str
+    points: float
+    article: str = ""
+    parameter: str | None = None
+    events: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A value a policy computed on the way to a grade (an index, a points total, a supervision
+    mode), as a person reads it: ``label`` names it as the text does, ``value_label`` gives a
+    coded value its name, ``terms`` break a computed value down so a front end can draw "why
+    this value".  Shown with the assessment, to whoever may see the assessment."""
+
+    name: str
+    label: str
+    value: str | float | bool | None
+    article: str = ""
+    value_label: str | None = None
+    terms: tuple[Term, ...] = ()

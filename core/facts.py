@@ -6,7 +6,7 @@ into account, so that "what did we know on date X" stays answerable.
 
 Correction rules, applied for every policy because they are the general law of credit
 information (revoked or erroneous acts, changed parts and repaired credit are not grounds for a
-grade; DOMAIN.md, "Credit repair"), not one city's choice:
+grade; docs/design.md, principle 2), not one city's choice:
 
 * ``REVOKE`` and ``ERRONEOUS`` — the act never counts, on any date;
 * ``AMEND`` — the changed attributes replace the original ones on every date;

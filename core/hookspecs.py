@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pluggy
 from qcredit.core.contract import Grading, Measure, NoticeRules, PlanRule
@@ -53,7 +54,7 @@ def qcredit_policies() -> Sequence[Policy]:
 def qcredit_event_kinds() -> Sequence[EventKind]:
     """Register extra event kinds with their attribute schemas.
 
-    Called once, when the registry loads plug-ins, after the core vocabulary (DESIGN.md) is in
+    Called once, when the registry loads plug-ins, after the core vocabulary (docs/design.md) is in
     place.  A kind whose code is already known must be identical to the known one, or the registry
     stops with a :class:`~qcredit.core.errors.PluginConflict`.
 
@@ -103,29 +104,29 @@ def qcredit_grade_changed(
 
 @hookspec
 def qcredit_notice_rules(policy: Policy) -> NoticeRules | None:
-    """Supply the warnings a policy issues when grades change (``core/notices.py``).
+    """Add notice rules to a policy from outside it — a cross-cutting plug-in (e.g. a province's
+    own warnings on its cities' policies).
 
-    Called once per policy, the first time the engine needs it; the answer is kept for the life of
-    the registry.  Implementations are called for every policy and return ``None`` for policies
-    that are not theirs; every non-``None`` answer is used (so a cross-cutting plug-in may add
-    notices to another's policy).  A policy without rules issues no notices.
+    A policy states its own rules with :meth:`~qcredit.core.policy.Policy.notice_rules`; this hook
+    adds to them.  Called once per policy, the first time the engine needs its rules; the answers
+    are kept for the life of the registry.  Implementations are called for every policy; every
+    non-``None`` answer is used after the policy's own rules.
 
     Unlike :func:`qcredit_grade_changed`, the rules run *inside* the re-grade's transaction: a
     notice is stored together with the grade change that caused it, or not at all, and subscribers
     are told only after commit.  The rules object answers two questions, both pure (no clock, no
     database):
 
-    * :meth:`~qcredit.core.supervision.notices.NoticeRules.on_change` ``(change, assessment,
-    params)`` — the
+    * :meth:`~qcredit.core.contract.NoticeRules.on_change` ``(change, assessment, params)`` — the
       notices one subject's grade change issues (e.g. a coloured warning to its operator).  The
       subject's open notices under the policy are closed by its next grade change.
-    * :meth:`~qcredit.core.supervision.notices.NoticeRules.on_tally` ``(tally, params)`` — with
+    * :meth:`~qcredit.core.contract.NoticeRules.on_tally` ``(tally, params)`` — with
       ``counts_scopes = True``, the regional or industry conditions that hold for the standing
       grades of a region (or of one product category in it).  The engine keeps one open notice per
       holding condition and closes it when the condition stops holding.
 
     :param policy: the policy whose grades changed.
-    :returns: a :class:`~qcredit.core.supervision.notices.NoticeRules`, or ``None``.
+    :returns: a :class:`~qcredit.core.contract.NoticeRules`, or ``None``.
     """
 
 
@@ -137,16 +138,17 @@ def qcredit_plan_rule(
     measures: Sequence[Measure],
     params: ParameterView,
 ) -> PlanRule | None:
-    """Add a policy's own inspection-plan rule for one subject, where its measures say too little.
+    """Override, from outside a policy, the inspection-plan rule of one subject — a deployment's
+    cross-cutting rule.
 
-    Called by the inspection planner (``core/plan_store.py``) once per subject in the region, while
-    it gathers the candidates of a plan, before anything is drawn.  The generic reading of the
-    measures (``core/planning.py``: ``min_per_year``, ``plan_share_min/max``,
-    ``KEY_INSPECTION_LIST``, ``NO_PROACTIVE_CHECK``) applies to every policy; this hook adds what
-    those cannot carry — a lower draw weight (e.g. after consecutive clean inspections), a number
-    of checks for a level whose text says only "more" or "fewer", or keeping a level out of
-    proactive checks.  Implementations are called for every policy and must return ``None`` for
-    policies that are not theirs.  The first non-``None`` answer is used.
+    A policy states its own rule with :meth:`~qcredit.core.policy.Policy.plan_rule`; when an
+    implementation of this hook answers, its answer is used instead.  Called by the inspection
+    planner once per subject in the region, while it gathers the candidates of a plan, before
+    anything is drawn.  The generic reading of the measures (``min_per_year``,
+    ``plan_share_min/max``, ``KEY_INSPECTION_LIST``, ``NO_PROACTIVE_CHECK``) applies to every
+    policy; a plan rule adds what those cannot carry — a lower draw weight (e.g. after consecutive
+    clean inspections), a number of checks for a level whose text says only "more" or "fewer", or
+    keeping a level out of proactive checks.  The first non-``None`` answer is used.
 
     :param policy: the policy the plan is drawn under.
     :param subject_type: ``ENTERPRISE`` or ``PRODUCT``.
@@ -154,14 +156,13 @@ def qcredit_plan_rule(
     :param measures: the supervision measures of the subject's standing assessment.
     :param params: the policy's parameters on the date the standing grades were taken; numbers a
         rule uses should be parameters (with provenance "local default" where the text is silent).
-    :returns: a :class:`~qcredit.core.supervision.planning.PlanRule` citing its article or "local
-    default",
-        or ``None`` for the generic reading alone.  Must be pure (no clock, no database).
+    :returns: a :class:`~qcredit.core.contract.PlanRule` citing its article or "local default", or
+        ``None``.  Must be pure (no clock, no database).
     """
 
 
 @hookspec
-def qcredit_demo_records(today: date) -> Sequence[dict]:
+def qcredit_demo_records(today: date) -> Sequence[dict[str, Any]]:
     """Supply demonstration data for ``qcredit demo``.
 
     Called once by ``qcredit demo``.  A policy plug-in returns records in the import format

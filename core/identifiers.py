@@ -23,6 +23,9 @@ PROVINCE_PREFIXES = frozenset(
 )
 
 NICE_CLASS_MIN, NICE_CLASS_MAX = 1, 45
+# ASCII digits only: Python's \d also matches other scripts' digits (٣, ３), which no register
+# holds and which would not compare equal to the same code typed in ASCII.
+_REGION_CODE = re.compile(r"[0-9]{6}|[0-9]{9}")
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -46,7 +49,7 @@ def validate_credit_code(raw: str, field: str = "code") -> str:
             f"统一社会信用代码 contains characters outside GB 32100-2015's set: {''.join(bad)}",
             field=field,
         )
-    if not code[2:8].isdigit():
+    if not code[2:8].isascii() or not code[2:8].isdigit():
         raise InvalidInput(
             "统一社会信用代码 positions 3–8 must be the registering authority's region code",
             field=field,
@@ -63,7 +66,7 @@ def validate_credit_code(raw: str, field: str = "code") -> str:
 def validate_region_code(raw: str, field: str = "regionCode") -> str:
     """A GB/T 2260 code: 6 digits (province, city or county level) or a 9-digit town/street code."""
     code = (raw or "").strip() if isinstance(raw, str) else ""
-    if not re.fullmatch(r"\d{6}|\d{9}", code):
+    if not _REGION_CODE.fullmatch(code):
         raise InvalidInput(
             "region code must be a 6-digit GB/T 2260 code or a 9-digit town/street code",
             field=field,
@@ -79,8 +82,11 @@ def region_prefix(code: str) -> str:
     """The digits a code fixes: 33 for a province, 3304 for a city, 330402 for a county.
 
     A county code covers its towns (330402 covers 330402001); a city code covers its counties;
-    a province code covers everything in it.
+    a province code covers everything in it.  A malformed code is refused rather than turned into
+    a prefix: an empty prefix would match every region.
     """
+    if not _REGION_CODE.fullmatch(code):
+        raise InvalidInput(f"{code!r} is not a GB/T 2260 region code", field="regionCode")
     if len(code) == 9:
         return code
     if code.endswith("0000"):
@@ -91,7 +97,13 @@ def region_prefix(code: str) -> str:
 
 
 def region_covers(ancestor: str, code: str) -> bool:
-    """True when ``code`` lies inside (or is) ``ancestor``."""
+    """True when ``code`` lies inside (or is) ``ancestor``.
+
+    Only a well-formed code covers anything: an empty or malformed ``ancestor`` (say, from a
+    token's claims or a filter) would otherwise give an empty prefix, which covers every code.
+    """
+    if not _REGION_CODE.fullmatch(ancestor):
+        return False
     return code.startswith(region_prefix(ancestor))
 
 

@@ -125,7 +125,7 @@ class ParameterSet:
     def digest(self) -> str:
         # A set never changes after construction (overrides make a new one), so the digest is
         # computed once: grading asks for it for every assessment.
-        cached = getattr(self, "_digest", None)
+        cached: str | None = getattr(self, "_digest", None)
         if cached is not None:
             return cached
         self._digest: str | None = self._compute_digest()

@@ -27,6 +27,7 @@ from qcredit.core.contract import (  # re-exported one release: plug-ins importe
     Audience,
     Badge,
     Disclosure,
+    Figure,
     Grading,
     History,
     Level,
@@ -37,6 +38,7 @@ from qcredit.core.contract import (  # re-exported one release: plug-ins importe
     PriorGrading,
     Reason,
     RegionColour,
+    Term,
 )
 from qcredit.core.errors import PolicyNotInForce
 from qcredit.core.facts import Facts
@@ -159,10 +161,18 @@ class Policy(ABC):
         answers, takes precedence (a deployment's cross-cutting rule)."""
         return None
 
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        """The values this policy computed on the way to the grade that a person should see
+        beside it (an index with its terms, a points total, a mode), each labelled and citing
+        its article; read from ``assessment.details``, which the policy filled.  Default: none."""
+        return ()
+
     def badge(self, assessment: Assessment) -> Badge | None:
         """The coloured code this policy issues with an enterprise's grade (e.g. a quality code
         on a verification page), or ``None``.  Derived from the assessment alone, so it is shown
-        exactly when the grade is."""
+        exactly when the grade is.  Whether a badge exists must not depend on the level (return
+        one for every graded enterprise, or for none): its presence is shown even where its colour
+        is withheld."""
         return None
 
 
@@ -171,6 +181,7 @@ __all__ = [
     "Audience",
     "Badge",
     "Disclosure",
+    "Figure",
     "Grading",
     "History",
     "Level",
@@ -180,4 +191,5 @@ __all__ = [
     "PriorGrading",
     "Reason",
     "RegionColour",
+    "Term",
 ]

@@ -1,6 +1,6 @@
 """Event kinds and their attribute schemas.
 
-The core vocabulary is the one in DESIGN.md; plug-ins add kinds through the
+The core vocabulary is tabled in docs/design.md; plug-ins add kinds through the
 ``qcredit_event_kinds`` hook.  Every attribute has a type and, where the vocabulary is closed,
 its allowed values, so a misspelt or out-of-range attribute is refused on the way in rather than
 silently ignored by a policy later.
@@ -112,7 +112,9 @@ class EventKind:
         specs.update({a.name: a for a in self.attributes})
         return specs
 
-    def validate(self, attributes: Mapping[str, Any] | None, prefix: str = "attributes") -> dict:
+    def validate(
+        self, attributes: Mapping[str, Any] | None, prefix: str = "attributes"
+    ) -> dict[str, Any]:
         """Checked, canonical attributes, or ``InvalidInput`` naming the first bad one."""
         if attributes is None:
             attributes = {}

@@ -195,10 +195,10 @@ async def test_enterprise_file_prints_the_whole_file(
     assert 'data-loaded="file"' in dom
     assert e["name"] in dom and e["code"] in dom
     assert f'data-policy="jiaxing" data-level="{e["assessment"]["level"]}"' in dom
-    for section in ("identity", "health", "assessments", "products", "events", "file-warnings"):
+    for section in ("identity", "badges", "assessments", "products", "events", "file-warnings"):
         assert f'id="{section}"' in dom
     assert "评定理由" in dom and "监管措施" in dom
-    assert f"/health-code/{e['code']}.svg" in dom
+    assert f"/badge/{e['code']}.svg" in dom
     # As the public the same file shows no grade and no ledger.
     public = browse(chromium, f"{served}/dashboard/enterprise/{e['code']}", tmp_path)
     assert 'data-loaded="file"' in public and e["name"] in public

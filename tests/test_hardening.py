@@ -22,8 +22,8 @@ from qcredit.api.graphql import cost
 from qcredit.api.graphql.schema import build_schema
 from qcredit.api.settings import Settings
 from qcredit.api.web import trusted
-from qcredit.api.web.limits import (
-    BodyLimitMiddleware,
+from qcredit.api.web.body_limit import BodyLimitMiddleware
+from qcredit.api.web.rate_limit import (
     MemoryRateLimiter,
     RateLimiter,
     RedisRateLimiter,
@@ -170,7 +170,7 @@ async def test_nobody_is_exempt_by_default_and_exemptions_are_configurable(
 
 
 async def test_rate_limit_off() -> None:
-    from qcredit.api.web.limits import make_rate_limiter
+    from qcredit.api.web.rate_limit import make_rate_limiter
 
     assert make_rate_limiter(Settings(rate_limit_per_minute=0)) is None
 
@@ -230,7 +230,7 @@ async def test_redis_token_bucket() -> None:
         wait = await limiter.acquire("k")
         assert 0 < wait <= 1.0
         assert await limiter.acquire("k2") == 0
-        ttl = await limiter._command("PTTL", limiter.prefix + "k")
+        ttl = await limiter.redis.pttl(limiter.prefix + "k")
         assert 0 < ttl <= 3000  # buckets expire once they would be full again
     finally:
         await limiter.close()

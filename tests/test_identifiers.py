@@ -10,6 +10,7 @@ from qcredit.core.identifiers import (
     CREDIT_CODE_CHARSET,
     credit_code_check_character,
     region_covers,
+    region_prefix,
     validate_credit_code,
     validate_nice_class,
     validate_region_code,
@@ -91,3 +92,25 @@ def test_nice_classes(n: int) -> None:
 def test_bad_nice_classes(n: object) -> None:
     with pytest.raises(InvalidInput):
         validate_nice_class(n)
+
+
+@pytest.mark.parametrize("raw", ["3304٠٠", "３３０４０２", "330402\u0663", "33040２001"])
+def test_region_codes_are_ascii_digits_only(raw: str) -> None:
+    """Issue: other scripts' digits match Python's \\d; no register holds them."""
+    with pytest.raises(InvalidInput) as e:
+        validate_region_code(raw)
+    assert e.value.field == "regionCode"
+
+
+def test_credit_code_region_part_is_ascii() -> None:
+    code = "91330402MA2B" + "٠" * 5 + "X"
+    with pytest.raises(InvalidInput):
+        validate_credit_code(code)
+
+
+@pytest.mark.parametrize("ancestor", ["", "33", "3304", "abcdef", "3304٠٠", " 330402"])
+def test_a_malformed_region_covers_nothing(ancestor: str) -> None:
+    """An empty prefix would cover every code: a token with ``regions: [""]`` must not."""
+    assert not region_covers(ancestor, "330402001")
+    with pytest.raises(InvalidInput):
+        region_prefix(ancestor)

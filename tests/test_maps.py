@@ -19,7 +19,7 @@ import segno
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.core import clock
-from qcredit.core.grading.regions import PUBLIC_MIN_SUBJECTS, sub_region_of
+from qcredit.core.grading.regions import PUBLIC_MIN_ENTERPRISES, sub_region_of
 
 from .conftest import issue_token
 from .support import credit_code, gql
@@ -31,7 +31,7 @@ LEVEL_LABELS = ("AA类", "A类", "B类", "C类")
 
 MAP = """query($p: String!, $r: String!, $d: Date) {
   regionMap(policy: $p, regionCode: $r, asOf: $d) {
-    asOf subRegionKind publicMinSubjects
+    asOf subRegionKind publicMinEnterprises publicMinSubjects
     region { code colour subjects counts { level count share } }
     subRegions { code colour colourWithheld subjects counts { level count share }
                  reasons { article text } } } }"""
@@ -134,9 +134,9 @@ async def test_counts_only_for_callers_who_see_every_level(
     await enterprise(client, 6, c_class=True, region=OTHER_COUNTY)  # a lone enterprise
 
     public = await region_map(anonymous)
-    assert public["publicMinSubjects"] == PUBLIC_MIN_SUBJECTS
+    assert public["publicMinEnterprises"] == public["publicMinSubjects"] == PUBLIC_MIN_ENTERPRISES
     big, lone = cell(public, COUNTY), cell(public, OTHER_COUNTY)
-    # Ten subjects: the colour is public, the counts and reasons (which quote shares) are not.
+    # Five enterprises: the colour is public, the counts and reasons (which quote shares) are not.
     assert big["colour"] == "red" and big["counts"] is None and big["subjects"] is None
     assert big["reasons"] is None
     # Two subjects: even the colour would betray a hidden level.
@@ -239,9 +239,11 @@ async def demo_codes(demo: httpx.AsyncClient, n: int = 40) -> list[str]:
 async def test_qr_encodes_the_verification_url(demo: httpx.AsyncClient) -> None:
     code = (await demo_codes(demo, 1))[0]
     url = f"http://qcredit.test/verify/{code}"
-    svg = await demo.get(f"/health-code/{code}.svg")
-    png = await demo.get(f"/health-code/{code}.png")
+    svg = await demo.get(f"/badge/{code}.svg")
+    png = await demo.get(f"/badge/{code}.png")
     assert svg.status_code == png.status_code == 200
+    # 0.1's path, printed on QR codes already handed out, answers the same.
+    assert (await demo.get(f"/health-code/{code}.svg")).text == svg.text
     assert svg.headers["x-encoded-url"] == url
     assert png.content.startswith(b"\x89PNG")
     # segno cannot decode; the same URL made into a QR again gives the very same picture.
@@ -251,7 +253,7 @@ async def test_qr_encodes_the_verification_url(demo: httpx.AsyncClient) -> None:
     other = io.BytesIO()
     segno.make(url + "x", error="m").save(other, kind="svg", scale=8, border=2, dark="#202124")
     assert svg.text != other.getvalue().decode()
-    assert (await demo.get(f"/health-code/{code}.gif")).status_code == 404
+    assert (await demo.get(f"/badge/{code}.gif")).status_code == 404
 
 
 async def test_verification_page_never_shows_hidden_data(demo: httpx.AsyncClient) -> None:
@@ -259,25 +261,54 @@ async def test_verification_page_never_shows_hidden_data(demo: httpx.AsyncClient
     headers = {"Authorization": f"Bearer {admin}"}
     for code in await demo_codes(demo):
         codes = await gql(
-            demo, "query($c: String!) { healthCodes(code: $c) { policy colour } }", {"c": code}
+            demo,
+            "query($c: String!) { badges(code: $c) { policy label color colorLabel } "
+            "healthCodes(code: $c) { policy colour } }",
+            {"c": code},
         )
-        public = {h["policy"]: h["colour"] for h in codes["data"]["healthCodes"]}
+        badges = {b["policy"]: b for b in codes["data"]["badges"]}
+        public = {p: b["color"] for p, b in badges.items()}
+        # The deprecated name answers the same colours.
+        assert public == {h["policy"]: h["colour"] for h in codes["data"]["healthCodes"]}
         # A token changes nothing: the page is what the public sees.
         for extra in ({}, headers):
             page = (await demo.get(f"/verify/{code}", headers=extra)).text
             assert code in page
             for label in LEVEL_LABELS:
                 assert label not in page
-            if public.get("jiaxing") is None:
-                assert "健康码：" not in page and "健康码颜色不向社会公众公开" in page
+            b = badges["jiaxing"]  # 嘉兴 二2 企业产品质量"健康码"
+            if b["color"] is None:
+                assert b["colorLabel"] is None
+                assert f"{b['label']}：颜色不向社会公众公开" in page
             else:
-                assert "健康码：" in page
+                assert f"{b['label']}：{b['colorLabel']}" in page
         seen = await gql(
             demo,
-            "query($c: String!) { healthCodes(code: $c) { colour } }",
+            "query($c: String!) { badges(code: $c) { color colorLabel } }",
             {"c": code},
             headers=headers,
         )
-        assert all(h["colour"] for h in seen["data"]["healthCodes"])  # the bureau sees them
+        assert all(b["color"] and b["colorLabel"] for b in seen["data"]["badges"])  # the bureau
     assert (await demo.get("/verify/123")).status_code == 400
     assert (await demo.get(f"/verify/{credit_code(999, '330402')}")).status_code == 404
+
+
+async def test_a_cell_is_anonymous_by_enterprises_not_subjects(
+    app: Any, client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """Products of the same enterprises do not make a cell anonymous: a county holding two
+    enterprises stays dark to the public however many products they register."""
+    codes = [await enterprise(client, n, c_class=n == 1, region=OTHER_COUNTY) for n in (1, 2)]
+    for code in codes:
+        for k in range(4):  # 2 enterprises and 10 products: 12 subjects, well over 5
+            result = await gql(
+                client,
+                "mutation($i: RegisterProductInput!) { registerProduct(input: $i) { id } }",
+                {"i": {"enterpriseCode": code, "trademark": f"副牌{k}", "niceClass": 20,
+                       "category": GENERAL_CATEGORY}},
+            )  # fmt: skip
+            assert "errors" not in result, result
+    public = cell(await region_map(anonymous), OTHER_COUNTY)
+    assert public["colour"] is None and "enterprises" in public["colourWithheld"]
+    bureau = cell(await region_map(client), OTHER_COUNTY)
+    assert bureau["colour"] is not None and bureau["subjects"] == 12

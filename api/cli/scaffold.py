@@ -6,15 +6,33 @@ docs/plugin-guide.md walks through it.
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 from string import Template
 
+from qcredit.api.cli.common import Subparsers, console, out
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput
 from qcredit.core.identifiers import validate_region_code
 
 TEMPLATES = Path(__file__).with_name("templates") / "policy"
+
+
+def register(sub: Subparsers) -> None:
+    np = sub.add_parser("new-policy", help="scaffold an outside policy plug-in package")
+    np.add_argument("name", help="policy id: lower-case letters, digits, underscores")
+    np.add_argument("--dir", default=".", help="where to create qcredit-policy-NAME/")
+    np.add_argument("--region", default="110000", help="GB/T 2260 code it applies to")
+    np.add_argument("--title", default=None, help="official Chinese title of the document")
+    np.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    target = scaffold(args.name, Path(args.dir), region=args.region, title=args.title)
+    console.print(f"created {target}\nnext: pip install -e {target} && pytest {target}")
+    out.print(str(target))
+    return 0
 
 
 def scaffold(name: str, where: Path, *, region: str = "110000", title: str | None = None) -> Path:

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from qcredit.api.graphql.loaders import Loaders
 from qcredit.api.settings import Settings
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import PUBLIC, Principal
 from qcredit.core.errors import Unauthenticated
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-if TYPE_CHECKING:
-    from qcredit.api.graphql.loaders import Loaders
 
 
 @dataclass
@@ -75,9 +74,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from qcredit.api.graphql.loaders import Loaders
-
-            self._loaders = Loaders(self)
+            self._loaders = Loaders(self.db, self.engine)
         return self._loaders
 
     @asynccontextmanager
@@ -88,6 +85,26 @@ class Context:
             if self._session is None:
                 self._session = self.services.sessions()
             yield self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The request's session for one write: whatever is not committed is rolled back."""
+        async with self.db() as s:
+            try:
+                yield s
+            finally:
+                if s.in_transaction():
+                    await s.rollback()
+
+    def counter(self, statement: Select[Any]) -> Callable[[], Awaitable[int]]:
+        """A connection's ``totalCount``: the rows of ``statement``, counted only when asked."""
+
+        async def count() -> int:
+            stmt = select(func.count()).select_from(statement.subquery())
+            async with self.db() as s:
+                return int((await s.execute(stmt)).scalar_one())
+
+        return count
 
     async def close(self) -> None:
         if self._session is not None:

@@ -44,6 +44,19 @@ LIST_ESTIMATE = 10
 DEFAULT_MAX_COST = 50_000
 
 
+def _first_of(node: FieldNode, field_def: Any, default: int, maximum: int) -> int | None:
+    """The page size a field asks for: a literal (capped), the maximum for a variable, the
+    default when absent; ``None`` for a field without ``first``."""
+    for arg in node.arguments or ():
+        if arg.name.value == "first":
+            if isinstance(arg.value, IntValueNode):
+                return max(0, min(int(arg.value.value), maximum))
+            if isinstance(arg.value, VariableNode):
+                return maximum
+            return default  # null or an invalid literal (refused elsewhere)
+    return default if "first" in field_def.args else None
+
+
 def estimate(
     schema: Any,
     operation: OperationDefinitionNode,
@@ -56,16 +69,6 @@ def estimate(
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-
-    def first_of(node: FieldNode, field_def: Any) -> int | None:
-        for arg in node.arguments or ():
-            if arg.name.value == "first":
-                if isinstance(arg.value, IntValueNode):
-                    return max(0, min(int(arg.value.value), max_page_size))
-                if isinstance(arg.value, VariableNode):
-                    return max_page_size
-                return default_page_size  # null or an invalid literal (refused elsewhere)
-        return default_page_size if "first" in field_def.args else None
 
     def selections(
         selection_set: SelectionSetNode, parent: Any, inherited: int | None, seen: frozenset[str]
@@ -99,7 +102,7 @@ def estimate(
         if field_def is None:  # unknown field: FieldsOnCorrectTypeRule reports it
             return weight
         child_type = get_named_type(field_def.type)
-        first = first_of(node, field_def)
+        first = _first_of(node, field_def, default_page_size, max_page_size)
         if is_list_type(get_nullable_type(field_def.type)):
             multiplier = first if first is not None else inherited or LIST_ESTIMATE
             return weight + multiplier * selections(node.selection_set, child_type, None, seen)

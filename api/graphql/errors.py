@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from graphql.language import ArgumentNode, DocumentNode, Node, ObjectFieldNode
@@ -100,6 +101,18 @@ def _is_input_error(error: GraphQLError) -> bool:
     )
 
 
+def rebuilt(
+    error: GraphQLError,
+    message: str,
+    original: Exception | None,
+    extensions: dict[str, Any] | None,
+) -> GraphQLError:
+    """``error`` at the same place in the document and the result, told otherwise."""
+    return GraphQLError(
+        message, error.nodes, error.source, error.positions, error.path, original, extensions
+    )
+
+
 def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
@@ -111,9 +124,7 @@ def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError
             if field:
                 ext["field"] = field
         message = error.message if error.message.startswith("Variable '$") else original.message
-        return GraphQLError(
-            message, error.nodes, error.source, error.positions, error.path, original, ext
-        )
+        return rebuilt(error, message, original, ext)
     if original is None or isinstance(original, GraphQLError):
         if error.extensions and "code" in error.extensions:
             return error
@@ -126,36 +137,12 @@ def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError
             ext = {"code": "GRAPHQL_VALIDATION_FAILED"}
         else:
             ext = {"code": "BAD_REQUEST"}
-        return GraphQLError(
-            error.message,
-            error.nodes,
-            error.source,
-            error.positions,
-            error.path,
-            original,
-            {**(error.extensions or {}), **ext},
-        )
+        return rebuilt(error, error.message, original, {**(error.extensions or {}), **ext})
     if isinstance(original, (ValueError, TypeError)) and _is_input_error(error):
         field = input_field(error, document)
-        return GraphQLError(
-            error.message,
-            error.nodes,
-            error.source,
-            error.positions,
-            error.path,
-            original,
-            {"code": "BAD_USER_INPUT", "field": field},
-        )
+        return rebuilt(error, error.message, original, {"code": "BAD_USER_INPUT", "field": field})
     log.error("internal error at %s", error.path, exc_info=original)
-    return GraphQLError(
-        "Internal server error.",
-        error.nodes,
-        error.source,
-        error.positions,
-        error.path,
-        None,
-        {"code": "INTERNAL_SERVER_ERROR"},
-    )
+    return rebuilt(error, "Internal server error.", None, {"code": "INTERNAL_SERVER_ERROR"})
 
 
 class ErrorCodes(SchemaExtension):

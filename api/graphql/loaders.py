@@ -1,139 +1,117 @@
 """DataLoaders: every list of N things costs a constant number of SQL statements.
 
-One instance per request (strawberry's advice), so caching never crosses callers.
+One instance per request (strawberry's advice), so caching never crosses callers. The loaders
+get the request's session and the engine, not the request context, which builds them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
 
 from qcredit.core.contract import Assessment
 from qcredit.core.disclosure.reviews import SubjectKey, approved_for
 from qcredit.core.errors import QcreditError
-from qcredit.core.grading.engine import AssessmentKey
+from qcredit.core.grading.engine import AssessmentKey, Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-if TYPE_CHECKING:
-    from qcredit.api.graphql.context import Context
+RequestSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+M = TypeVar("M")
 
 
 class Loaders:
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.enterprise = DataLoader(self._enterprises)
-        self.enterprise_by_code = DataLoader(self._enterprises_by_code)
-        self.product = DataLoader(self._products)
-        self.products_of = DataLoader(self._products_of)
-        self.event = DataLoader(self._events)
-        self.events_of_enterprise = DataLoader(self._events_of_enterprise)
-        self.events_of_product = DataLoader(self._events_of_product)
+    def __init__(self, db: RequestSession, engine: Engine) -> None:
+        self.db = db
+        self.engine = engine
+        self.enterprise: DataLoader[int, Enterprise | None] = self._by(
+            EnterpriseRow,
+            "id",
+            convert.enterprise,
+            lambda e: self.enterprise_by_code.prime(e.code, e),
+        )
+        self.enterprise_by_code: DataLoader[str, Enterprise | None] = self._by(
+            EnterpriseRow, "code", convert.enterprise, lambda e: self.enterprise.prime(e.id, e)
+        )
+        self.product: DataLoader[int, Product | None] = self._by(ProductRow, "id", convert.product)
+        self.products_of: DataLoader[int, list[Product]] = self._of(
+            ProductRow, "enterprise_id", convert.product, self.product
+        )
+        self.event: DataLoader[int, Event | None] = self._by(EventRow, "id", convert.event)
+        self.events_of_enterprise: DataLoader[int, list[Event]] = self._of(
+            EventRow, "enterprise_id", convert.event, self.event
+        )
+        self.events_of_product: DataLoader[int, list[Event]] = self._of(
+            EventRow, "product_id", convert.event, self.event
+        )
         self.status = DataLoader(self._statuses)
         self.assessment = DataLoader(self._assessments)
         self.approvals = DataLoader(self._approvals)
 
-    async def _enterprises(self, ids: Sequence[int]) -> list[Enterprise | None]:
-        async with self.ctx.db() as s:
-            rows = (
-                await s.execute(select(EnterpriseRow).where(EnterpriseRow.id.in_(ids)))
-            ).scalars()
-            found = {r.id: convert.enterprise(r) for r in rows}
-        for e in found.values():
-            self.enterprise_by_code.prime(e.code, e)
-        return [found.get(i) for i in ids]
+    def _by(
+        self,
+        row: Any,
+        column: str,
+        to_model: Callable[[Any], M],
+        prime: Callable[[M], object] = lambda _: None,
+    ) -> DataLoader[Any, M | None]:
+        """Rows by a unique column; each one found primes the other loader of the same rows."""
 
-    async def _enterprises_by_code(self, codes: Sequence[str]) -> list[Enterprise | None]:
-        async with self.ctx.db() as s:
-            rows = (
-                await s.execute(select(EnterpriseRow).where(EnterpriseRow.code.in_(codes)))
-            ).scalars()
-            found = {r.code: convert.enterprise(r) for r in rows}
-        for e in found.values():
-            self.enterprise.prime(e.id, e)
-        return [found.get(c) for c in codes]
+        async def load(keys: Sequence[Hashable]) -> list[M | None]:
+            async with self.db() as s:
+                rows = (
+                    await s.execute(select(row).where(getattr(row, column).in_(keys)))
+                ).scalars()
+                found = {getattr(r, column): to_model(r) for r in rows}
+            for model in found.values():
+                prime(model)
+            return [found.get(k) for k in keys]
 
-    async def _products(self, ids: Sequence[int]) -> list[Product | None]:
-        async with self.ctx.db() as s:
-            rows = (await s.execute(select(ProductRow).where(ProductRow.id.in_(ids)))).scalars()
-            found = {r.id: convert.product(r) for r in rows}
-        return [found.get(i) for i in ids]
+        return DataLoader(load)
 
-    async def _products_of(self, enterprise_ids: Sequence[int]) -> list[list[Product]]:
-        async with self.ctx.db() as s:
-            rows = (
-                await s.execute(
-                    select(ProductRow)
-                    .where(ProductRow.enterprise_id.in_(enterprise_ids))
-                    .order_by(ProductRow.id)
-                )
-            ).scalars()
-            grouped: dict[int, list[Product]] = defaultdict(list)
-            for r in rows:
-                p = convert.product(r)
-                grouped[p.enterprise_id].append(p)
-                self.product.prime(p.id, p)
-        return [grouped[i] for i in enterprise_ids]
+    def _of(
+        self, row: Any, column: str, to_model: Callable[[Any], M], by_id: DataLoader[int, Any]
+    ) -> DataLoader[int, list[M]]:
+        """The rows of each owner (``column`` is its id), in id order; each primes ``by_id``."""
 
-    async def _events(self, ids: Sequence[int]) -> list[Event | None]:
-        async with self.ctx.db() as s:
-            rows = (await s.execute(select(EventRow).where(EventRow.id.in_(ids)))).scalars()
-            found = {r.id: convert.event(r) for r in rows}
-        return [found.get(i) for i in ids]
+        async def load(owners: Sequence[int]) -> list[list[M]]:
+            async with self.db() as s:
+                rows = (
+                    await s.execute(
+                        select(row).where(getattr(row, column).in_(owners)).order_by(row.id)
+                    )
+                ).scalars()
+                grouped: dict[int, list[M]] = defaultdict(list)
+                for r in rows:
+                    model = to_model(r)
+                    grouped[getattr(r, column)].append(model)
+                    by_id.prime(r.id, model)
+            return [grouped[i] for i in owners]
 
-    async def _events_of_enterprise(self, enterprise_ids: Sequence[int]) -> list[list[Event]]:
-        async with self.ctx.db() as s:
-            rows = (
-                await s.execute(
-                    select(EventRow)
-                    .where(EventRow.enterprise_id.in_(enterprise_ids))
-                    .order_by(EventRow.id)
-                )
-            ).scalars()
-            grouped: dict[int, list[Event]] = defaultdict(list)
-            for r in rows:
-                e = convert.event(r)
-                grouped[e.enterprise_id].append(e)
-                self.event.prime(e.id, e)
-        return [grouped[i] for i in enterprise_ids]
-
-    async def _events_of_product(self, product_ids: Sequence[int]) -> list[list[Event]]:
-        async with self.ctx.db() as s:
-            rows = (
-                await s.execute(
-                    select(EventRow)
-                    .where(EventRow.product_id.in_(product_ids))
-                    .order_by(EventRow.id)
-                )
-            ).scalars()
-            grouped: dict[int, list[Event]] = defaultdict(list)
-            for r in rows:
-                e = convert.event(r)
-                assert e.product_id is not None
-                grouped[e.product_id].append(e)
-                self.event.prime(e.id, e)
-        return [grouped[i] for i in product_ids]
+        return DataLoader(load)
 
     async def _statuses(self, ids: Sequence[int]) -> list[EventStatus]:
-        async with self.ctx.db() as s:
+        async with self.db() as s:
             found = await ledger.event_statuses(s, ids)
         return [found[i] for i in ids]
 
     async def _approvals(self, keys: Sequence[SubjectKey]) -> list[set[tuple[str, str]]]:
-        async with self.ctx.db() as s:
+        async with self.db() as s:
             found = await approved_for(s, keys)
         return [found.get(k, set()) for k in keys]
 
     async def _assessments(
         self, keys: Sequence[AssessmentKey]
     ) -> list[Assessment | QcreditError | None]:
-        async with self.ctx.db() as s:
-            results = await self.ctx.engine.assessments(s, keys)
+        async with self.db() as s:
+            results = await self.engine.assessments(s, keys)
             if s.in_transaction():
                 await s.commit()  # the derived cache rows just written
         return results

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import strawberry
+from qcredit.api.settings import Settings
 from qcredit.core.errors import InvalidInput
 from strawberry import relay
 
@@ -61,6 +62,13 @@ class Connection(Generic[T]):
     @strawberry.field(description="Number of items in the whole list, across all pages.")
     async def total_count(self) -> int:
         return await self._count()
+
+
+def window(settings: Settings, first: int | None, after: str | None) -> tuple[int, int | None]:
+    """The rows a page asks for, within the settings' bounds, and the key it starts after."""
+    return page_size(first, settings.default_page_size, settings.max_page_size), decode_cursor(
+        after
+    )
 
 
 def make_connection(

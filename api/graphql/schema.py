@@ -1,14 +1,21 @@
-"""The GraphQL schema: queries and mutations of the API contract (DESIGN.md)."""
+"""The GraphQL schema: queries and mutations of the API contract (docs/design.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from enum import Enum
+from typing import Any
 
 import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.errors import ErrorCodes
-from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes
+from qcredit.api.graphql.pagination import (
+    Connection,
+    make_connection,
+    window,
+)
 from qcredit.api.graphql.scalars import Date
 from qcredit.api.graphql.types.disclosure import AccessMutation, AccessQuery
 from qcredit.api.graphql.types.enterprise import (
@@ -177,8 +184,7 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
         after: str | None = None,
     ) -> Connection[Enterprise]:
         c = ctx(info)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
+        limit, cursor = window(c.settings, first, after)
         f = filter or EnterpriseFilter()
         query = EnterpriseQuery(
             f.name_contains, f.region_code, f.product_category, f.policy, f.level, c.principal
@@ -246,6 +252,12 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
         ]
 
 
+def _fields(input: Any, **converted: Any) -> dict[str, Any]:
+    """A mutation input's fields by their Python names, the keywords of :mod:`.writes`, with
+    some converted (global ids, enums)."""
+    return {f.name: getattr(input, f.name) for f in dataclasses.fields(input)} | converted
+
+
 @strawberry.type
 class Mutation(AccessMutation, PlanningMutation):
     @strawberry.mutation(
@@ -253,25 +265,13 @@ class Mutation(AccessMutation, PlanningMutation):
         "Needs a REGULATOR or ADMIN token for the region."
     )
     async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
-        ent = await writes.register_enterprise(
-            ctx(info),
-            code=input.code,
-            name=input.name,
-            region_code=input.region_code,
-            established_on=input.established_on,
-            roles=[r.value for r in input.roles or []],
-        )
+        roles = [r.value for r in input.roles or []]
+        ent = await writes.register_enterprise(ctx(info), **_fields(input, roles=roles))
         return Enterprise.of(ent)
 
     @strawberry.mutation(description="Register a product: trademark × Nice class × enterprise.")
     async def register_product(self, info: Info, input: RegisterProductInput) -> Product:
-        prod = await writes.register_product(
-            ctx(info),
-            enterprise_code=input.enterprise_code,
-            trademark=input.trademark,
-            nice_class=input.nice_class,
-            category=input.category,
-        )
+        prod = await writes.register_product(ctx(info), **_fields(input))
         return Product.of(prod)
 
     @strawberry.mutation(
@@ -285,15 +285,7 @@ class Mutation(AccessMutation, PlanningMutation):
             if input.product_id is not None
             else None
         )
-        event = await writes.record_event(
-            ctx(info),
-            kind=input.kind,
-            occurred_on=input.occurred_on,
-            enterprise_code=input.enterprise_code,
-            product_id=product_id,
-            attributes=input.attributes,
-            external_id=input.external_id,
-        )
+        event = await writes.record_event(ctx(info), **_fields(input, product_id=product_id))
         return Event.of(event)
 
     @strawberry.mutation(
@@ -301,14 +293,9 @@ class Mutation(AccessMutation, PlanningMutation):
         "status is derived and the subjects it touches are re-graded."
     )
     async def correct_event(self, info: Info, input: CorrectEventInput) -> Event:
+        event_id = _global_id(input.event_id, "Event", "eventId")
         correction = await writes.correct_event(
-            ctx(info),
-            event_id=_global_id(input.event_id, "Event", "eventId"),
-            action=input.action.value,
-            reason=input.reason,
-            attributes=input.attributes,
-            effective_on=input.effective_on,
-            external_id=input.external_id,
+            ctx(info), **_fields(input, event_id=event_id, action=input.action.value)
         )
         return Event.of(correction)
 
@@ -323,7 +310,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if key not in _RULES:
         _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
     from qcredit.api.graphql.cost import cost_rule  # cached per limit: the same class every time
-    from qcredit.api.web.limits import NoSuggestions, ParseErrorCodes
 
     rules = [
         *_RULES[key],

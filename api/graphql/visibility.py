@@ -87,11 +87,16 @@ async def require_ledger(c: Context, enterprise_id: int) -> None:
 
 
 def grade_visible(
-    principal: Principal, table: type = StandingGradeRow, level_column: str = "level"
+    principal: Principal,
+    table: type = StandingGradeRow,
+    level_column: str = "level",
+    *,
+    own_subject: bool = True,
 ) -> ColumnElement[bool] | None:
     """SQL condition: the caller may see this stored grade — the same rule as
     :func:`qcredit.core.disclosure.reviews.verdict`, so that filters and counts never reveal a level
-    the caller could not read.  ``None`` when the caller sees everything."""
+    the caller could not read.  ``None`` when the caller sees everything.  Without
+    ``own_subject`` an enterprise's token reads as the public (the partners' change feed)."""
     if principal.role is CallerRole.ADMIN and not principal.regions:
         return None
     level = getattr(table, level_column)
@@ -105,7 +110,7 @@ def grade_visible(
         audience = Audience.INDUSTRY
     else:
         audience = Audience.PUBLIC
-    if principal.role is CallerRole.SUBJECT and principal.enterprise_code:
+    if own_subject and principal.role is CallerRole.SUBJECT and principal.enterprise_code:
         from qcredit.core.store.tables import EnterpriseRow
 
         conds.append(

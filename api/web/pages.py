@@ -4,11 +4,12 @@
 
 * ``GET /maps/{policy}/{region}.svg`` — a policy's colour map of a region as tiles; what the caller
   may see of ``regionMap`` (a bearer token in the Authorization header adds the counts it may see);
-* ``GET /verify/{code}`` — the public verification page a health-code QR points to: the
-  enterprise's name and code, and each health code's colour only where the policy discloses the
-  grade behind it to the public (always answered as PUBLIC, whatever token is sent);
-* ``GET /health-code/{code}.svg`` / ``.png`` — a QR code of that page's URL, coloured with the
-  health code only when the public may see it;
+* ``GET /verify/{code}`` — the public verification page a badge's QR code points to: the
+  enterprise's name and code, and each badge's colour only where the policy discloses the grade
+  behind it to the public (always answered as PUBLIC, whatever token is sent);
+* ``GET /badge/{code}.svg`` / ``.png`` — a QR code of that page's URL, coloured with the badge only
+  when the public may see it (``/health-code/…``, 0.1's path, answers the same: QR codes printed
+  with it must keep working);
 * ``GET /dashboard`` and ``/dashboard/enterprise/{code}`` — the dashboard, static files built on
   the public GraphQL API (``api/static``).
 """
@@ -24,13 +25,13 @@ from xml.sax.saxutils import escape
 import segno
 from qcredit.api.graphql.context import Context
 from qcredit.api.graphql.types.maps import (
+    badges,
     build_region_map,
-    health_codes,
     region_map_type,
     verification_url,
 )
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, principal_for
-from qcredit.api.web.pictures import colour_label, fill_of, region_map_svg
+from qcredit.api.web.pictures import fill_of, region_map_svg
 from qcredit.core.errors import (
     Forbidden,
     InvalidInput,
@@ -109,7 +110,7 @@ async def _enterprise(c: Context, raw: str):  # type: ignore[no-untyped-def]
 VERIFY_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>质量健康码核验 · {name}</title>
+<title>企业质量信用核验 · {name}</title>
 <style>
 body {{ font-family: "Noto Sans CJK SC", sans-serif; max-width: 36rem; margin: 2rem auto;
        padding: 0 1rem; color: #202124; }}
@@ -118,11 +119,11 @@ body {{ font-family: "Noto Sans CJK SC", sans-serif; max-width: 36rem; margin: 2
 .withheld {{ color: #5f6368; }}
 footer {{ margin-top: 2rem; font-size: .85rem; color: #5f6368; }}
 </style></head><body>
-<h1>企业质量健康码核验</h1>
+<h1>企业质量信用核验</h1>
 <dl><dt>企业名称</dt><dd id="name">{name}</dd>
 <dt>统一社会信用代码</dt><dd id="code">{code}</dd></dl>
-<section id="health-codes">{codes}</section>
-<footer>本页只显示向社会公众公开的信息；未公开的分类分级及其健康码颜色不在此显示。</footer>
+<section id="badges">{codes}</section>
+<footer>本页只显示向社会公众公开的信息；未公开的分类分级及由其得出的颜色不在此显示。</footer>
 </body></html>
 """
 
@@ -130,43 +131,42 @@ footer {{ margin-top: 2rem; font-size: .85rem; color: #5f6368; }}
 async def verify_page(request: Request) -> Response:
     async with request_context(request, as_public=True) as c:
         ent = await _enterprise(c, request.path_params["code"])
-        codes = await health_codes(c, ent)
         items = []
-        for h in codes:
-            policy = c.registry.policy(h.policy_id)
-            head = f"<strong>{escape(policy.name)}</strong>"
-            if h.colour is not None:
+        for b in await badges(c, ent):
+            policy = c.registry.policy(b.policy_id)
+            head = f"<strong>{escape(policy.name)}</strong><br>{escape(b.badge.label)}"
+            if b.visible:
                 items.append(
-                    f'<div class="code" data-policy="{escape(h.policy_id)}">'
-                    f'<span class="swatch" style="background:{fill_of(h.colour)}"></span>'
-                    f"<span>{head}<br>健康码：{escape(colour_label(h.colour))}码"
-                    f"（{h.as_of.isoformat()}）</span></div>"
+                    f'<div class="code" data-policy="{escape(b.policy_id)}">'
+                    f'<span class="swatch" style="background:{fill_of(b.badge.color)}"></span>'
+                    f"<span>{head}：{escape(b.badge.color_label)}"
+                    f"（{b.as_of.isoformat()}）</span></div>"
                 )
             else:
                 items.append(
-                    f'<div class="code withheld" data-policy="{escape(h.policy_id)}">'
-                    f"<span>{head}<br>健康码颜色不向社会公众公开</span></div>"
+                    f'<div class="code withheld" data-policy="{escape(b.policy_id)}">'
+                    f"<span>{head}：颜色不向社会公众公开</span></div>"
                 )
         html = VERIFY_PAGE.format(
             name=escape(ent.name),
             code=escape(ent.code),
-            codes="".join(items) or "<p>本企业暂无健康码。</p>",
+            codes="".join(items) or "<p>本企业暂无可核验的信用标识。</p>",
         )
     return HTMLResponse(html)
 
 
-async def health_code_qr(request: Request) -> Response:
+async def badge_qr(request: Request) -> Response:
     fmt = request.path_params["format"]
     if fmt not in ("svg", "png"):
-        raise NotFound("a health code is served as .svg or .png", field="format")
+        raise NotFound("a badge's QR code is served as .svg or .png", field="format")
     wanted = request.query_params.get("policy")
     async with request_context(request, as_public=True) as c:
         ent = await _enterprise(c, request.path_params["code"])
         url = verification_url(c, ent.code)
         shown = {
-            h.colour
-            for h in await health_codes(c, ent)
-            if h.colour is not None and (wanted is None or h.policy_id == wanted)
+            b.color
+            for b in await badges(c, ent)
+            if b.color is not None and (wanted is None or b.policy_id == wanted)
         }
     # Coloured only with what the public may see, and only when that is one colour.
     dark = fill_of(shown.pop()) if len(shown) == 1 else QR_DARK
@@ -188,7 +188,8 @@ async def dashboard(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/maps/{policy}/{region}.svg", _guarded(region_map_picture)),
     Route("/verify/{code}", _guarded(verify_page)),
-    Route("/health-code/{code}.{format}", _guarded(health_code_qr)),
+    Route("/badge/{code}.{format}", _guarded(badge_qr)),
+    Route("/health-code/{code}.{format}", _guarded(badge_qr)),  # 0.1's path, on printed QR codes
     Route("/dashboard", dashboard),
     Route("/dashboard/enterprise/{code}", dashboard),
     Mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static"),

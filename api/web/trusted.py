@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from qcredit.api.web.limits import header, send_error
+from qcredit.api.web.bodies import header, send_error
 
 APOLLO_FORMAT = "apollo-persisted-query-manifest"
 

@@ -58,7 +58,7 @@ def _digest(payload: Any) -> str:
 
 
 def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_digest: str) -> str:
-    """A fingerprint of everything the grade depends on (Principle 1 of DESIGN.md)."""
+    """A fingerprint of everything the grade depends on (principle 1 of docs/design.md)."""
     e = facts.enterprise
     return _digest(
         {

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from qcredit.core import clock
 from qcredit.core.contract import Assessment, GradeChange, Grading
@@ -22,7 +23,7 @@ from qcredit.core.disclosure.reviews import audiences
 from qcredit.core.errors import PolicyNotInForce, QcreditError
 from qcredit.core.facts import Facts
 from qcredit.core.grading.assess import Adjuster, Subject, assess
-from qcredit.core.model import SubjectType
+from qcredit.core.model import Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
@@ -103,10 +104,10 @@ class Engine:
                 select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id)
             )
         ).all()
-        products_of: dict[int, list] = defaultdict(list)
+        products_of: dict[int, list[Product]] = defaultdict(list)
         for p in products:
             products_of[p.enterprise_id].append(convert.product(p))
-        events_of: dict[int, list] = defaultdict(list)
+        events_of: dict[int, list[Event]] = defaultdict(list)
         for e in events:
             events_of[e.enterprise_id].append(convert.event(e))
         bundles: dict[int, Bundle] = {}
@@ -328,11 +329,11 @@ class Engine:
             if r.policy_id in wanted_policies
         }
         now = clock.now()
-        assessment_rows: list[dict] = []
-        standing_rows: list[dict] = []
+        assessment_rows: list[dict[str, Any]] = []
+        standing_rows: list[dict[str, Any]] = []
         gone: list[tuple[str, str, int]] = []
         changes: list[GradeChange] = []
-        change_rows: list[dict] = []
+        change_rows: list[dict[str, Any]] = []
         for policy in policies:
             on = standing_date(policy, today)
             if on is None:

@@ -1,6 +1,6 @@
 """Regional maps: how many subjects of a region hold each level, and the colour a policy gives it.
 
-A policy that draws a regional map (e.g. a 四色图) overrides :meth:`Policy.region_colour`; this
+A policy that draws a regional map overrides :meth:`Policy.region_colour`; this
 module counts, per sub-region, the subjects at each level and asks the policy for the colour.
 Nothing here knows any jurisdiction: every policy that overrides ``region_colour`` gets a map.
 
@@ -14,9 +14,11 @@ caller may see the level of *every* subject counted in it — the bureau in char
 only where
 the policy discloses every one of those grades to it — so a count never reveals a hidden level.
 The colour is a coarser aggregate: no policy text says whether the map is public, so by local
-default it is shown to everyone, but only for a cell of at least ``region_map_public_min_subjects``
-subjects (a policy parameter; local default :data:`PUBLIC_MIN_SUBJECTS`), so that the colour of a
-town with one enterprise cannot betray that enterprise's level.
+default it is shown to everyone, but only for a cell of at least
+``region_map_public_min_enterprises`` graded *enterprises* (a policy parameter; local default
+:data:`PUBLIC_MIN_ENTERPRISES`), so that the colour of a town with one enterprise cannot betray
+that enterprise's level.  Enterprises, not subjects: the products of two enterprises do not make
+a cell anonymous, since they share their makers' records.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
-# Local default — not fixed by any text: the fewest subjects a cell needs before its colour is
-# shown to callers who may not see the levels behind it.
-PUBLIC_MIN_SUBJECTS = 5
-PUBLIC_MIN_PARAMETER = "region_map_public_min_subjects"
+# Local default — not fixed by any text: the fewest graded enterprises a cell needs before its
+# colour is shown to callers who may not see the levels behind it.
+PUBLIC_MIN_ENTERPRISES = 5
+PUBLIC_MIN_PARAMETER = "region_map_public_min_enterprises"
 
 
 class SubRegionKind:
@@ -74,10 +76,12 @@ def sub_region_of(region_code: str, subject_region: str) -> str:
 
 @dataclass
 class CellTally:
-    """Subjects of one cell per level: all of them, and those whose level the caller may see."""
+    """Subjects of one cell per level: all of them, and those whose level the caller may see;
+    and the number of distinct enterprises they belong to."""
 
     total: Counter[str] = field(default_factory=Counter)
     visible: Counter[str] = field(default_factory=Counter)
+    enterprises: int = 0
 
     @property
     def subjects(self) -> int:
@@ -146,6 +150,17 @@ async def standing_tally(
         cell = out.setdefault(sub_region_of(region_code, code), CellTally())
         cell.total[level] += n
         cell.visible[level] += int(n_seen or 0)
+    # An enterprise has one region code, so its distinct count per code adds up within a cell.
+    makers = await session.execute(
+        select(StandingGradeRow.region_code, func.count(StandingGradeRow.enterprise_id.distinct()))
+        .where(
+            StandingGradeRow.policy_id == policy.id,
+            StandingGradeRow.region_code.startswith(region_prefix(region_code)),
+        )
+        .group_by(StandingGradeRow.region_code)
+    )
+    for code, n in makers:
+        out[sub_region_of(region_code, code)].enterprises += n
     return out
 
 
@@ -170,6 +185,7 @@ async def graded_tally(
         stmt = stmt.where(EnterpriseRow.region_code.startswith(prefix))
     ids = list((await session.execute(stmt)).scalars())
     out: dict[str, CellTally] = {}
+    makers: dict[str, set[int]] = {}
     for start in range(0, len(ids), chunk):
         bundles = await engine.load_bundles(session, ids[start : start + chunk])
         graded = []
@@ -187,18 +203,22 @@ async def graded_tally(
             where = ent.town_code or ent.region_code
             audience = principal.audience_for(ent.code, where)
             key = (policy.id, a.subject_type.value, a.subject_id)
-            cell = out.setdefault(sub_region_of(region_code, where), CellTally())
+            code = sub_region_of(region_code, where)
+            cell = out.setdefault(code, CellTally())
             cell.total[a.level] += 1
+            makers.setdefault(code, set()).add(ent.id)
             if verdict(a.publicity, audience, a.level, approvals.get(key, set())).visible:
                 cell.visible[a.level] += 1
+    for code, ents in makers.items():
+        out[code].enterprises = len(ents)
     return out
 
 
-def public_min_subjects(policy: Policy, as_of: date) -> int:
+def public_min_enterprises(policy: Policy, as_of: date) -> int:
     params = policy.parameters.at(as_of)
     if PUBLIC_MIN_PARAMETER in policy.parameters:
         return int(params[PUBLIC_MIN_PARAMETER])
-    return PUBLIC_MIN_SUBJECTS
+    return PUBLIC_MIN_ENTERPRISES
 
 
 def _cell(policy: Policy, code: str, tally: CellTally, as_of: date, minimum: int) -> Cell:
@@ -206,9 +226,9 @@ def _cell(policy: Policy, code: str, tally: CellTally, as_of: date, minimum: int
     colour = policy.region_colour(counts, policy.parameters.at(as_of)) if counts else None
     if colour is None or tally.counts_visible:
         return Cell(code, tally, colour, True)
-    if tally.subjects < minimum:
+    if tally.enterprises < minimum:
         why = (
-            f"fewer than {minimum} graded subjects here: the colour could reveal a level "
+            f"fewer than {minimum} graded enterprises here: the colour could reveal a level "
             f"not disclosed to you ({PUBLIC_MIN_PARAMETER}, local default)"
         )
         return Cell(code, tally, colour, False, why)
@@ -224,11 +244,12 @@ def colour_map(
 ) -> RegionMap:
     """Colour every cell and the whole region.  ``extra_cells`` are sub-regions known to exist
     (e.g. with enterprises but no graded subject) that get an uncoloured cell."""
-    minimum = public_min_subjects(policy, as_of)
+    minimum = public_min_enterprises(policy, as_of)
     whole = CellTally()
     for t in tallies.values():
         whole.total.update(t.total)
         whole.visible.update(t.visible)
+        whole.enterprises += t.enterprises
     codes = sorted(set(tallies) | set(extra_cells))
     cells = tuple(_cell(policy, c, tallies.get(c, CellTally()), as_of, minimum) for c in codes)
     return RegionMap(

@@ -7,10 +7,12 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from itertools import groupby
+from typing import Any
 
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import region_prefix
+from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store.tables import EnterpriseRow, RegradeTaskRow, StandingGradeRow
 from sqlalchemy import func, or_, select, text, update
@@ -19,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 async def grade_everything(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     policies: Sequence[Policy],
     as_of: date | None = None,
@@ -75,7 +77,7 @@ async def grade_everything(
 GROWN_BY_GRADING = ("standing_grades", "assessments", "grade_changes", "notices")
 
 
-async def _analyze(sessions: async_sessionmaker) -> None:
+async def _analyze(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as s:
         if s.get_bind().dialect.name != "postgresql":
             return
@@ -86,8 +88,8 @@ async def _analyze(sessions: async_sessionmaker) -> None:
 
 async def level_summary(
     session: AsyncSession,
-    registry,
-    policies: Sequence[Policy],  # type: ignore[no-untyped-def]
+    registry: Registry,
+    policies: Sequence[Policy],
 ) -> list[tuple[str, str, str, str, int]]:
     rows = await session.execute(
         select(
@@ -118,7 +120,7 @@ LEASE = timedelta(minutes=10)  # a RUNNING task older than this is taken to have
 
 
 async def plan_tasks(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     run_id: str,
     policies: Sequence[Policy],
     as_of: date | None = None,
@@ -138,7 +140,7 @@ async def plan_tasks(
             .where(or_(*[EnterpriseRow.region_code.startswith(px) for px in prefixes]))
             .order_by(EnterpriseRow.region_code, EnterpriseRow.id)
         )
-        tasks: list[dict] = []
+        tasks: list[dict[str, Any]] = []
         for region, group in groupby(rows, key=lambda r: r[0]):
             ids = [r[1] for r in group]
             for start in range(0, len(ids), size):
@@ -155,7 +157,7 @@ async def plan_tasks(
                         "enterprises": len(part),
                     }
                 )
-        dialect = s.bind.dialect.name
+        dialect = s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for start in range(0, len(tasks), 1000):
             await s.execute(
@@ -165,7 +167,9 @@ async def plan_tasks(
     return len(tasks)
 
 
-async def _claim(sessions: async_sessionmaker, run_id: str, worker: str) -> RegradeTaskRow | None:
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], run_id: str, worker: str
+) -> RegradeTaskRow | None:
     """Take one pending slice (or one whose lease ran out).  ``FOR UPDATE SKIP LOCKED`` lets
     concurrent PostgreSQL workers pass over each other's candidate rows instead of queueing
     behind them; the UPDATE only succeeds if the row is still as it was read, which also makes
@@ -186,7 +190,7 @@ async def _claim(sessions: async_sessionmaker, run_id: str, worker: str) -> Regr
                 .order_by(RegradeTaskRow.region_code, RegradeTaskRow.first_id)
                 .limit(1)
             )
-            if s.bind.dialect.name == "postgresql":
+            if s.get_bind().dialect.name == "postgresql":
                 candidate = candidate.with_for_update(skip_locked=True)
             task = (await s.execute(candidate)).scalar_one_or_none()
             if task is None:
@@ -209,13 +213,13 @@ async def _claim(sessions: async_sessionmaker, run_id: str, worker: str) -> Regr
                 .execution_options(synchronize_session=False)
             )
             await s.commit()
-            if claimed.rowcount == 1:
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
                 return task
             # Another worker took it between our read and our write: look again.
 
 
 async def work_tasks(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     run_id: str,
     worker: str,

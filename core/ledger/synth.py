@@ -26,9 +26,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from qcredit.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_character, region_prefix
+from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import Role
 from qcredit.core.plugins import Registry
+from qcredit.core.testing.demo import (
+    correction_record,
+    enterprise_record,
+    event_record,
+    numbered_credit_code,
+    product_record,
+)
 from qcredit.core.vocabulary import AttributeSpec, EventKind, Vocabulary
 
 # enterprises, products, events
@@ -159,13 +166,7 @@ def learn_areas(registry: Registry, today: date) -> list[Area]:
 
 def credit_code(seed: int, index: int, county: str) -> str:
     """A valid unified social credit code (GB 32100-2015) unique to (seed, index)."""
-    n = seed * 10_000_000 + index
-    body = []
-    for _ in range(9):
-        n, r = divmod(n, 31)
-        body.append(CREDIT_CODE_CHARSET[r])
-    first17 = "91" + county + "".join(reversed(body))
-    return first17 + credit_code_check_character(first17)
+    return numbered_credit_code(seed * 10_000_000 + index, county)
 
 
 def _shift_dates(attrs: dict, spec: EventKind | None, days: int) -> dict:
@@ -234,19 +235,9 @@ class Generator:
         )
         age = max(age, 400)
         roles = list(t.roles) if t and t.roles else [rng.choice([r.value for r in Role])]
-        out: list[dict[str, Any]] = [
-            {
-                "type": "enterprise",
-                "code": code,
-                "name": rng.choice(NAME_HEADS)
-                + rng.choice(NAME_HEADS)
-                + f"{i}"
-                + rng.choice(NAME_TAILS),
-                "regionCode": region,
-                "establishedOn": (self.today - timedelta(days=age)).isoformat(),
-                "roles": roles,
-            }
-        ]
+        name = rng.choice(NAME_HEADS) + rng.choice(NAME_HEADS) + f"{i}" + rng.choice(NAME_TAILS)
+        established = self.today - timedelta(days=age)
+        out = [enterprise_record(code, name, region, established, roles)]
         # Products: the template's, then more drawn from the area until the mean is reached.
         products = list(t.products) if t else []
         extra = int(rng.expovariate(1 / max(self.products_per - len(products) * 0.6, 0.3)))
@@ -257,15 +248,7 @@ class Generator:
         for n, (nice, category) in enumerate(products):
             mark = "".join(rng.choice(TRADEMARK_CHARS) for _ in range(2)) + f"{n + 1}"
             marks.append((mark, nice))
-            rec: dict[str, Any] = {
-                "type": "product",
-                "enterpriseCode": code,
-                "trademark": mark,
-                "niceClass": nice,
-            }
-            if category is not None:
-                rec["category"] = category
-            out.append(rec)
+            out.append(product_record(code, mark, nice, category))
         # Events: the template's history shifted back, then the area's pool, then anything.
         shift = rng.randint(0, HISTORY_SHIFT_DAYS)
         # (product index or None, kind, attributes, age in days, the template event's age)
@@ -297,33 +280,17 @@ class Generator:
             # Date attributes (validUntil, until …) keep their distance to the event.
             moved = _shift_dates(attrs, spec, ev_age - template_age)
             ext = f"synth-{self.seed}-{i}-{n}"
-            rec = {
-                "type": "event",
-                "enterpriseCode": code,
-                "kind": kind,
-                "occurredOn": occurred.isoformat(),
-                "attributes": moved,
-                "externalId": ext,
-            }
+            mark = None  # a product event only where the kind may be one (spec.on)
             if index is not None and index < len(marks) and spec is not None and len(spec.on) > 1:
-                rec["trademark"], rec["niceClass"] = marks[index]
-            out.append(rec)
+                mark = marks[index]
+            out.append(event_record(code, kind, occurred, moved, ext, mark))
             if rng.random() < CORRECTED_SHARE:
                 action = rng.choices(
                     [a for a, _ in CORRECTION_ACTIONS], [w for _, w in CORRECTION_ACTIONS]
                 )[0]
-                out.append(
-                    {
-                        "type": "correction",
-                        "eventExternalId": ext,
-                        "action": action,
-                        "reason": rng.choice(CORRECTION_REASONS),
-                        "effectiveOn": (
-                            occurred + timedelta(days=rng.randint(0, ev_age))
-                        ).isoformat(),
-                        "externalId": f"{ext}-c",
-                    }
-                )
+                reason = rng.choice(CORRECTION_REASONS)
+                effective = occurred + timedelta(days=rng.randint(0, ev_age))
+                out.append(correction_record(ext, action, reason, effective, f"{ext}-c"))
         return out
 
 

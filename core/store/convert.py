@@ -10,6 +10,10 @@ from typing import Any
 from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.model import Enterprise, EnterpriseRole, Event, Product, SubjectType
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
+from sqlalchemy import Row
+
+# The converters read attributes only, so a plain row of the same table will do: grading loads
+# plain rows to skip the ORM's identity map (``grading/engine.py``).
 
 
 def aware(dt: datetime) -> datetime:
@@ -17,18 +21,18 @@ def aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
-def enterprise(row: EnterpriseRow) -> Enterprise:
+def enterprise(row: EnterpriseRow | Row[Any]) -> Enterprise:
     roles = frozenset(EnterpriseRole(r) for r in row.roles.split(",") if r)
     return Enterprise(
         row.id, row.code, row.name, row.region_code, row.town_code, row.established_on, roles
     )
 
 
-def product(row: ProductRow) -> Product:
+def product(row: ProductRow | Row[Any]) -> Product:
     return Product(row.id, row.enterprise_id, row.trademark, row.nice_class, row.category)
 
 
-def event(row: EventRow) -> Event:
+def event(row: EventRow | Row[Any]) -> Event:
     return Event(
         id=row.id,
         kind=row.kind,

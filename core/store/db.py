@@ -12,7 +12,14 @@ from pathlib import Path
 from qcredit.core.errors import InvalidInput
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
 
 DATABASE_ENV = "QCREDIT_DATABASE_URL"
 DEFAULT_SQLITE_FILE = "qcredit.db"
@@ -47,10 +54,12 @@ def async_url(raw: str) -> URL:
 def create_engine(raw: str | None = None, **kwargs: object) -> AsyncEngine:
     url = async_url(raw or default_url())
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, **kwargs)  # type: ignore[arg-type]
+        engine = create_async_engine(url, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(
+            dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry
+        ) -> None:
             # WAL lets readers go on while one writer writes; foreign keys are off by default.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -61,8 +70,8 @@ def create_engine(raw: str | None = None, **kwargs: object) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, **kwargs)  # type: ignore[arg-type]
+    return create_async_engine(url, **kwargs)
 
 
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)

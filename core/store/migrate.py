@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -22,7 +23,7 @@ def alembic_config(url: str | None = None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema of ``engine``'s database to ``revision``."""
 
-    def _run(sync_connection) -> None:  # type: ignore[no-untyped-def]
+    def _run(sync_connection: Connection) -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = sync_connection
         command.upgrade(cfg, revision)
@@ -34,7 +35,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    def _read(sync_connection) -> str | None:  # type: ignore[no-untyped-def]
+    def _read(sync_connection: Connection) -> str | None:
         return MigrationContext.configure(sync_connection).get_current_revision()
 
     async with engine.connect() as conn:

@@ -18,7 +18,7 @@ async def bump(session: AsyncSession) -> None:
         .where(DataVersionRow.id == 1)
         .values(version=DataVersionRow.version + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE gives a CursorResult
         session.add(DataVersionRow(id=1, version=1))
         await session.flush()
 

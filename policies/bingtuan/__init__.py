@@ -10,6 +10,9 @@ In force: 第二十三条 "本方案自发布之日起实施" — the publicatio
 date is declared; the revision removed the trial period, so there is no end date.
 """
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.policies.bingtuan.rules import BingtuanPolicy
 
@@ -22,7 +25,7 @@ def qcredit_policies() -> list[BingtuanPolicy]:
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.bingtuan.demo import demo_records
 
     return demo_records(today)

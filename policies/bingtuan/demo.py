@@ -25,20 +25,18 @@ Everything depends only on ``today`` and a fixed seed, and every event and corre
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from qcredit.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_character
 from qcredit.core.temporal import add_years
+from qcredit.core.testing.demo import Demo, DemoEnterprise, Place, Trade
 
 SEED = 6590_2023
 PREFIX = "demo-bingtuan-"
 
 # Division-cities (师市合一): GB/T 2260 code, the place word used in company names, street/town
 # suffixes for 9-digit codes.
-CITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+CITIES: tuple[Place, ...] = (
     ("659001", "石河子", ("001", "002", "003", "005")),  # 石河子市 第八师
     ("659002", "阿拉尔", ("001", "002", "501")),  # 阿拉尔市 第一师
     ("659003", "图木舒克", ("001", "501")),  # 图木舒克市 第三师
@@ -54,18 +52,8 @@ CITIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Industry:
-    word: str  # the trade word in the company name
-    roles: tuple[str, ...]
-    licence: str | None  # 工业产品生产许可证 product category (None: the trade needs none)
-    licence_code: str  # XKnn-nnn part of the licence number
-    products: tuple[tuple[int, str], ...]  # (Nice class, category)
-    places: tuple[str, ...] = ()  # preferred division-cities (empty = anywhere)
-
-
-LICENSED: tuple[Industry, ...] = (
-    Industry(
+LICENSED: tuple[Trade, ...] = (
+    Trade(
         "化工",
         ("PRODUCER",),
         "危险化学品",
@@ -73,7 +61,7 @@ LICENSED: tuple[Industry, ...] = (
         ((1, "聚氯乙烯树脂"), (1, "液碱")),
         ("659001", "659004", "659010", "659011", "659003"),
     ),
-    Industry(
+    Trade(
         "煤化工",
         ("PRODUCER",),
         "危险化学品",
@@ -81,7 +69,7 @@ LICENSED: tuple[Industry, ...] = (
         ((1, "甲醇"), (4, "液化石油气")),
         ("659010", "659011", "659004"),
     ),
-    Industry(
+    Trade(
         "化肥",
         ("PRODUCER",),
         "化肥",
@@ -89,9 +77,9 @@ LICENSED: tuple[Industry, ...] = (
         ((1, "复合肥料"), (1, "磷酸一铵")),
         ("659001", "659002", "659006", "659007"),
     ),
-    Industry("电缆", ("PRODUCER",), "电线电缆", "XK06-001", ((9, "电力电缆"), (9, "控制电缆"))),
-    Industry("水泥", ("PRODUCER",), "水泥", "XK08-001", ((19, "通用硅酸盐水泥"),)),
-    Industry(
+    Trade("电缆", ("PRODUCER",), "电线电缆", "XK06-001", ((9, "电力电缆"), (9, "控制电缆"))),
+    Trade("水泥", ("PRODUCER",), "水泥", "XK08-001", ((19, "通用硅酸盐水泥"),)),
+    Trade(
         "钢铁",
         ("PRODUCER",),
         "建筑用钢筋",
@@ -99,261 +87,72 @@ LICENSED: tuple[Industry, ...] = (
         ((6, "热轧带肋钢筋"),),
         ("659001", "659005"),
     ),
-    Industry("塑业", ("PRODUCER",), "食品相关产品", "XK16-204", ((16, "食品用塑料包装袋"),)),
-    Industry(
+    Trade("塑业", ("PRODUCER",), "食品相关产品", "XK16-204", ((16, "食品用塑料包装袋"),)),
+    Trade(
         "包装容器",
         ("PRODUCER",),
         "危险化学品包装物及容器",
         "XK19-001",
         ((6, "钢桶"), (20, "塑料桶")),
     ),
-    Industry("防水材料", ("PRODUCER",), "建筑防水卷材", "XK23-003", ((19, "改性沥青防水卷材"),)),
-    Industry("木业", ("PRODUCER",), "人造板", "XK25-001", ((19, "刨花板"),), ("659008", "659005")),
+    Trade("防水材料", ("PRODUCER",), "建筑防水卷材", "XK23-003", ((19, "改性沥青防水卷材"),)),
+    Trade("木业", ("PRODUCER",), "人造板", "XK25-001", ((19, "刨花板"),), ("659008", "659005")),
 )
-UNLICENSED: tuple[Industry, ...] = (
-    Industry("棉纺", ("PRODUCER",), None, "", ((23, "棉纱"),), ("659001", "659002", "659003")),
-    Industry("番茄制品", ("PRODUCER",), None, "", ((29, "番茄酱"),), ("659006", "659004")),
-    Industry("红枣", ("PRODUCER", "SELLER"), None, "", ((31, "红枣"),), ("659009", "659003")),
-    Industry("商贸", ("SELLER",), None, "", ((30, "面粉"), (29, "食用植物油"))),
+UNLICENSED: tuple[Trade, ...] = (
+    Trade("棉纺", ("PRODUCER",), None, "", ((23, "棉纱"),), ("659001", "659002", "659003")),
+    Trade("番茄制品", ("PRODUCER",), None, "", ((29, "番茄酱"),), ("659006", "659004")),
+    Trade("红枣", ("PRODUCER", "SELLER"), None, "", ((31, "红枣"),), ("659009", "659003")),
+    Trade("商贸", ("SELLER",), None, "", ((30, "面粉"), (29, "食用植物油"))),
 )
 
-BRANDS = (
-    "天业",
-    "天山",
-    "天富",
-    "绿洲",
-    "军垦",
-    "屯垦",
-    "戈壁",
-    "胡杨",
-    "昆仑",
-    "塔河",
-    "准噶尔",
-    "金沙",
-    "新峰",
-    "西部",
-    "瀚海",
-    "丝路",
-    "天润",
-    "石城",
-    "雪莲",
-    "驼铃",
-    "北疆",
-    "南疆",
-    "西域",
-    "兴垦",
-    "恒源",
-    "鑫垦",
-    "金垦",
-    "银河",
-    "开拓",
-    "拓疆",
-    "新垦",
-    "宏达",
-    "泰昆",
-    "天盛",
-    "华垦",
-    "博瑞",
-    "广汇",
-    "中泰",
-    "力源",
-    "天河",
-    "沙湾",
-    "玛纳斯",
-    "红星",
-    "长城",
+BRANDS = tuple(
+    "天业 天山 天富 绿洲 军垦 屯垦 戈壁 胡杨 昆仑 塔河 准噶尔 金沙 新峰 "
+    "西部 瀚海 丝路 天润 石城 雪莲 驼铃 北疆 南疆 西域 兴垦 恒源 鑫垦 "
+    "金垦 银河 开拓 拓疆 新垦 宏达 泰昆 天盛 华垦 博瑞 广汇 中泰 力源 "
+    "天河 沙湾 玛纳斯 红星 长城".split()
 )
-TRADEMARKS = (
-    "天业",
-    "军垦",
-    "昆仑雪",
-    "胡杨林",
-    "绿洲源",
-    "戈壁红",
-    "天山雪",
-    "西部垦",
-    "屯垦魂",
-    "塔河源",
-    "驼铃",
-    "丝路情",
-    "北疆星",
-    "瀚海",
-    "雪莲峰",
-    "新垦",
+TRADEMARKS = tuple(
+    "天业 军垦 昆仑雪 胡杨林 绿洲源 戈壁红 天山雪 西部垦 屯垦魂 塔河源 驼铃 "
+    "丝路情 北疆星 瀚海 雪莲峰 新垦".split()
 )
-SUFFIXES = ("有限公司", "有限责任公司", "股份有限公司")
 CHECK_LEVELS = ("NATIONAL", "PROVINCIAL", "MUNICIPAL")  # 兵团 counts as the provincial level
 
 
-@dataclass
-class _Ent:
-    code: str
-    name: str
-    region: str
-    city: str
-    established: date
-    industry: Industry
-    products: list[tuple[str, int, str]] = field(default_factory=list)
-    licence_no: str | None = None
+class _Demo(Demo):
+    places = CITIES
+    brands = BRANDS
+    trademarks = TRADEMARKS
+    licence_issuer = "(新)"
+    licence_serial = 200
+    licence_serial_step = 29
 
-
-class _Demo:
     def __init__(self, today: date) -> None:
-        self.today = today
-        self.rng = random.Random(SEED)
-        self.records: list[dict[str, Any]] = []
-        self.corrections: list[dict[str, Any]] = []
-        self.intent: dict[str, str] = {}  # code -> intended level ("-" = out of scope)
-        self._codes: set[str] = set()
-        self._names: set[str] = set()
-        self._n = 0
-        self._licence_serial = 200
-
-    # -- dates -------------------------------------------------------------------------------
-    def ago(self, days: int) -> date:
-        return self.today - timedelta(days=max(0, days))
+        super().__init__(today, SEED, PREFIX)
 
     def recent(self, low: int = 10, high: int = 300) -> date:
         """A day inside 近1年 (between ``low`` and ``high`` days ago)."""
         return self.ago(self.rng.randint(low, high))
 
-    def established(self, low_years: float, high_years: float) -> date:
-        return self.ago(int(self.rng.uniform(low_years, high_years) * 365.25))
+    def name_head(self, place: str) -> str:
+        return "新疆" if self.rng.random() < 0.4 else place
 
-    # -- identities --------------------------------------------------------------------------
-    def credit_code(self, city: str) -> str:
-        while True:
-            body = "".join(self.rng.choice(CREDIT_CODE_CHARSET) for _ in range(9))
-            first17 = "91" + city + body
-            code = first17 + credit_code_check_character(first17)
-            if code not in self._codes:
-                self._codes.add(code)
-                return code
+    def firm(
+        self, established: date, industry: Trade | None = None, *, intent: str | None = None
+    ) -> DemoEnterprise:
+        """An enterprise of ``industry``, by default a licensed one drawn at random."""
+        return self.enterprise(established, industry or self.rng.choice(LICENSED), intent=intent)
 
-    def name(self, place: str, word: str) -> str:
-        while True:
-            head = "新疆" if self.rng.random() < 0.4 else place
-            name = f"{head}{self.rng.choice(BRANDS)}{word}{self.rng.choice(SUFFIXES)}"
-            if name not in self._names:
-                self._names.add(name)
-                return name
-
-    # -- records -----------------------------------------------------------------------------
-    def enterprise(
-        self, established: date, industry: Industry | None = None, *, intent: str | None = None
-    ) -> _Ent:
-        rng = self.rng
-        industry = industry or rng.choice(LICENSED)
-        cities = [c for c in CITIES if not industry.places or c[0] in industry.places]
-        city, place, towns = rng.choice(cities)
-        region = city + rng.choice(towns) if rng.random() < 0.3 else city
-        ent = _Ent(
-            self.credit_code(city),
-            self.name(place, industry.word),
-            region,
-            city,
-            established,
-            industry,
+    def penalty(
+        self, ent: DemoEnterprise, on: date, measure: str, year: int | None = None, **more: Any
+    ) -> str | None:
+        """An administrative penalty, its 兵市监处罚 number of ``year`` (default: this year)."""
+        number = f"兵市监处罚〔{year or self.today.year}〕{self.rng.randint(3, 180)}号"
+        return self.event(
+            ent, "ADMINISTRATIVE_PENALTY", on, measure=measure, documentNo=number, **more
         )
-        self.records.append(
-            {
-                "type": "enterprise",
-                "code": ent.code,
-                "name": ent.name,
-                "regionCode": region,
-                "establishedOn": established.isoformat(),
-                "roles": list(industry.roles),
-            }
-        )
-        marks = rng.sample(TRADEMARKS, 2)
-        for i, (nice, category) in enumerate(industry.products):
-            mark = marks[0] if i == 0 or rng.random() < 0.5 else marks[1]
-            if any(p[0] == mark and p[1] == nice for p in ent.products):
-                mark = marks[1] if mark == marks[0] else marks[0]
-            ent.products.append((mark, nice, category))
-            self.records.append(
-                {
-                    "type": "product",
-                    "enterpriseCode": ent.code,
-                    "trademark": mark,
-                    "niceClass": nice,
-                    "category": category,
-                }
-            )
-        if intent:
-            self.intent[ent.code] = intent
-        return ent
-
-    def event(
-        self, ent: _Ent, kind: str, on: date, product: bool = False, **attributes: Any
-    ) -> str:
-        assert on <= self.today, (kind, on)
-        on = max(on, ent.established)
-        self._n += 1
-        ext = f"{PREFIX}{self._n:05d}"
-        record: dict[str, Any] = {
-            "type": "event",
-            "enterpriseCode": ent.code,
-            "kind": kind,
-            "occurredOn": on.isoformat(),
-            "attributes": attributes,
-            "externalId": ext,
-        }
-        if product:
-            mark, nice, _ = self.rng.choice(ent.products)
-            record["trademark"], record["niceClass"] = mark, nice
-        self.records.append(record)
-        return ext
-
-    def correct(self, target: str, action: str, on: date, reason: str, **changes: Any) -> None:
-        self._n += 1
-        record: dict[str, Any] = {
-            "type": "correction",
-            "eventExternalId": target,
-            "action": action,
-            "reason": reason,
-            "effectiveOn": on.isoformat(),
-            "externalId": f"{PREFIX}{self._n:05d}",
-        }
-        if changes:
-            record["attributes"] = changes
-        self.corrections.append(record)
-
-    def penalty_no(self, year: int) -> str:
-        return f"兵市监处罚〔{year}〕{self.rng.randint(3, 180)}号"
 
     # -- histories ---------------------------------------------------------------------------
-    def new_licence_no(self, ent: _Ent) -> str:
-        self._licence_serial += self.rng.randint(1, 29)
-        ent.licence_no = f"(新)XK{ent.industry.licence_code[2:]}-{self._licence_serial:05d}"
-        return ent.licence_no
-
-    def licence(self, ent: _Ent) -> None:
-        """A production licence granted after establishment, renewed every five years."""
-        if ent.industry.licence is None:
-            return
-        number = self.new_licence_no(ent)
-        granted = max(
-            ent.established + timedelta(days=self.rng.randint(60, 180)), self.ago(9 * 365)
-        )
-        granted = min(granted, self.ago(5))
-        while True:
-            until = add_years(granted, 5) - timedelta(days=1)
-            self.event(
-                ent,
-                "LICENCE",
-                granted,
-                status="GRANTED",
-                licenceNo=number,
-                productCategory=ent.industry.licence,
-                validUntil=until.isoformat(),
-            )
-            renew = until - timedelta(days=self.rng.randint(20, 90))
-            if until >= self.today or renew > self.today:
-                return
-            granted = renew
-
-    def reports(self, ent: _Ent, *, last: str = "on_time") -> None:
+    def reports(self, ent: DemoEnterprise, *, last: str = "on_time") -> None:
         """Annual self-inspection reports (第十一条（九）), filed in January of the next year;
         ``last`` is how the previous year's report went: on_time, late or missing."""
         for year in range(max(ent.established.year, self.today.year - 5), self.today.year):
@@ -371,25 +170,10 @@ class _Demo:
                 onTime=not (latest and last == "late"),
             )
 
-    def clean_history(self, ent: _Ent, *, report: str = "on_time") -> None:
+    def clean_history(self, ent: DemoEnterprise, *, report: str = "on_time") -> None:
         """Passed samplings and checks over the years, plus the self-inspection reports."""
-        rng = self.rng
-        day = max(ent.established + timedelta(days=30), self.ago(6 * 365))
-        day += timedelta(days=rng.randint(20, 150))
-        while day <= self.today:
-            if rng.random() < 0.65:
-                self.event(
-                    ent,
-                    "SAMPLING_INSPECTION",
-                    day,
-                    product=True,
-                    result="PASS",
-                    level=rng.choice(CHECK_LEVELS),
-                )
-            else:
-                self.event(ent, "SUPERVISION_CHECK", day, result="PASS")
-            day += timedelta(days=rng.randint(120, 330))
-        if ent.industry.licence is not None:
+        self.passed_checks(ent, sampling_share=0.65, levels=CHECK_LEVELS)
+        if ent.trade.licence is not None:
             self.reports(ent, last=report)
 
     def licensed(
@@ -398,9 +182,9 @@ class _Demo:
         *,
         intent: str | None = None,
         report: str = "on_time",
-        industry: Industry | None = None,
-    ) -> _Ent:
-        ent = self.enterprise(self.established(*years), industry, intent=intent)
+        industry: Trade | None = None,
+    ) -> DemoEnterprise:
+        ent = self.firm(self.established(*years), industry, intent=intent)
         self.licence(ent)
         self.clean_history(ent, report=report)
         return ent
@@ -414,37 +198,14 @@ class _Demo:
         ent = self.licensed((years * 0.8, years * 1.2), report=report)
         roll = rng.random()
         if roll < 0.12:
-            self.event(
-                ent,
-                "SAMPLING_INSPECTION",
-                self.recent(),
-                product=True,
-                result="FAIL",
-                severity="MINOR",
-                level=rng.choice(CHECK_LEVELS),
-            )
+            self.failed_sampling(ent, self.recent(), level=rng.choice(CHECK_LEVELS))
         elif roll < 0.18:
-            self.event(
-                ent,
-                "ADMINISTRATIVE_PENALTY",
-                self.recent(),
-                measure="FINE",
-                fineYuan=float(rng.choice((20000, 30000, 50000))),
-                correctionOrdered=True,
-                documentNo=self.penalty_no(self.today.year),
-            )
+            on, fine = self.recent(), float(rng.choice((20000, 30000, 50000)))
+            self.penalty(ent, on, "FINE", fineYuan=fine, correctionOrdered=True)
         elif roll < 0.24:
             self.event(ent, "COMPLAINT", self.recent(), product=True, verified=True)
         elif roll < 0.3:  # a failure long ago: no longer counted
-            self.event(
-                ent,
-                "SAMPLING_INSPECTION",
-                self.ago(rng.randint(400, 1500)),
-                product=True,
-                result="FAIL",
-                severity="MINOR",
-                level="PROVINCIAL",
-            )
+            self.failed_sampling(ent, self.ago(rng.randint(400, 1500)))
 
     # -- the designed cases ------------------------------------------------------------------
     def designed(self) -> None:
@@ -453,204 +214,78 @@ class _Demo:
         # A 信用风险低.
         for _ in range(4):
             ent = self.licensed((4, 22), intent="A")
-        self.event(
-            ent,
-            "RECOGNITION",
-            self.recent(),
-            type="QMS_CERTIFIED",
-            until=add_years(today, 3).isoformat(),
-        )
+        qms_until = add_years(today, 3).isoformat()
+        self.event(ent, "RECOGNITION", self.recent(), type="QMS_CERTIFIED", until=qms_until)
         # young (企业类型 −5) and high-risk licence (质量风险 −5): exactly 90, still A.
         self.licensed((1.3, 1.8), intent="A", industry=LICENSED[3])
         ent = self.licensed((5, 15), intent="A")  # a warning alone is never publicised
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(30, 200),
-            measure="WARNING",
-            minor=True,
-            correctionOrdered=True,
-            documentNo=self.penalty_no(today.year),
-        )
+        on = self.recent(30, 200)
+        self.penalty(ent, on, "WARNING", minor=True, correctionOrdered=True)
         ent = self.licensed((5, 15), intent="A")  # a small fine, past its 3-month publicity
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(130, 300),
-            measure="FINE",
-            fineYuan=3000.0,
-            minor=True,
-            documentNo=self.penalty_no(today.year),
-        )
+        self.penalty(ent, self.recent(130, 300), "FINE", fineYuan=3000.0, minor=True)
         ent = self.licensed((5, 15), intent="A")  # a failed sampling, revoked on review
-        fail = self.event(
-            ent,
-            "SAMPLING_INSPECTION",
-            self.recent(40, 200),
-            product=True,
-            result="FAIL",
-            severity="MINOR",
-            level="PROVINCIAL",
-        )
+        fail = self.failed_sampling(ent, self.recent(40, 200))
         self.correct(fail, "REVOKE", today, "复检合格，原抽查结论经行政复议撤销")
         ent = self.licensed((5, 15), intent="A")  # a fine within the year, credit repaired
-        fine = self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(60, 250),
-            measure="FINE",
-            fineYuan=20000.0,
-            correctionOrdered=True,
-            documentNo=self.penalty_no(today.year),
-        )
+        on = self.recent(60, 250)
+        fine = self.penalty(ent, on, "FINE", fineYuan=20000.0, correctionOrdered=True)
         self.correct(fine, "REPAIR", today, "已履行行政处罚并完成信用修复")
 
         # B 信用风险一般.
         self.licensed((4, 20), intent="B", report="missing")
         self.licensed((4, 20), intent="B", report="late")
         ent = self.licensed((4, 20), intent="B")
-        self.event(
-            ent,
-            "SAMPLING_INSPECTION",
-            self.recent(),
-            product=True,
-            result="FAIL",
-            severity="MINOR",
-            level="PROVINCIAL",
-        )
+        self.failed_sampling(ent, self.recent())
         ent = self.licensed((4, 20), intent="B")
         self.event(ent, "COMPLAINT", self.recent(), product=True, verified=True)
         ent = self.licensed((4, 20), intent="B")
         self.event(ent, "FALSE_CLAIM", self.recent(), product=True, harm="NONE")
         ent = self.licensed((4, 20), intent="B")  # fine 13–30 months ago: still publicised
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.ago(rng.randint(400, 900)),
-            measure="FINE",
-            fineYuan=40000.0,
-            correctionOrdered=True,
-            documentNo=self.penalty_no(today.year - 2),
-        )
+        on, year = self.ago(rng.randint(400, 900)), today.year - 2
+        self.penalty(ent, on, "FINE", year, fineYuan=40000.0, correctionOrdered=True)
         ent = self.licensed((4, 20), intent="B")  # two failed samplings: 80 points
         for _ in range(2):
-            self.event(
-                ent,
-                "SAMPLING_INSPECTION",
-                self.recent(),
-                product=True,
-                result="FAIL",
-                severity="MINOR",
-                level=rng.choice(CHECK_LEVELS),
-            )
+            self.failed_sampling(ent, self.recent(), level=rng.choice(CHECK_LEVELS))
 
         # C 信用风险较高.
         ent = self.licensed((4, 20), intent="C")
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(10, 200),
-            measure="FINE",
-            fineYuan=50000.0,
-            correctionOrdered=True,
-            documentNo=self.penalty_no(today.year),
-        )
+        on = self.recent(10, 200)
+        self.penalty(ent, on, "FINE", fineYuan=50000.0, correctionOrdered=True)
         ent = self.licensed((4, 20), intent="C")
         self.event(ent, "SUPERVISION_CHECK", self.recent(), result="REFUSED")
         ent = self.licensed((4, 20), intent="C")  # 70 points
-        self.event(
-            ent,
-            "SAMPLING_INSPECTION",
-            self.recent(),
-            product=True,
-            result="FAIL",
-            severity="SERIOUS",
-            level="NATIONAL",
-        )
+        self.failed_sampling(ent, self.recent(), "SERIOUS", "NATIONAL")
         self.event(ent, "SUPERVISION_CHECK", self.recent(), result="FAIL")
         ent = self.licensed((4, 20), intent="C")
         self.event(ent, "LIST_ENTRY", self.recent(), list="ABNORMAL_OPERATION")
         ent = self.licensed((4, 20), intent="C")
-        self.event(
-            ent,
-            "LIST_ENTRY",
-            self.recent(),
-            list="DISHONEST_JUDGMENT_DEBTOR",
-            until=add_years(today, 1).isoformat(),
-        )
+        until = add_years(today, 1).isoformat()
+        self.event(ent, "LIST_ENTRY", self.recent(), list="DISHONEST_JUDGMENT_DEBTOR", until=until)
         ent = self.licensed((4, 20), intent="C")
-        assert ent.licence_no
-        self.event(
-            ent,
-            "LICENCE",
-            self.recent(10, 120),
-            status="NONCOMPLIANT",
-            licenceNo=ent.licence_no,
-            productCategory=ent.industry.licence,
-            rectifyBy=(today + timedelta(days=60)).isoformat(),
-        )
+        rectify_by = (today + timedelta(days=60)).isoformat()
+        self.licence_status(ent, self.recent(10, 120), "NONCOMPLIANT", rectifyBy=rectify_by)
         ent = self.licensed((4, 20), intent="C")  # a warning, amended on review to a fine
-        warning = self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(30, 200),
-            measure="WARNING",
-            documentNo=self.penalty_no(today.year),
-        )
+        warning = self.penalty(ent, self.recent(30, 200), "WARNING")
         self.correct(
             warning, "AMEND", today, "行政复议变更处罚决定", measure="FINE", fineYuan=60000.0
         )
 
         # D 信用风险高.
         ent = self.licensed((4, 20), intent="D")
-        self.event(
-            ent,
-            "LIST_ENTRY",
-            self.recent(),
-            list="SERIOUS_DISHONESTY",
-            until=add_years(today, 2).isoformat(),
-        )
+        until = add_years(today, 2).isoformat()
+        self.event(ent, "LIST_ENTRY", self.recent(), list="SERIOUS_DISHONESTY", until=until)
         ent = self.licensed((4, 20), intent="D")
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(),
-            measure="CONFISCATION",
-            fineYuan=200000.0,
-            criminalReferral=True,
-            documentNo=self.penalty_no(today.year),
-        )
+        on = self.recent()
+        self.penalty(ent, on, "CONFISCATION", fineYuan=200000.0, criminalReferral=True)
         ent = self.licensed((4, 20), intent="D")  # 55 points
         for severity in ("SERIOUS", "SERIOUS"):
-            self.event(
-                ent,
-                "SAMPLING_INSPECTION",
-                self.recent(),
-                product=True,
-                result="FAIL",
-                severity=severity,
-                level="PROVINCIAL",
-            )
+            self.failed_sampling(ent, self.recent(), severity)
         self.event(ent, "SUPERVISION_CHECK", self.recent(), result="REFUSED")
         self.event(ent, "COMPLAINT", self.recent(), product=True, verified=True)
         ent = self.licensed((4, 20), intent="D")  # 55 points
-        self.event(
-            ent,
-            "QUALITY_ACCIDENT",
-            self.recent(),
-            product=True,
-            severity="MAJOR",
-            responsible=True,
-        )
-        self.event(
-            ent,
-            "SAMPLING_INSPECTION",
-            self.recent(),
-            product=True,
-            result="FAIL",
-            severity="SERIOUS",
-            level="NATIONAL",
-        )
+        on = self.recent()
+        self.event(ent, "QUALITY_ACCIDENT", on, True, severity="MAJOR", responsible=True)
+        self.failed_sampling(ent, self.recent(), "SERIOUS", "NATIONAL")
         self.event(ent, "PUBLIC_OPINION", self.recent(), product=True, verified=True)
         # a serious-dishonesty listing recorded in error: back to A
         ent = self.licensed((4, 20), intent="A")
@@ -659,56 +294,25 @@ class _Demo:
 
         # Out of scope: no licence, an expired, a revoked and a suspended licence.
         for industry in UNLICENSED:
-            ent = self.enterprise(self.established(2, 20), industry, intent="-")
+            ent = self.firm(self.established(2, 20), industry, intent="-")
             self.clean_history(ent)
-        ent = self.enterprise(self.established(8, 20), intent="-")  # expired, not renewed
-        until = self.ago(rng.randint(30, 300))
-        self.event(
-            ent,
-            "LICENCE",
-            add_years(until + timedelta(days=1), -5),
-            status="GRANTED",
-            licenceNo=self.new_licence_no(ent),
-            productCategory=ent.industry.licence,
-            validUntil=until.isoformat(),
-        )
+        ent = self.firm(self.established(8, 20), intent="-")  # expired, not renewed
+        self.expired_licence(ent, (30, 300))
         self.clean_history(ent)
         ent = self.licensed((5, 20), intent="-")  # licence revoked
-        assert ent.licence_no
-        self.event(
-            ent,
-            "ADMINISTRATIVE_PENALTY",
-            self.recent(20, 60),
-            measure="LICENCE_REVOKED",
-            documentNo=self.penalty_no(today.year),
-        )
-        self.event(
-            ent,
-            "LICENCE",
-            self.recent(5, 15),
-            status="REVOKED",
-            licenceNo=ent.licence_no,
-            productCategory=ent.industry.licence,
-        )
+        self.penalty(ent, self.recent(20, 60), "LICENCE_REVOKED")
+        self.licence_status(ent, self.recent(5, 15), "REVOKED")
         ent = self.licensed((5, 20), intent="-")  # licence suspended
-        assert ent.licence_no
-        self.event(
-            ent,
-            "LICENCE",
-            self.recent(5, 60),
-            status="SUSPENDED",
-            licenceNo=ent.licence_no,
-            productCategory=ent.industry.licence,
-        )
+        self.licence_status(ent, self.recent(5, 60), "SUSPENDED")
 
     def build(self) -> list[dict[str, Any]]:
         self.designed()
         for _ in range(48):
             self.ordinary()
         for _ in range(3):
-            ent = self.enterprise(self.established(1, 15), self.rng.choice(UNLICENSED))
+            ent = self.firm(self.established(1, 15), self.rng.choice(UNLICENSED))
             self.clean_history(ent)
-        return self.records + self.corrections
+        return self.records()
 
 
 def demo_plan(today: date) -> tuple[list[dict[str, Any]], dict[str, str]]:

@@ -10,6 +10,9 @@ In force from 2023-12-18; the text sets no end date.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.policies.haojiang.rules import HaojiangPolicy
 
@@ -22,7 +25,7 @@ def qcredit_policies() -> list[HaojiangPolicy]:
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.haojiang.demo import demo_records
 
     return demo_records(today)

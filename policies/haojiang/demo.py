@@ -14,14 +14,13 @@ is off by default).
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
-from qcredit.core.identifiers import credit_code_check_character
+from qcredit.core.testing.demo import CreditCodes, Ledger, day_between, shuffled, spaced_days
 
 COUNTY = "440512"
 PREFIX = "demo-haojiang-"
 SEED = 440512
-CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 START = date(2023, 12, 18)  # issue date of the scheme
 
 # 9-digit street codes under 濠江区 (达濠、马滘、河浦、玉新、广澳、滨海、礐石).
@@ -165,54 +164,34 @@ BAD = [
 ]
 
 
+# A points subject: an operator's credit code, or a product (code, trademark, Nice class).
+Subject = str | tuple[str, str, int]
+
+
 class _Builder:
     def __init__(self, today: date) -> None:
         self.today = today
         self.rng = random.Random(SEED)
-        self.records: list[dict] = []
-        self.codes: set[str] = set()
-        self.words = list(WORDS)
-        self.rng.shuffle(self.words)
-        self.n = 0
-
-    def credit_code(self) -> str:
-        while True:
-            first17 = "91" + COUNTY + "".join(self.rng.choice(CODE_CHARS) for _ in range(9))
-            code = first17 + credit_code_check_character(first17)
-            if code not in self.codes:
-                self.codes.add(code)
-                return code
+        self.ledger = Ledger(today, f"{PREFIX}e", width=4, numbered_corrections=False)
+        self.codes = CreditCodes(self.rng)
+        self.words = shuffled(self.rng, WORDS)
 
     def operator(self, industry: str, established: date) -> tuple[str, str]:
         names, roles, _ = INDUSTRIES[industry]
         word = self.words.pop()
-        code = self.credit_code()
-        self.records.append(
-            {
-                "type": "enterprise",
-                "code": code,
-                "name": self.rng.choice(names).format(w=word),
-                "regionCode": self.rng.choice(TOWNS),
-                "establishedOn": established.isoformat(),
-                "roles": roles,
-            }
-        )
+        code = self.codes.draw(COUNTY)
+        name = self.rng.choice(names).format(w=word)
+        self.ledger.enterprise(code, name, self.rng.choice(TOWNS), established, roles)
         return code, word
 
-    def product(self, code: str, trademark: str, nice: int, category: str) -> tuple:
-        self.records.append(
-            {
-                "type": "product",
-                "enterpriseCode": code,
-                "trademark": trademark,
-                "niceClass": nice,
-                "category": category,
-            }
-        )
+    def product(self, code: str, trademark: str, nice: int, category: str) -> tuple[str, str, int]:
+        self.ledger.product(code, trademark, nice, category)
         return (code, trademark, nice)
 
-    def catalogue_products(self, code: str, word: str, industry: str, count: int) -> list[tuple]:
-        out: list[tuple] = []
+    def catalogue_products(
+        self, code: str, word: str, industry: str, count: int
+    ) -> list[tuple[str, str, int]]:
+        out: list[tuple[str, str, int]] = []
         seen: set[int] = set()
         for nice, category in self.rng.sample(INDUSTRIES[industry][2], count):
             if nice not in seen:
@@ -220,57 +199,30 @@ class _Builder:
                 out.append(self.product(code, word, nice, category))
         return out
 
-    def event(self, subject, kind: str, on: date, **attributes: object) -> str | None:
-        """``subject``: an operator's code, or a product tuple (code, trademark, Nice class)."""
-        if on > self.today:  # the ledger refuses future dates
-            return None
-        self.n += 1
-        ext = f"{PREFIX}e{self.n:04d}"
-        record: dict = {"type": "event", "kind": kind, "occurredOn": on.isoformat()}
+    def event(self, subject: Subject, kind: str, on: date, **attributes: object) -> str | None:
         if isinstance(subject, tuple):
-            record.update(enterpriseCode=subject[0], trademark=subject[1], niceClass=subject[2])
-        else:
-            record["enterpriseCode"] = subject
-        record["attributes"] = {k: v for k, v in attributes.items() if v is not None}
-        record["externalId"] = ext
-        self.records.append(record)
-        return ext
+            code, trademark, nice = subject
+            return self.ledger.event(code, kind, on, (trademark, nice), **attributes)
+        return self.ledger.event(subject, kind, on, **attributes)
 
-    def points(self, subject, on: date, points: float, rule: str) -> str | None:
+    def points(self, subject: Subject, on: date, points: float, rule: str) -> str | None:
         doc = f"汕濠市监信记〔{on.year}〕{self.rng.randint(1, 400)}号"
         return self.event(
             subject, "QUALITY_CREDIT_POINTS", on, points=points, rule=rule, documentNo=doc
         )
 
-    def correction(self, ext: str | None, action: str, reason: str, on: date, **changes) -> None:
-        if ext is None or on > self.today:
-            return
-        record: dict = {
-            "type": "correction",
-            "eventExternalId": ext,
-            "action": action,
-            "reason": reason,
-            "effectiveOn": on.isoformat(),
-            "externalId": f"{ext}-{action.lower()}",
-        }
-        if changes:
-            record["attributes"] = changes
-        self.records.append(record)
-
     def day(self, year: int, start_month: int = 1, end_month: int = 12) -> date:
-        start = max(date(year, start_month, 1), START)
-        end = min(date(year, end_month, 28), self.today)
-        if end < start:
-            return start
-        return start + timedelta(days=self.rng.randint(0, (end - start).days))
+        first = max(date(year, start_month, 1), START)
+        return day_between(self.rng, first, min(date(year, end_month, 28), self.today))
 
 
-def _series(b: _Builder, subject, values: list[tuple[float, str]], year: int = 2024) -> None:
+def _series(
+    b: _Builder, subject: Subject, values: list[tuple[float, str]], year: int = 2024
+) -> None:
     """Record points events, one every few months from ``year`` on."""
-    on = date(year, 3, 10)
-    for pts, rule in values:
+    days = spaced_days(b.rng, date(year, 3, 10), (70, 140), count=len(values))
+    for (pts, rule), on in zip(values, days, strict=True):
         b.points(subject, on, pts, rule)
-        on += timedelta(days=b.rng.randint(70, 140))
 
 
 def _designed(b: _Builder) -> None:
@@ -317,18 +269,18 @@ def _designed(b: _Builder) -> None:
     code, word = b.operator("garment", date(2016, 3, 3))
     b.catalogue_products(code, word, "garment", 1)
     ext = b.points(code, date(2025, 2, 11), 2, GOOD[0][1])
-    b.correction(ext, "REVOKE", "记分对象错误，撤销该记分", date(2025, 3, 4))
+    b.ledger.correct(ext, "REVOKE", "记分对象错误，撤销该记分", date(2025, 3, 4))
     # AMEND: points entered as 3, amended to 9 → B.
     code, word = b.operator("textile", date(2009, 9, 9))
     b.catalogue_products(code, word, "textile", 1)
     ext = b.points(code, date(2024, 10, 15), 3, "获得省级以上质量奖项并通过质量管理体系认证")
-    b.correction(ext, "AMEND", "复核后按规则应记9分", date(2024, 11, 20), points=9)
+    b.ledger.correct(ext, "AMEND", "复核后按规则应记9分", date(2024, 11, 20), points=9)
     # REPAIR: a penalty's −6 stops counting from its repair in 2026: 10 points (B), 4 (C) before.
     code, word = b.operator("plastics", date(2013, 7, 1))
     b.catalogue_products(code, word, "plastics", 1)
     _series(b, code, [(3, GOOD[2][1]), (2, GOOD[0][1]), (3, GOOD[5][1]), (2, GOOD[0][1])])
     ext = b.points(code, date(2024, 8, 6), -6, BAD[2][1])
-    b.correction(ext, "REPAIR", "已履行处罚并完成整改，信用修复", date(2026, 2, 16))
+    b.ledger.correct(ext, "REPAIR", "已履行处罚并完成整改，信用修复", date(2026, 2, 16))
 
     # Products (trademark × Nice class), one operator each, the boundaries included.
     products = [
@@ -362,8 +314,8 @@ def _designed(b: _Builder) -> None:
     # 一（一） exclusions: an aquatic-product processor (all products food: out of scope, even
     # with points), and in-scope operators with an excluded product line beside industrial ones.
     code, word = b.operator("trade", date(2006, 11, 11))
-    b.records[-1]["name"] = f"汕头市濠江区{word}水产食品有限公司"
-    b.records[-1]["roles"] = ["PRODUCER"]
+    b.ledger.records[-1]["name"] = f"汕头市濠江区{word}水产食品有限公司"
+    b.ledger.records[-1]["roles"] = ["PRODUCER"]
     food = b.product(code, word, 29, "食品")
     b.product(code, f"{word}海味", 29, "食品")
     b.points(food, date(2024, 6, 18), 2, GOOD[0][1])
@@ -420,4 +372,4 @@ def demo_records(today: date) -> list[dict]:
     b = _Builder(today)
     _designed(b)
     _ordinary(b, 52)
-    return b.records
+    return b.ledger.all()

@@ -49,24 +49,33 @@ def scored_events(facts: Facts, params: Mapping[str, Any]) -> list[Fact]:
 
 def derived_points(fact: Fact, params: Mapping[str, Any]) -> float | None:
     """Points a local default gives an ordinary event (only with ``derive_points_from_events``)."""
+    name = _derived_points_parameter(fact)
+    if name is None:
+        return None
+    points: float = params[name]
+    return points
+
+
+def _derived_points_parameter(fact: Fact) -> str | None:
+    """The parameter holding an ordinary event's derived points, or ``None`` if it has none."""
     kind, get = fact.kind, fact.get
     if kind == "SAMPLING_INSPECTION":
         if get("result") == "PASS":
-            return params["derived_points_sampling_pass"]
+            return "derived_points_sampling_pass"
         if get("severity") == "SERIOUS":
-            return params["derived_points_sampling_fail_serious"]
-        return params["derived_points_sampling_fail"]
+            return "derived_points_sampling_fail_serious"
+        return "derived_points_sampling_fail"
     if kind == "SUPERVISION_CHECK":
         key = {"PASS": "pass", "FAIL": "fail", "REFUSED": "refused"}[get("result")]
-        return params[f"derived_points_check_{key}"]
+        return f"derived_points_check_{key}"
     if kind == "ADMINISTRATIVE_PENALTY":
-        return params["derived_points_penalty_minor" if get("minor") else "derived_points_penalty"]
+        return "derived_points_penalty_minor" if get("minor") else "derived_points_penalty"
     if kind == "QUALITY_ACCIDENT":
-        return params["derived_points_accident"]
+        return "derived_points_accident"
     if kind == "COMPLAINT" and get("verified") is True:
-        return params["derived_points_complaint_verified"]
+        return "derived_points_complaint_verified"
     if kind == "COUNTERFEIT":
-        return params["derived_points_counterfeit"]
+        return "derived_points_counterfeit"
     return None
 
 

@@ -8,6 +8,9 @@ enterprise's application and a provincial evaluation, an exposed D a re-check (�
 In force: from 2020-07-10 (the date it was printed, 印发 — the text names no other); no end date.
 """
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
 from qcredit.policies.jiamusi.rules import JiamusiPolicy
 
@@ -20,7 +23,7 @@ def qcredit_policies() -> list[JiamusiPolicy]:
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.jiamusi.demo import demo_records
 
     return demo_records(today)

@@ -69,7 +69,8 @@ def noncompliant_licences(facts: Facts) -> tuple[list[Fact], list[Fact]]:
     deadline day itself is still inside the period, so D starts the day after ``rectifyBy``.  A
     later GRANTED record for the same licence number ends the non-compliance.
     """
-    pending, overdue = [], []
+    pending: list[Fact] = []
+    overdue: list[Fact] = []
     for f in latest_licences(facts).values():
         if f.get("status") != "NONCOMPLIANT":
             continue

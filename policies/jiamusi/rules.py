@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import qcredit.policies.jiamusi.plan as plan
 from qcredit.core.contract import (
@@ -87,7 +88,9 @@ class JiamusiPolicy(Policy):
         return Grading("A", None, (met,), (), details)
 
     @staticmethod
-    def _gap(level: str, gaps_b: list[Reason], gaps_a: list[Reason], details: dict) -> Grading:
+    def _gap(
+        level: str, gaps_b: list[Reason], gaps_a: list[Reason], details: dict[str, Any]
+    ) -> Grading:
         """No C/D criterion holds, yet B's own criteria are not all met — a case the text leaves
         open; ``gap_level`` (local default C) decides."""
         gap = Reason(

@@ -13,6 +13,7 @@ See docs/policies/jiaxing.md for the article map and every local default.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from qcredit.core.hookspecs import hookimpl
 from qcredit.core.vocabulary import EventKind
@@ -31,7 +32,7 @@ def qcredit_event_kinds() -> tuple[EventKind, ...]:
 
 
 @hookimpl
-def qcredit_demo_records(today: date) -> list[dict]:
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.jiaxing.demo import demo_records
 
     return demo_records(today)

@@ -17,11 +17,18 @@ Deterministic: a fixed seed and ``today`` only.  Every event lies on or before `
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from qcredit.core.identifiers import CREDIT_CODE_CHARSET, credit_code_check_character
+from qcredit.core.testing.demo import (
+    CreditCodes,
+    Ledger,
+    day_between,
+    enterprise_record,
+    product_record,
+    shuffled,
+)
 
 SEED = 330400
 PREFIX = "demo-jiaxing-"
@@ -211,77 +218,39 @@ TRADE_NAMES = (
 ).split()
 
 LEVELS = ("NATIONAL", "PROVINCIAL", "MUNICIPAL", "COUNTY")
-CODE_BODY = CREDIT_CODE_CHARSET
 
 
 @dataclass
 class _Enterprise:
-    index: int
     code: str
     est: date
     roles: list[str]
     products: list[tuple[str, int, str]]  # (trademark, Nice class, category)
-    records: list[dict[str, Any]] = field(default_factory=list)
-    serial: int = 0
-
-    def _ext(self) -> str:
-        self.serial += 1
-        return f"{PREFIX}{self.index:03d}-{self.serial:02d}"
+    ledger: Ledger  # its own: externalIds are numbered per enterprise
 
     def event(
         self, kind: str, on: date, attributes: dict[str, Any], product: int | None = None
-    ) -> str:
-        ext = self._ext()
-        record: dict[str, Any] = {
-            "type": "event",
-            "enterpriseCode": self.code,
-            "kind": kind,
-            "occurredOn": on.isoformat(),
-            "attributes": attributes,
-            "externalId": ext,
-        }
+    ) -> str | None:
+        mark = None
         if product is not None:
             trademark, nice, _ = self.products[product]
-            record["trademark"] = trademark
-            record["niceClass"] = nice
-        self.records.append(record)
-        return ext
+            mark = (trademark, nice)
+        return self.ledger.event(self.code, kind, on, mark, **attributes)
 
     def correct(
         self,
-        target: str,
+        target: str | None,
         action: str,
         reason: str,
         on: date,
         attributes: dict[str, Any] | None = None,
     ) -> None:
-        record: dict[str, Any] = {
-            "type": "correction",
-            "eventExternalId": target,
-            "action": action,
-            "reason": reason,
-            "effectiveOn": on.isoformat(),
-            "externalId": self._ext(),
-        }
-        if attributes:
-            record["attributes"] = attributes
-        self.records.append(record)
+        self.ledger.correct(target, action, reason, on, **(attributes or {}))
 
-
-def _credit_code(rng: random.Random, county: str, used: set[str]) -> str:
-    while True:
-        body = "MA" + "".join(rng.choice(CODE_BODY) for _ in range(7))
-        first17 = "91" + county + body
-        code = first17 + credit_code_check_character(first17)
-        if code not in used:
-            used.add(code)
-            return code
-
-
-def _between(rng: random.Random, lo: date, hi: date) -> date:
-    if hi <= lo:
-        return lo
-    return lo + timedelta(days=rng.randint(0, (hi - lo).days))
+    def in_date_order(self) -> list[dict[str, Any]]:
+        """Events in date order, then the corrections (each names an event before it)."""
+        events = sorted(self.ledger.records, key=lambda r: r["occurredOn"])
+        return events + sorted(self.ledger.corrections, key=lambda r: r["effectiveOn"])
 
 
 def _established(rng: random.Random, profile: str, today: date) -> date:
@@ -316,12 +285,12 @@ def _routine(rng: random.Random, e: _Enterprise, today: date) -> None:
         for _ in range(rng.randint(0, 2)):
             e.event(
                 "SAMPLING_INSPECTION",
-                _between(rng, start, end),
+                day_between(rng, start, end),
                 {"result": "PASS", "level": rng.choice(LEVELS)},
                 product=i,
             )
     for _ in range(rng.randint(1, 2)):
-        e.event("SUPERVISION_CHECK", _between(rng, start, end), {"result": "PASS"})
+        e.event("SUPERVISION_CHECK", day_between(rng, start, end), {"result": "PASS"})
     for year in range(max(start.year, today.year - 4), today.year):
         on = date(year + 1, rng.randint(1, 3), rng.randint(1, 28))
         if on <= today and on > e.est:
@@ -329,7 +298,7 @@ def _routine(rng: random.Random, e: _Enterprise, today: date) -> None:
     if rng.random() < 0.2:
         e.event(
             "COMPLAINT",
-            _between(rng, start, end),
+            day_between(rng, start, end),
             {"verified": False, "note": "消费者反映产品质量问题，经调查不属实"},
         )
 
@@ -461,9 +430,8 @@ def _profile(rng: random.Random, e: _Enterprise, profile: str, today: date) -> N
 
 def demo_records(today: date) -> list[dict]:
     rng = random.Random(SEED)
-    names = list(TRADE_NAMES)
-    rng.shuffle(names)
-    used: set[str] = set()
+    names = shuffled(rng, TRADE_NAMES)
+    codes = CreditCodes(rng)
     records: list[dict[str, Any]] = []
     index = 0
     for county, plan in PLANS.items():
@@ -482,43 +450,18 @@ def demo_records(today: date) -> list[dict]:
                 name = f"浙江{trade}{word}{form}"
             suffix = rng.choice(sorted(towns))
             region = county + suffix if rng.random() < 0.6 else county
-            e = _Enterprise(
-                index, _credit_code(rng, county, used), _established(rng, profile, today), roles, []
-            )
+            code = codes.draw(county, lead="MA")
+            ledger = Ledger(today, f"{PREFIX}{index:03d}-", width=2)
+            e = _Enterprise(code, _established(rng, profile, today), roles, [], ledger)
             count = len(offered) if profile in ("C_serious", "AA") else rng.randint(1, len(offered))
             for category, nice, extra in offered[:count]:
                 e.products.append((trade + extra, nice, category))
             if profile == "A_gift":
                 category, nice, extra = GIFT_PRODUCT
                 e.products.append((trade + extra, nice, category))
-            records.append(
-                {
-                    "type": "enterprise",
-                    "code": e.code,
-                    "name": name,
-                    "regionCode": region,
-                    "establishedOn": e.est.isoformat(),
-                    "roles": roles,
-                }
-            )
-            for trademark, nice, category in e.products:
-                records.append(
-                    {
-                        "type": "product",
-                        "enterpriseCode": e.code,
-                        "trademark": trademark,
-                        "niceClass": nice,
-                        "category": category,
-                    }
-                )
+            records.append(enterprise_record(e.code, name, region, e.est, roles))
+            records.extend(product_record(e.code, *product) for product in e.products)
             _routine(rng, e, today)
             _profile(rng, e, profile, today)
-            records.extend(sorted(e.records, key=_order))
+            records.extend(e.in_date_order())
     return records
-
-
-def _order(record: dict[str, Any]) -> tuple[int, str]:
-    """Events in date order; a correction after every event (it names its target)."""
-    if record["type"] == "correction":
-        return (1, record["effectiveOn"])
-    return (0, record["occurredOn"])

@@ -233,7 +233,7 @@ def classify(facts: Facts, params: Mapping[str, Any]) -> EnterpriseClass:
 def health_code(level: str, product_tiers: Mapping[Any, str], params: Mapping[str, Any]) -> str:
     """二2 企业产品质量"健康码": colour of the class, at least ``health_code_if_high_risk_product``
     when the enterprise has a high-risk product."""
-    colour = params["health_code_by_class"][level]
+    colour: str = params["health_code_by_class"][level]
     if HIGH in product_tiers.values():
         floor = params["health_code_if_high_risk_product"]
         if HEALTH_CODE_ORDER.index(floor) > HEALTH_CODE_ORDER.index(colour):

@@ -40,7 +40,9 @@ def _vocabulary(levels: Sequence[str]) -> tuple[str, ...]:
     raise ValueError(f"a warning rule mixes or misnames levels: {list(levels)}")
 
 
-def holding(tally: Tally, rules: Sequence[Mapping[str, Any]]) -> list[tuple[Mapping, Fraction]]:
+def holding(
+    tally: Tally, rules: Sequence[Mapping[str, Any]]
+) -> list[tuple[Mapping[str, Any], Fraction]]:
     """The rules whose share condition holds for ``tally``, with the share."""
     out = []
     for rule in rules:

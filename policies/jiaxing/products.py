@@ -188,25 +188,58 @@ def _index(
     """二2 产品质量安全指数: 100 = safest; risk factors deduct, 质量主体责任落实 adds."""
     terms: list[dict[str, Any]] = []
     base = params["product_base_tier"].get(category, GENERAL)
-    terms.append({"factor": "产品特点", "points": -params["index_deduction_base_tier"][base]})
+    terms.append(
+        {
+            "factor": "产品特点",
+            "points": -params["index_deduction_base_tier"][base],
+            "parameter": "index_deduction_base_tier",
+        }
+    )
     fails = facts.within_years(
         params["product_quality_window_years"], "SAMPLING_INSPECTION", result="FAIL"
     )
     for f in fails:
         severity = "SERIOUS" if f.get("severity") == "SERIOUS" else "MINOR"
         points = params["index_deduction_failed_sampling"][severity]
-        terms.append({"factor": "监督抽查不合格", "points": -points, "event": f.id})
+        terms.append(
+            {
+                "factor": "监督抽查不合格",
+                "points": -points,
+                "parameter": "index_deduction_failed_sampling",
+                "event": f.id,
+            }
+        )
     for f in facts.within_years(params["risk_alert_window_years"], "RISK_ALERT"):
         if current(f, facts.as_of):
             points = params["index_deduction_risk_alert"][f.get("severity")]
-            terms.append({"factor": "质量安全风险预警", "points": -points, "event": f.id})
+            terms.append(
+                {
+                    "factor": "质量安全风险预警",
+                    "points": -points,
+                    "parameter": "index_deduction_risk_alert",
+                    "event": f.id,
+                }
+            )
     if category in params["sensitive_user_categories"]:
-        terms.append({"factor": "使用对象", "points": -params["index_deduction_sensitive_users"]})
+        terms.append(
+            {
+                "factor": "使用对象",
+                "points": -params["index_deduction_sensitive_users"],
+                "parameter": "index_deduction_sensitive_users",
+            }
+        )
     for f in facts.within_years(
         params["public_attention_window_years"], "PUBLIC_OPINION", verified=True
     ):
         points = params["index_deduction_public_attention"]
-        terms.append({"factor": "社会关注度", "points": -points, "event": f.id})
+        terms.append(
+            {
+                "factor": "社会关注度",
+                "points": -points,
+                "parameter": "index_deduction_public_attention",
+                "event": f.id,
+            }
+        )
     bonus = params["index_bonus_responsibility"]
     for kind in sorted(bonus):
         held = [f for f in facts.of("RECOGNITION", type=kind) if current(f, facts.as_of)]
@@ -215,6 +248,7 @@ def _index(
                 {
                     "factor": f"质量主体责任落实（{kind}）",
                     "points": bonus[kind],
+                    "parameter": "index_bonus_responsibility",
                     "event": held[-1].id,
                 }
             )

@@ -11,11 +11,13 @@ from qcredit.core.contract import (
     Assessment,
     Badge,
     Disclosure,
+    Figure,
     Grading,
     History,
     Measure,
     NoticeRules,
     RegionColour,
+    Term,
 )
 from qcredit.core.facts import Facts
 from qcredit.core.model import Product, SubjectType
@@ -27,7 +29,7 @@ from qcredit.policies.jiaxing.catalogue import (
     catalogued_products,
 )
 from qcredit.policies.jiaxing.enterprises import classify, health_code, supervision_mode
-from qcredit.policies.jiaxing.levels import LEVELS, worst_tier
+from qcredit.policies.jiaxing.levels import LEVELS, MODE_LABELS, worst_tier
 from qcredit.policies.jiaxing.measures import (
     HEALTH_CODE,
     HEALTH_CODE_LABELS,
@@ -66,7 +68,7 @@ class JiaxingPolicy(Policy):
     levels = LEVELS
     subject_types = frozenset({SubjectType.ENTERPRISE, SubjectType.PRODUCT})
     parameters_file = Path(__file__).with_name("parameters.toml")
-    # GB/T 2260 names of the city and its counties, for maps (DOMAIN.md, "Region codes").
+    # GB/T 2260 names of the city and its counties, for maps.
     region_names: ClassVar[dict[str, str]] = {
         "330400": "嘉兴市",
         "330402": "南湖区",
@@ -171,6 +173,37 @@ class JiaxingPolicy(Policy):
         self, counts: Mapping[str, int], params: ParameterView
     ) -> RegionColour | None:
         return colour_region(counts, params)
+
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        d = assessment.details
+        if "qualitySafetyIndex" in d:  # a product: 二2 产品质量安全指数 and its terms
+            terms = tuple(
+                Term(
+                    str(t["factor"]),
+                    float(t["points"]),
+                    "二2",
+                    t.get("parameter"),
+                    (int(t["event"]),) if "event" in t else (),
+                )
+                for t in d.get("qualitySafetyIndexTerms", ())
+            )
+            return (
+                Figure(
+                    "qualitySafetyIndex",
+                    "产品质量安全指数",
+                    d["qualitySafetyIndex"],
+                    "二2",
+                    terms=terms,
+                ),
+            )
+        if "supervisionMode" in d:  # an enterprise: 四1 监管方式
+            mode = str(d["supervisionMode"])
+            return (
+                Figure(
+                    "supervisionMode", "监管方式", mode, str(d["modeArticle"]), MODE_LABELS[mode]
+                ),
+            )
+        return ()
 
     def badge(self, assessment: Assessment) -> Badge | None:
         """二2 企业产品质量"健康码": the colour of the enterprise's class (details.healthCode)."""

@@ -8,7 +8,11 @@ In force 2022-11-01 to 2024-10-30 (第十七条).  Region 舞钢市 410481; ente
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from qcredit.core.hookspecs import hookimpl
+from qcredit.core.vocabulary import EventKind
 from qcredit.policies.wugang.kinds import EVENT_KINDS
 from qcredit.policies.wugang.rules import WugangPolicy
 
@@ -21,12 +25,12 @@ def qcredit_policies() -> list[WugangPolicy]:
 
 
 @hookimpl
-def qcredit_event_kinds():  # type: ignore[no-untyped-def]
+def qcredit_event_kinds() -> list[EventKind]:
     return list(EVENT_KINDS)
 
 
 @hookimpl
-def qcredit_demo_records(today):  # type: ignore[no-untyped-def]
+def qcredit_demo_records(today: date) -> list[dict[str, Any]]:
     from qcredit.policies.wugang.demo import demo_records
 
     return demo_records(today)

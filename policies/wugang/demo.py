@@ -13,15 +13,14 @@ REPAIR corrections instead.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
-from qcredit.core.identifiers import credit_code_check_character
+from qcredit.core.testing.demo import CreditCodes, Ledger, day_between, shuffled
 
 COUNTY = "410481"
 PREFIX = "demo-wugang-"
 STANDING = date(2024, 10, 30)  # last day in force (第十七条)
 SEED = 410481
-CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 RATING_SOURCE = "河南省企业信用综合评价"
 
 # 9-digit town/street codes under 舞钢市 (county code + 3 digits).
@@ -164,107 +163,71 @@ WORDS = [
 
 class _Builder:
     def __init__(self, today: date) -> None:
-        self.today = today
         self.rng = random.Random(SEED)
-        self.records: list[dict] = []
-        self.codes: set[str] = set()
-        self.words = list(WORDS)
-        self.rng.shuffle(self.words)
-        self.n_events = 0
-
-    def credit_code(self) -> str:
-        while True:
-            body = "".join(self.rng.choice(CODE_CHARS) for _ in range(9))
-            first17 = "91" + COUNTY + body
-            code = first17 + credit_code_check_character(first17)
-            if code not in self.codes:
-                self.codes.add(code)
-                return code
+        self.ledger = Ledger(today, f"{PREFIX}e", width=4, numbered_corrections=False)
+        self.codes = CreditCodes(self.rng)
+        self.words = shuffled(self.rng, WORDS)
 
     def enterprise(self, industry: str, established: date, *, products: int = 1) -> str:
         names, roles, catalogue = INDUSTRIES[industry]
         word = self.words.pop()
-        code = self.credit_code()
-        self.records.append(
-            {
-                "type": "enterprise",
-                "code": code,
-                "name": self.rng.choice(names).format(w=word),
-                "regionCode": self.rng.choice(TOWNS),
-                "establishedOn": established.isoformat(),
-                "roles": roles,
-            }
-        )
+        code = self.codes.draw(COUNTY)
+        name = self.rng.choice(names).format(w=word)
+        self.ledger.enterprise(code, name, self.rng.choice(TOWNS), established, roles)
         classes: set[int] = set()
         for _item, nice, category in self.rng.sample(catalogue, min(products, len(catalogue))):
             if nice in classes:  # a product is trademark × Nice class: one per class
                 continue
             classes.add(nice)
-            self.records.append(
-                {
-                    "type": "product",
-                    "enterpriseCode": code,
-                    "trademark": word,
-                    "niceClass": nice,
-                    "category": category,
-                }
-            )
+            self.ledger.product(code, word, nice, category)
         return code
 
-    def event(self, code: str, kind: str, on: date, **attributes: object) -> str | None:
-        if on > self.today:  # the ledger refuses future dates
-            return None
-        self.n_events += 1
-        ext = f"{PREFIX}e{self.n_events:04d}"
-        self.records.append(
-            {
-                "type": "event",
-                "enterpriseCode": code,
-                "kind": kind,
-                "occurredOn": on.isoformat(),
-                "attributes": {k: v for k, v in attributes.items() if v is not None},
-                "externalId": ext,
-            }
-        )
-        return ext
-
-    def correction(
-        self, ext: str | None, action: str, reason: str, on: date, **changes: object
-    ) -> None:
-        if ext is None or on > self.today:
-            return
-        record: dict = {
-            "type": "correction",
-            "eventExternalId": ext,
-            "action": action,
-            "reason": reason,
-            "effectiveOn": on.isoformat(),
-            "externalId": f"{ext}-{action.lower()}",
-        }
-        if changes:
-            record["attributes"] = changes
-        self.records.append(record)
-
     # -- common event shapes ---------------------------------------------------------------
-    def rating(self, code: str, on: date, score: float | None = None, level: str | None = None):
-        return self.event(code, "CREDIT_RATING", on, source=RATING_SOURCE, score=score, level=level)
+    def rating(
+        self, code: str, on: date, score: float | None = None, level: str | None = None
+    ) -> str | None:
+        return self.ledger.event(
+            code, "CREDIT_RATING", on, source=RATING_SOURCE, score=score, level=level
+        )
 
-    def sampling(self, code: str, on: date, result: str = "PASS", severity: str | None = None):
+    def rated(
+        self,
+        industry: str,
+        established: date,
+        rated_on: date,
+        *,
+        products: int = 1,
+        score: float | None = None,
+        level: str | None = None,
+    ) -> str:
+        """An enterprise with a 河南省企业信用综合评价 rating."""
+        code = self.enterprise(industry, established, products=products)
+        self.rating(code, rated_on, score=score, level=level)
+        return code
+
+    def sampling(
+        self, code: str, on: date, result: str = "PASS", severity: str | None = None
+    ) -> str | None:
         level = self.rng.choice(["NATIONAL", "PROVINCIAL", "MUNICIPAL", "COUNTY", "COUNTY"])
-        return self.event(
+        number = f"舞市监抽〔{on.year}〕{self.rng.randint(1, 300)}号"
+        return self.ledger.event(
             code,
             "SAMPLING_INSPECTION",
             on,
             result=result,
             severity=severity,
             level=level,
-            documentNo=f"舞市监抽〔{on.year}〕{self.rng.randint(1, 300)}号",
+            documentNo=number,
         )
 
+    def fine(self, code: str, on: date, yuan: int, number: str) -> str | None:
+        """A fine with correction ordered (第六条 while it is not rectified)."""
+        facts = {"fineYuan": yuan, "correctionOrdered": True, "documentNo": number}
+        return self.ledger.event(code, "ADMINISTRATIVE_PENALTY", on, measure="FINE", **facts)
+
     def day(self, year: int, start_month: int = 1, end_month: int = 12) -> date:
-        start = date(year, start_month, 1)
-        end = min(date(year, end_month, 28), STANDING)
-        return start + timedelta(days=self.rng.randint(0, (end - start).days))
+        last = min(date(year, end_month, 28), STANDING)
+        return day_between(self.rng, date(year, start_month, 1), last)
 
 
 def _designed(b: _Builder) -> None:
@@ -275,49 +238,38 @@ def _designed(b: _Builder) -> None:
         for y in (2021, 2022, 2023, 2024):
             b.rating(c, date(y, 4, 20), score=b.rng.choice([88, 91, 94]))
             b.sampling(c, date(y, 7, 8))
-            b.event(c, "SELF_INSPECTION_REPORT", date(y, 3, 25), year=y - 1, onTime=True)
-        b.event(c, "RECOGNITION", date(2022, 9, 1), type="QMS_CERTIFIED", until="2025-08-31")
+            b.ledger.event(c, "SELF_INSPECTION_REPORT", date(y, 3, 25), year=y - 1, onTime=True)
+        b.ledger.event(c, "RECOGNITION", date(2022, 9, 1), type="QMS_CERTIFIED", until="2025-08-31")
     # A by relief (第十三条第二款): band B lowered by three grounds (no accident 3y, 双重预防
     # 体系标杆企业, 非现场监管系统).
-    c = b.enterprise("refractory", date(2009, 3, 12), products=2)
-    b.rating(c, date(2024, 4, 20), level="B")
+    c = b.rated("refractory", date(2009, 3, 12), date(2024, 4, 20), level="B", products=2)
     b.sampling(c, date(2024, 6, 5), "FAIL", "MINOR")
-    b.event(
+    b.ledger.event(
         c, "RECOGNITION", date(2023, 6, 1), type="DUAL_PREVENTION_BENCHMARK", until="2026-05-31"
     )
-    b.event(c, "RECOGNITION", date(2023, 3, 1), type="OFFSITE_MONITORING", until="2025-12-31")
+    b.ledger.event(
+        c, "RECOGNITION", date(2023, 3, 1), type="OFFSITE_MONITORING", until="2025-12-31"
+    )
 
     # B — 第七条（一）: established less than three years (score alone would be A).
-    c = b.enterprise("machinery", date(2023, 3, 6))
-    b.rating(c, date(2024, 4, 20), score=86)
+    c = b.rated("machinery", date(2023, 3, 6), date(2024, 4, 20), score=86)
     b.sampling(c, date(2024, 5, 16))
     # B — band C (serious sampling failure), lowered one level for three years without accident.
     c = b.enterprise("refractory", date(2012, 8, 30))
     b.sampling(c, date(2024, 3, 14), "FAIL", "SERIOUS")
-    b.event(c, "SELF_INSPECTION_REPORT", date(2024, 3, 28), year=2023, onTime=True)
+    b.ledger.event(c, "SELF_INSPECTION_REPORT", date(2024, 3, 28), year=2023, onTime=True)
     # B — 第七条（二） and the C→A lock: fined and ordered to correct in 2023 (D at the end of the
     # 2023 period), repaired in 2024; the score alone would now be A.
-    c = b.enterprise("steel", date(2004, 11, 2))
-    b.rating(c, date(2024, 4, 20), score=87)
-    ext = b.event(
-        c,
-        "ADMINISTRATIVE_PENALTY",
-        date(2023, 6, 19),
-        measure="FINE",
-        fineYuan=50000,
-        correctionOrdered=True,
-        documentNo="舞市监罚〔2023〕41号",
-    )
-    b.correction(ext, "REPAIR", "已履行行政处罚并完成整改，信用修复申请获准", date(2024, 4, 15))
+    c = b.rated("steel", date(2004, 11, 2), date(2024, 4, 20), score=87)
+    ext = b.fine(c, date(2023, 6, 19), 50000, "舞市监罚〔2023〕41号")
+    b.ledger.correct(ext, "REPAIR", "已履行行政处罚并完成整改，信用修复申请获准", date(2024, 4, 15))
     # B — 第七条（三）: general accident this year, the enterprise responsible (第十二条（一）).
-    c = b.enterprise("machinery", date(2010, 4, 9))
-    b.rating(c, date(2023, 4, 20), score=80)
-    b.event(c, "QUALITY_ACCIDENT", date(2024, 2, 26), severity="GENERAL", responsible=True)
+    c = b.rated("machinery", date(2010, 4, 9), date(2023, 4, 20), score=80)
+    b.ledger.event(c, "QUALITY_ACCIDENT", date(2024, 2, 26), severity="GENERAL", responsible=True)
     # B — verified complaints (3 within a year → 第十二条（二） key list).
-    c = b.enterprise("trade", date(2011, 7, 7))
-    b.rating(c, date(2024, 4, 20), level="C")
+    c = b.rated("trade", date(2011, 7, 7), date(2024, 4, 20), level="C")
     for m, d in ((1, 12), (5, 3), (8, 21)):
-        b.event(
+        b.ledger.event(
             c,
             "COMPLAINT",
             date(2024, m, d),
@@ -325,92 +277,62 @@ def _designed(b: _Builder) -> None:
             resolvedInTime=True,
             enterpriseResponsible=True,
         )
-    b.event(c, "STANDARD_BREACH", date(2024, 6, 11), type="BELOW_DECLARED")
-    b.event(c, "AFTER_SALES_BREACH", date(2024, 9, 2), serious=False)
+    b.ledger.event(c, "STANDARD_BREACH", date(2024, 6, 11), type="BELOW_DECLARED")
+    b.ledger.event(c, "AFTER_SALES_BREACH", date(2024, 9, 2), serious=False)
 
     # C — young enterprise with a serious failure and a failed check (band C, no relief).
     c = b.enterprise("refractory", date(2022, 6, 15))
     b.sampling(c, date(2024, 4, 10), "FAIL", "SERIOUS")
-    b.event(c, "SUPERVISION_CHECK", date(2024, 7, 2), result="FAIL")
+    b.ledger.event(c, "SUPERVISION_CHECK", date(2024, 7, 2), result="FAIL")
     # C — old, band D (rating C, serious failure, failed check), lowered one level by relief.
-    c = b.enterprise("machinery", date(2001, 9, 9), products=2)
-    b.rating(c, date(2024, 4, 20), level="C")
+    c = b.rated("machinery", date(2001, 9, 9), date(2024, 4, 20), level="C", products=2)
     b.sampling(c, date(2023, 11, 7), "FAIL", "SERIOUS")
-    b.event(c, "SUPERVISION_CHECK", date(2024, 5, 22), result="FAIL")
+    b.ledger.event(c, "SUPERVISION_CHECK", date(2024, 5, 22), result="FAIL")
     # C — 第十三条 accident lock: C on the accident day (2023); the sampling failure was repaired
     # in 2024 and the score fell to B, but the level may not be lowered for three years.
     c = b.enterprise("steel", date(2007, 1, 20))
     ext = b.sampling(c, date(2023, 1, 20), "FAIL", "MINOR")
-    b.event(c, "QUALITY_ACCIDENT", date(2023, 3, 15), severity="GENERAL", responsible=False)
-    b.correction(ext, "REPAIR", "不合格项目已整改并复检合格，准予信用修复", date(2024, 6, 1))
+    b.ledger.event(c, "QUALITY_ACCIDENT", date(2023, 3, 15), severity="GENERAL", responsible=False)
+    b.ledger.correct(ext, "REPAIR", "不合格项目已整改并复检合格，准予信用修复", date(2024, 6, 1))
     # C — young enterprise: abnormal-operation listing, late self-inspection, media report.
-    c = b.enterprise("trade", date(2022, 1, 10))
-    b.rating(c, date(2023, 4, 20), score=52)
-    b.event(c, "LIST_ENTRY", date(2024, 3, 1), list="ABNORMAL_OPERATION", until="2025-03-01")
-    b.event(c, "SELF_INSPECTION_REPORT", date(2024, 5, 30), year=2023, onTime=False)
-    b.event(c, "PUBLIC_OPINION", date(2024, 7, 19), verified=True)
-    b.event(c, "FALSE_CLAIM", date(2024, 8, 6), harm="MINOR")
+    c = b.rated("trade", date(2022, 1, 10), date(2023, 4, 20), score=52)
+    b.ledger.event(c, "LIST_ENTRY", date(2024, 3, 1), list="ABNORMAL_OPERATION", until="2025-03-01")
+    b.ledger.event(c, "SELF_INSPECTION_REPORT", date(2024, 5, 30), year=2023, onTime=False)
+    b.ledger.event(c, "PUBLIC_OPINION", date(2024, 7, 19), verified=True)
+    b.ledger.event(c, "FALSE_CLAIM", date(2024, 8, 6), harm="MINOR")
 
     # D — 第六条: fined and ordered to correct in 2024, not rectified.
-    c = b.enterprise("steel", date(2008, 6, 6))
-    b.rating(c, date(2024, 4, 20), score=71)
-    b.event(
-        c,
-        "ADMINISTRATIVE_PENALTY",
-        date(2024, 5, 28),
-        measure="FINE",
-        fineYuan=120000,
-        correctionOrdered=True,
-        documentNo="舞市监罚〔2024〕17号",
-    )
+    c = b.rated("steel", date(2008, 6, 6), date(2024, 4, 20), score=71)
+    b.fine(c, date(2024, 5, 28), 120000, "舞市监罚〔2024〕17号")
     # D — 第六条: a major accident in 2022 (within three years), enterprise responsible.
-    c = b.enterprise("machinery", date(2003, 12, 1), products=2)
-    b.rating(c, date(2022, 4, 20), score=78)
-    b.event(c, "QUALITY_ACCIDENT", date(2022, 9, 14), severity="MAJOR", responsible=True)
+    c = b.rated("machinery", date(2003, 12, 1), date(2022, 4, 20), score=78, products=2)
+    b.ledger.event(c, "QUALITY_ACCIDENT", date(2022, 9, 14), severity="MAJOR", responsible=True)
     # D — young enterprise, counterfeit goods and a serious failure: score above 60, no relief.
     c = b.enterprise("trade", date(2022, 8, 18))
     b.sampling(c, date(2024, 2, 27), "FAIL", "SERIOUS")
-    b.event(c, "COUNTERFEIT", date(2024, 2, 27), deliberate=True)
+    b.ledger.event(c, "COUNTERFEIT", date(2024, 2, 27), deliberate=True)
     # D — serious-dishonesty list and a fine with correction ordered (the listing adds 50 points).
-    c = b.enterprise("refractory", date(2014, 2, 14))
-    b.rating(c, date(2024, 4, 20), level="D")
-    b.event(c, "LIST_ENTRY", date(2024, 6, 30), list="SERIOUS_DISHONESTY", until="2027-06-29")
-    b.event(
-        c,
-        "ADMINISTRATIVE_PENALTY",
-        date(2024, 6, 3),
-        measure="FINE",
-        fineYuan=200000,
-        correctionOrdered=True,
-        documentNo="舞市监罚〔2024〕29号",
+    c = b.rated("refractory", date(2014, 2, 14), date(2024, 4, 20), level="D")
+    b.ledger.event(
+        c, "LIST_ENTRY", date(2024, 6, 30), list="SERIOUS_DISHONESTY", until="2027-06-29"
     )
+    b.fine(c, date(2024, 6, 3), 200000, "舞市监罚〔2024〕29号")
 
     # Corrections on otherwise ordinary enterprises.
     # REVOKE: a fine with correction ordered (would be D) quashed on administrative review → A.
-    c = b.enterprise("refractory", date(2005, 5, 5))
-    b.rating(c, date(2024, 4, 20), score=90)
-    ext = b.event(
-        c,
-        "ADMINISTRATIVE_PENALTY",
-        date(2024, 3, 12),
-        measure="FINE",
-        fineYuan=30000,
-        correctionOrdered=True,
-        documentNo="舞市监罚〔2024〕8号",
-    )
-    b.correction(ext, "REVOKE", "行政复议决定撤销原处罚决定", date(2024, 7, 30))
+    c = b.rated("refractory", date(2005, 5, 5), date(2024, 4, 20), score=90)
+    ext = b.fine(c, date(2024, 3, 12), 30000, "舞市监罚〔2024〕8号")
+    b.ledger.correct(ext, "REVOKE", "行政复议决定撤销原处罚决定", date(2024, 7, 30))
     # AMEND: a failure first entered as serious, amended to an ordinary (一般) failure.
-    c = b.enterprise("machinery", date(2013, 3, 3))
-    b.rating(c, date(2024, 4, 20), score=83)
+    c = b.rated("machinery", date(2013, 3, 3), date(2024, 4, 20), score=83)
     ext = b.sampling(c, date(2024, 4, 25), "FAIL", "SERIOUS")
-    b.correction(
+    b.ledger.correct(
         ext, "AMEND", "复检结论为一般不合格，更正不合格程度", date(2024, 6, 20), severity="MINOR"
     )
     # ERRONEOUS: a check result recorded on the wrong enterprise.
-    c = b.enterprise("steel", date(2015, 9, 1))
-    b.rating(c, date(2024, 4, 20), score=84)
-    ext = b.event(c, "SUPERVISION_CHECK", date(2024, 8, 8), result="REFUSED")
-    b.correction(ext, "ERRONEOUS", "录入错误：检查对象为同名外地企业", date(2024, 8, 20))
+    c = b.rated("steel", date(2015, 9, 1), date(2024, 4, 20), score=84)
+    ext = b.ledger.event(c, "SUPERVISION_CHECK", date(2024, 8, 8), result="REFUSED")
+    b.ledger.correct(ext, "ERRONEOUS", "录入错误：检查对象为同名外地企业", date(2024, 8, 20))
 
     # 第十二条（三）: the bureau designates two enterprises for the 2024 key inspection list (the
     # plug-in kind KEY_INSPECTION_DESIGNATION), and one for 2023 only (no longer listed).
@@ -419,9 +341,13 @@ def _designed(b: _Builder) -> None:
         ("耐火材料生产线技改后首年投产", 2024),
         ("2023年度市级专项整治重点企业", 2023),
     ):
-        c = b.enterprise("steel" if "钢" in reason else "refractory", date(2010, 10, 10))
-        b.rating(c, date(year, 4, 20), score=80)
-        b.event(
+        c = b.rated(
+            "steel" if "钢" in reason else "refractory",
+            date(2010, 10, 10),
+            date(year, 4, 20),
+            score=80,
+        )
+        b.ledger.event(
             c,
             "KEY_INSPECTION_DESIGNATION",
             date(year, 2, 20),
@@ -442,7 +368,7 @@ def _ordinary(b: _Builder, count: int) -> None:
             if b.rng.random() < 0.8:
                 b.rating(c, b.day(y, 4, 5), score=b.rng.randint(48, 97))
             if b.rng.random() < 0.9:
-                b.event(
+                b.ledger.event(
                     c,
                     "SELF_INSPECTION_REPORT",
                     b.day(y, 2, 3),
@@ -454,7 +380,7 @@ def _ordinary(b: _Builder, count: int) -> None:
                 severity = b.rng.choice(["MINOR", "MINOR", "SERIOUS"]) if fail else None
                 b.sampling(c, b.day(y, 5, 10), "FAIL" if fail else "PASS", severity)
             if b.rng.random() < 0.4:
-                b.event(
+                b.ledger.event(
                     c,
                     "SUPERVISION_CHECK",
                     b.day(y, 3, 11),
@@ -462,7 +388,7 @@ def _ordinary(b: _Builder, count: int) -> None:
                 )
             if b.rng.random() < 0.05:
                 fine = b.rng.choice([None, 2000, 5000, 10000])
-                b.event(
+                b.ledger.event(
                     c,
                     "ADMINISTRATIVE_PENALTY",
                     b.day(y),
@@ -471,12 +397,12 @@ def _ordinary(b: _Builder, count: int) -> None:
                     minor=True,
                 )
             if b.rng.random() < 0.1:
-                b.event(
+                b.ledger.event(
                     c, "COMPLAINT", b.day(y), verified=b.rng.random() < 0.5, resolvedInTime=True
                 )
         if b.rng.random() < 0.1 and est_year < 2018:
             # an old general accident (2019–2020): relief is reached three years later
-            b.event(
+            b.ledger.event(
                 c,
                 "QUALITY_ACCIDENT",
                 b.day(b.rng.choice([2019, 2020])),
@@ -489,4 +415,4 @@ def demo_records(today: date) -> list[dict]:
     b = _Builder(today)
     _designed(b)
     _ordinary(b, 60)
-    return b.records
+    return b.ledger.all()

@@ -29,7 +29,7 @@ class WugangNotices(NoticeRules):
         self, change: GradeChange, assessment: Assessment | None, params: ParameterView
     ) -> Sequence[NoticeDraft]:
         current = change.current
-        if assessment is None or current not in params["early_warning_levels"]:
+        if current is None or assessment is None or current not in params["early_warning_levels"]:
             return ()
         if self._rank(current) <= self._rank(change.previous):
             return ()

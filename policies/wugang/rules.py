@@ -16,7 +16,17 @@ from datetime import date
 from pathlib import Path
 
 import qcredit.policies.wugang.history as hist
-from qcredit.core.contract import Disclosure, Grading, History, Level, Measure, NoticeRules, Reason
+from qcredit.core.contract import (
+    Assessment,
+    Disclosure,
+    Figure,
+    Grading,
+    History,
+    Level,
+    Measure,
+    NoticeRules,
+    Reason,
+)
 from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
@@ -163,6 +173,16 @@ class WugangPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading)
+
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        """The two parts of the 100-point risk score (第五条, 第六条)."""
+        d = assessment.details
+        if "creditPoints" not in d:
+            return ()
+        return (
+            Figure("creditPoints", "综合信用评级风险分值", float(d["creditPoints"]), "第六条"),
+            Figure("qualityPoints", "产品质量指标风险分值", float(d["qualityPoints"]), "第五条"),
+        )
 
     def notice_rules(self) -> NoticeRules:
         """Warnings on grade changes (notices.py; docs/warnings.md)."""

@@ -155,7 +155,7 @@ def indicator(fact: Fact, as_of: date, params: Mapping[str, Any]) -> tuple[str, 
 def credit_risk(fact: Fact | None, params: Mapping[str, Any]) -> float:
     """Risk fraction 0–1 from the latest Henan comprehensive credit rating (第六条)."""
     if fact is not None and fact.get("score") is not None:
-        full = params["credit_score_full"]
+        full: float = params["credit_score_full"]
         share = min(float(fact.get("score")), full) / full
         return 1.0 - share if params["credit_score_higher_is_better"] else share
     if fact is not None and fact.get("level"):

@@ -15,6 +15,8 @@ from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.haojiang import HaojiangPolicy
 from qcredit.policies.haojiang.categories import category
 
+from .citations import assert_cites, cited_articles
+
 POLICY = HaojiangPolicy()
 REGION = "440512"
 ON = "2024-06-01"
@@ -81,6 +83,7 @@ def test_operator_category(article: str, points: list[float], level: str) -> Non
         assert result.score == pytest.approx(sum(points))
     category_reason = next(r for r in result.reasons if r.rule == f"category.{level}")
     assert category_reason.article.startswith("三（一）")
+    assert_cites(article, cited_articles(result))
 
 
 @pytest.mark.parametrize(("article", "points", "level"), POINT_CASES)
@@ -93,6 +96,7 @@ def test_product_category(article: str, points: list[float], level: str) -> None
     assert result is not None
     assert result.level == level
     assert result.subject_type.value == "PRODUCT"
+    assert_cites(article, cited_articles(result))
 
 
 @pytest.mark.parametrize(

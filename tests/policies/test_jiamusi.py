@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from qcredit.core.errors import PolicyNotInForce
 from qcredit.core.grading.assess import assess
 from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.jiamusi import JiamusiPolicy
+
+from .citations import assert_cites, cited_articles, rule_articles
 
 POLICY = JiamusiPolicy()
 AS_OF = date(2024, 6, 30)
@@ -274,6 +277,7 @@ CASES = [
             "三（三）6",
             "A",
             [ev("QUALITY_ACCIDENT", "2024-03-01", severity="GENERAL", responsible=False)],
+            absent="c.general_accident",
         ),
         id="三（三）6-accident-not-enterprise-fault-A",
     ),
@@ -363,6 +367,7 @@ CASES = [
                 ev("LICENCE", "2023-02-01", status="SUSPENDED", licenceNo="XK1"),
                 ev("LICENCE", "2023-05-01", status="GRANTED", licenceNo="XK1"),
             ],
+            absent="d.no_valid_qualification",
         ),
         id="三（四）1-licence-granted-again-A",
     ),
@@ -399,6 +404,7 @@ CASES = [
                 ),
                 ev("LICENCE", "2024-04-20", status="GRANTED", licenceNo="XK1"),
             ],
+            absent="d.licence_rectification_overdue",
         ),
         id="三（四）3-licence-rectified-before-deadline-A",
     ),
@@ -543,6 +549,12 @@ CASES = [
 ]
 
 
+@cache
+def articles_by_rule() -> dict[str, set[str]]:
+    """The articles each rule of the table cites where it fires."""
+    return rule_articles(grade(case.values[0]) for case in CASES)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_grading_cases(case: Case) -> None:
     result = grade(case)
@@ -557,6 +569,8 @@ def test_grading_cases(case: Case) -> None:
         assert case.absent not in rules
     for reason in (*result.reasons, *result.blockers):
         assert reason.article and reason.text and reason.rule
+    spared = articles_by_rule().get(case.absent, set()) if case.absent else set()
+    assert_cites(case.article, [*cited_articles(result), *spared])
 
 
 def test_failed_sampling_reason_cites_its_events() -> None:

@@ -24,6 +24,8 @@ from qcredit.policies import jiaxing
 from qcredit.policies.jiaxing.rules import JiaxingPolicy
 from qcredit.policies.jiaxing.vocabulary import JIAXING_EVENT_KINDS, RISK_ALERT
 
+from .citations import assert_cites, assert_scope_cited, cited_articles, uncited
+
 POLICY = JiaxingPolicy()
 AS_OF = date(2024, 6, 30)
 IN_WINDOW = "2021-06-30"  # 近三年 of 2024-06-30: the anniversary still counts
@@ -156,21 +158,33 @@ def test_in_force_window(as_of: date, in_force: bool) -> None:
 
 
 # ------------------------------------------------------------------------------ scope (三1)
+# Scope cases whose article no reason carries: gaps in the code (see uncited()).
+IN_SCOPE_UNCITED = uncited("a subject in the catalogue gets no reason citing 三1")
+REGION_UNCITED = uncited("no article fixes the region; Policy.out_of_scope cites none")
+
+
 @pytest.mark.parametrize(
     ("article", "category", "in_scope"),
     [
-        pytest.param("三1", FURNITURE, True, id="三1-catalogue-category"),
-        pytest.param("三1", "日用化学制品及卫生用品", True, id="三1-13th-category"),
+        pytest.param("三1", FURNITURE, True, id="三1-catalogue-category", marks=IN_SCOPE_UNCITED),
+        pytest.param(
+            "三1", "日用化学制品及卫生用品", True, id="三1-13th-category", marks=IN_SCOPE_UNCITED
+        ),
         pytest.param("三1", "化妆品", False, id="三1-not-in-catalogue"),
         pytest.param("三1", None, False, id="三1-no-category"),
-        pytest.param("三1", "童车", True, id="三1-catalogue-kind-mapped"),
-        pytest.param("三1", "儿童用品/童车", True, id="三1-category-slash-kind"),
+        pytest.param("三1", "童车", True, id="三1-catalogue-kind-mapped", marks=IN_SCOPE_UNCITED),
+        pytest.param(
+            "三1", "儿童用品/童车", True, id="三1-category-slash-kind", marks=IN_SCOPE_UNCITED
+        ),
         pytest.param("三1", "美妆/口红", False, id="三1-slash-unknown-category"),
     ],
 )
 def test_product_scope(article: str, category: str | None, in_scope: bool) -> None:
-    result = grade_product(category, [])
+    b, pids, _ = build([category], [])
+    subject = b.product_subject(pids[0])
+    result = assess(POLICY, subject, AS_OF)
     assert (result is not None) is in_scope
+    assert_scope_cited(article, POLICY, subject, AS_OF, result)
 
 
 def test_out_of_scope_reason_cites_article() -> None:
@@ -187,17 +201,37 @@ def test_out_of_scope_reason_cites_article() -> None:
     ("article", "products", "region", "in_scope"),
     [
         pytest.param(
-            "三1", [FURNITURE], "330402", True, id="三1-enterprise-with-catalogue-product"
+            "三1",
+            [FURNITURE],
+            "330402",
+            True,
+            id="三1-enterprise-with-catalogue-product",
+            marks=IN_SCOPE_UNCITED,
         ),
-        pytest.param("三1", ["化妆品", FURNITURE], "330483", True, id="三1-one-catalogued-product"),
+        pytest.param(
+            "三1",
+            ["化妆品", FURNITURE],
+            "330483",
+            True,
+            id="三1-one-catalogued-product",
+            marks=IN_SCOPE_UNCITED,
+        ),
         pytest.param("三1", ["化妆品"], "330402", False, id="三1-enterprise-no-catalogue-product"),
         pytest.param("三1", [], "330402", False, id="三1-enterprise-without-products"),
-        pytest.param("region", [FURNITURE], "330400", True, id="region-嘉兴市-itself"),
-        pytest.param("region", [FURNITURE], "440512", False, id="region-outside-嘉兴"),
+        pytest.param(
+            "region", [FURNITURE], "330400", True, id="region-嘉兴市-itself", marks=REGION_UNCITED
+        ),
+        pytest.param(
+            "region", [FURNITURE], "440512", False, id="region-outside-嘉兴", marks=REGION_UNCITED
+        ),
     ],
 )
 def test_enterprise_scope(article: str, products: list[str], region: str, in_scope: bool) -> None:
-    assert (grade_enterprise(products, [], region=region) is not None) is in_scope
+    b, _, _ = build(products, [], region=region)
+    subject = b.enterprise_subject()
+    result = assess(POLICY, subject, AS_OF)
+    assert (result is not None) is in_scope
+    assert_scope_cited(article, POLICY, subject, AS_OF, result)
 
 
 def test_only_catalogued_products_drive_the_enterprise() -> None:
@@ -329,6 +363,7 @@ def test_product_tier(article: str, category: str, events: list[Ev], expected: s
     assert result.level == expected
     assert all(r.article == article for r in result.reasons)
     assert result.reasons[0].rule == "product.features"
+    assert_cites(article, cited_articles(result))
 
 
 def test_product_reasons_carry_events() -> None:
@@ -545,6 +580,7 @@ def test_enterprise_class(article: str, events: list[Ev], expected: str) -> None
     assert result.reasons, "every grade explains itself"
     if expected in {"B", "C"}:
         assert any(r.article == article for r in result.reasons)
+    assert_cites(article, cited_articles(result))
 
 
 # 屡查屡犯: three offences in the three-year window (四2 一是)

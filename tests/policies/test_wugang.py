@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from qcredit.policies.wugang import WugangPolicy
 from qcredit.policies.wugang.adjustments import band_level
 from qcredit.policies.wugang.kinds import EVENT_KINDS, KEY_INSPECTION_DESIGNATION
 from qcredit.policies.wugang.scoring import event_ref
+
+from .citations import assert_cites, cited_articles, rule_articles
 
 POLICY = WugangPolicy()
 REGION = "410481"
@@ -473,6 +476,21 @@ CASES = [
 ]
 
 
+def graded(
+    established: str | None, events: list[Ev], on: str, overrides: dict[str, Any] | None
+) -> Assessment:
+    b = builder(established)
+    for kind, when, attrs in events:
+        b.event(kind, when, **attrs)
+    return grade(b, on, overrides)
+
+
+@cache
+def articles_by_rule() -> dict[str, set[str]]:
+    """The articles each rule of the table cites where it fires."""
+    return rule_articles(graded(*case.values[1:5]) for case in CASES)
+
+
 @pytest.mark.parametrize(
     ("article", "established", "events", "on", "overrides", "level", "fired", "not_fired"), CASES
 )
@@ -486,15 +504,14 @@ def test_grading(
     fired: set[str],
     not_fired: set[str],
 ) -> None:
-    b = builder(established)
-    for kind, when, attrs in events:
-        b.event(kind, when, **attrs)
-    result = grade(b, on, overrides)
+    result = graded(established, events, on, overrides)
     assert result.level == level, [r.text for r in result.reasons]
     assert fired <= rules(result)
     assert not (not_fired & rules(result))
     for reason in result.reasons:
         assert reason.article and reason.text and reason.rule
+    spared = [a for rule in not_fired for a in articles_by_rule().get(rule, ())]
+    assert_cites(article, [*cited_articles(result), *spared])
 
 
 @pytest.mark.parametrize(

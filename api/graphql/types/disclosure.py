@@ -6,11 +6,23 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
-from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.api.graphql.pagination import (
+    Connection,
+    decode_cursor,
+    make_connection,
+    page_size,
+    window,
+)
+from qcredit.api.graphql.types.enterprise import (
+    ctx,
+    enterprise_field,
+    product_field,
+)
+from qcredit.api.graphql.types.mirror import mirrored
+from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import CallerRole
+from qcredit.core.disclosure.callers import PUBLIC, CallerRole
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
@@ -22,7 +34,7 @@ from qcredit.core.store.tables import (
     GradeChangeRow,
     StandingGradeRow,
 )
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import or_, select
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -55,25 +67,17 @@ class DisclosureRequest:
     decision_reason: str | None
     enterprise_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
+    enterprise = enterprise_field()
 
     @classmethod
     def of(cls, r: DisclosureRequestRow) -> DisclosureRequest:
-        return cls(
+        return mirrored(
+            cls,
+            r,
             id=strawberry.ID(str(r.id)),
             policy=r.policy_id,
-            kind=r.kind,
-            level=r.level,
-            state=r.state,
-            reason=r.reason,
-            requested_by=r.requested_by,
             requested_at=aware(r.requested_at),
-            reviewer=r.reviewer,
             decided_at=aware(r.decided_at) if r.decided_at else None,
-            decision_reason=r.decision_reason,
-            enterprise_id=r.enterprise_id,
         )
 
 
@@ -85,13 +89,8 @@ class ListedSubject:
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
 
 @strawberry.type(description="A change of a subject's standing grade, as partners pull it.")
@@ -109,13 +108,8 @@ class GradeChange:
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
 
 @strawberry.type(description="A grade-change feed page; pass endCursor back as `since`.")
@@ -134,26 +128,6 @@ class AuditEntry:
     action: str
     target: str
     detail: JSON
-
-
-def _audience_filter(principal, standing_region, open_to, review_to, approved_exists):  # type: ignore[no-untyped-def]
-    """SQL: the caller may see this grade (same rules as core.disclosure.verdict)."""
-    if principal.role is CallerRole.ADMIN and not principal.regions:
-        return None
-    conds = []
-    if principal.role in (CallerRole.REGULATOR, CallerRole.REVIEWER, CallerRole.ADMIN):
-        for r in principal.regions:
-            conds.append(standing_region.startswith(region_prefix(r)))
-        audience = Audience.DEPARTMENT
-    elif principal.role is CallerRole.DEPARTMENT:
-        audience = Audience.DEPARTMENT
-    elif principal.role is CallerRole.INDUSTRY:
-        audience = Audience.INDUSTRY
-    else:
-        audience = Audience.PUBLIC
-    conds.append(open_to.contains(audience.value))
-    conds.append(and_(review_to.contains(audience.value), approved_exists))
-    return or_(*conds)
 
 
 def notice_for(policy_id: str, info: Info) -> dict:
@@ -187,22 +161,12 @@ class AccessQuery:
         lists = disclosure.public_lists(p)
         if list not in lists:
             raise InvalidInput(f"{policy} publishes {', '.join(sorted(lists))}", field="list")
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        approved = exists().where(
-            DisclosureRequestRow.policy_id == StandingGradeRow.policy_id,
-            DisclosureRequestRow.subject_type == StandingGradeRow.subject_type,
-            DisclosureRequestRow.subject_id == StandingGradeRow.subject_id,
-            DisclosureRequestRow.level == StandingGradeRow.level,
-            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
-        )
-        public = or_(
-            StandingGradeRow.open_to.contains(Audience.PUBLIC.value),
-            and_(StandingGradeRow.review_to.contains(Audience.PUBLIC.value), approved),
-        )
+        limit, cursor = window(c.settings, first, after)
         # Row number as the key: standing grades have a composite key, so page by a stable order.
         base = select(StandingGradeRow).where(
-            StandingGradeRow.policy_id == p.id, StandingGradeRow.level.in_(lists[list]), public
+            StandingGradeRow.policy_id == p.id,
+            StandingGradeRow.level.in_(lists[list]),
+            grade_visible(PUBLIC),
         )
         order = (
             StandingGradeRow.enterprise_id,
@@ -226,18 +190,8 @@ class AccessQuery:
             )
             for r in rows
         ]
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(base.subquery()))
-                    ).scalar_one()
-                )
-
-        return make_connection(
-            nodes, [start + i + 1 for i in range(len(nodes))], limit, cursor, count
-        )
+        keys = [start + i + 1 for i in range(len(nodes))]
+        return make_connection(nodes, keys, limit, cursor, c.counter(base))
 
     @strawberry.field(
         description="Disclosure requests the caller may see: reviewers and "
@@ -288,24 +242,11 @@ class AccessQuery:
         principal = c.principal
         limit = page_size(first, c.settings.max_page_size, c.settings.max_page_size)
         after = decode_cursor(since) or 0
-        approved = exists().where(
-            DisclosureRequestRow.policy_id == GradeChangeRow.policy_id,
-            DisclosureRequestRow.subject_type == GradeChangeRow.subject_type,
-            DisclosureRequestRow.subject_id == GradeChangeRow.subject_id,
-            DisclosureRequestRow.level == GradeChangeRow.current,
-            DisclosureRequestRow.state == disclosure.RequestState.APPROVED.value,
-        )
         stmt = select(GradeChangeRow).where(GradeChangeRow.id > after)
         if policy:
             c.registry.policy(policy)
             stmt = stmt.where(GradeChangeRow.policy_id == policy)
-        visible = _audience_filter(
-            principal,
-            GradeChangeRow.region_code,
-            GradeChangeRow.open_to,
-            GradeChangeRow.review_to,
-            approved,
-        )
+        visible = grade_visible(principal, GradeChangeRow, "current", own_subject=False)
         if visible is not None:
             stmt = stmt.where(visible)
         async with c.db() as s:
@@ -354,8 +295,7 @@ class AccessQuery:
     ) -> Connection[AuditEntry]:
         c = ctx(info)
         c.principal.require_role(CallerRole.ADMIN)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
+        limit, cursor = window(c.settings, first, after)
         stmt = select(AuditRow)
         if action:
             stmt = stmt.where(AuditRow.action == action)
@@ -380,16 +320,7 @@ class AccessQuery:
             )
             for r in rows
         ]
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(counted.subquery()))
-                    ).scalar_one()
-                )
-
-        return make_connection(nodes, [r.id for r in rows], limit, cursor, count)
+        return make_connection(nodes, [r.id for r in rows], limit, cursor, c.counter(counted))
 
 
 @strawberry.type
@@ -404,15 +335,11 @@ class AccessMutation:
     ) -> DisclosureRequest:
         c = ctx(info)
         p = c.registry.policy(policy)
-        async with c.db() as s:
-            try:
-                row = await disclosure.request_disclosure(
-                    s, c.principal, p, enterprise_code=enterprise_code, kind=kind, reason=reason
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            row = await disclosure.request_disclosure(
+                s, c.principal, p, enterprise_code=enterprise_code, kind=kind, reason=reason
+            )
+            await s.commit()
         return DisclosureRequest.of(row)
 
     @strawberry.mutation(
@@ -425,13 +352,7 @@ class AccessMutation:
         c = ctx(info)
         if not str(id).isdigit():
             raise InvalidInput("not a disclosure request id", field="id")
-        async with c.db() as s:
-            try:
-                row = await disclosure.decide(
-                    s, c.principal, int(id), approve=approve, reason=reason
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            row = await disclosure.decide(s, c.principal, int(id), approve=approve, reason=reason)
+            await s.commit()
         return DisclosureRequest.of(row)

@@ -1,19 +1,15 @@
-"""GraphQL types of the API contract (DESIGN.md): names fixed, fields added around them."""
+"""GraphQL types of the API contract (docs/design.md): names fixed, fields added around them."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import strawberry
-from qcredit.api.graphql.pagination import (
-    Connection,
-    decode_cursor,
-    make_connection,
-    page_size,
-    slice_page,
-)
+from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
+from qcredit.api.graphql.types.figures import Figure, figure_type
+from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import (
     assessment_verdict,
     require_ledger,
@@ -22,13 +18,14 @@ from qcredit.api.graphql.visibility import (
 )
 from qcredit.core import clock
 from qcredit.core.contract import Assessment as AssessmentValue
-from qcredit.core.errors import QcreditError
+from qcredit.core.errors import InvalidInput, QcreditError
 from qcredit.core.grading.engine import AssessmentKey
 from qcredit.core.model import CORRECTION_KIND, SubjectType
 from qcredit.core.model import Enterprise as EnterpriseValue
 from qcredit.core.model import Event as EventValue
 from qcredit.core.model import Product as ProductValue
 from qcredit.core.parameters import Parameter as ParameterValue
+from qcredit.core.policy import Level as LevelValue
 from qcredit.core.policy import Policy as PolicyValue
 from strawberry import relay
 from strawberry.scalars import JSON
@@ -42,6 +39,20 @@ def ctx(info: Info) -> Context:
     return info.context
 
 
+def _from_value(attribute: str, type_: Any, description: str | None = None) -> Any:
+    """A field read from ``self.value``, the core object a type wraps.
+
+    Without a class annotation the field keeps its place in the SDL among the method fields;
+    strawberry then types it by the resolver's return annotation, set here.
+    """
+
+    def resolve(root: Any) -> Any:
+        return getattr(root.value, attribute)
+
+    resolve.__annotations__["return"] = type_
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @strawberry.type(description="One grade of a policy; rank 1 is the best (lowest risk).")
 class Level:
     code: str
@@ -50,6 +61,10 @@ class Level:
     color: str | None
     description: str
     subject_types: list[str]
+
+    @classmethod
+    def of(cls, lv: LevelValue) -> Level:
+        return mirrored(cls, lv, subject_types=sorted(t.value for t in lv.subject_types))
 
 
 @strawberry.type(description="A number the policy uses, with where it comes from.")
@@ -67,15 +82,7 @@ class Parameter:
 
     @classmethod
     def of(cls, p: ParameterValue) -> Parameter:
-        return cls(
-            name=p.name,
-            value=p.value,
-            source=p.source,
-            note=p.note,
-            valid_from=p.valid_from,
-            valid_until=p.valid_until,
-            local_default=p.is_local_default,
-        )
+        return mirrored(cls, p, local_default=p.is_local_default)
 
 
 @strawberry.type(description="A jurisdiction's grading policy, installed as a plug-in.")
@@ -83,33 +90,13 @@ class Policy:
     value: strawberry.Private[PolicyValue]
     source_package: strawberry.Private[str]
 
-    @strawberry.field
-    def id(self) -> str:
-        return self.value.id
-
-    @strawberry.field(description="Official Chinese title of the document.")
-    def name(self) -> str:
-        return self.value.name
-
-    @strawberry.field
-    def issuer(self) -> str:
-        return self.value.issuer
-
-    @strawberry.field
-    def document_no(self) -> str:
-        return self.value.document_no
-
-    @strawberry.field
-    def effective_from(self) -> dt.date | None:
-        return self.value.effective_from
-
-    @strawberry.field
-    def effective_until(self) -> dt.date | None:
-        return self.value.effective_until
-
-    @strawberry.field
-    def version(self) -> str:
-        return self.value.version
+    id = _from_value("id", str)
+    name = _from_value("name", str, description="Official Chinese title of the document.")
+    issuer = _from_value("issuer", str)
+    document_no = _from_value("document_no", str)
+    effective_from = _from_value("effective_from", dt.date | None)
+    effective_until = _from_value("effective_until", dt.date | None)
+    version = _from_value("version", str)
 
     @strawberry.field(description="GB/T 2260 codes of the regions where the policy applies.")
     def region_codes(self) -> list[str]:
@@ -121,17 +108,7 @@ class Policy:
 
     @strawberry.field
     def levels(self) -> list[Level]:
-        return [
-            Level(
-                code=lv.code,
-                label=lv.label,
-                rank=lv.rank,
-                color=lv.color,
-                description=lv.description,
-                subject_types=sorted(t.value for t in lv.subject_types),
-            )
-            for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))
-        ]
+        return [Level.of(lv) for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))]
 
     @strawberry.field
     def parameters(self) -> list[Parameter]:
@@ -194,29 +171,14 @@ class Assessment:
     def policy(self, info: Info) -> Policy:
         return policy_type(info, ctx(info).registry.policy(self.value.policy_id))
 
-    @strawberry.field
-    def level(self) -> str:
-        return self.value.level
+    level = _from_value("level", str)
 
     @strawberry.field(description="Label, rank and colour of the level.")
     def level_info(self, info: Info) -> Level:
-        lv = ctx(info).registry.policy(self.value.policy_id).level(self.value.level)
-        return Level(
-            code=lv.code,
-            label=lv.label,
-            rank=lv.rank,
-            color=lv.color,
-            description=lv.description,
-            subject_types=sorted(t.value for t in lv.subject_types),
-        )
+        return Level.of(ctx(info).registry.policy(self.value.policy_id).level(self.value.level))
 
-    @strawberry.field
-    def score(self) -> float | None:
-        return self.value.score
-
-    @strawberry.field
-    def as_of(self) -> dt.date:
-        return self.value.as_of
+    score = _from_value("score", float | None)
+    as_of = _from_value("as_of", dt.date)
 
     @strawberry.field
     def subject_type(self) -> str:
@@ -267,21 +229,26 @@ class Assessment:
             for d in self.value.publicity
         ]
 
-    @strawberry.field(description="Policy-specific extras (e.g. an index or a health-code colour).")
-    def details(self) -> JSON:
-        return self.value.details
+    details = _from_value(
+        "details",
+        JSON,
+        description="Policy-specific extras (e.g. an index or a health-code colour).",
+    )
 
-    @strawberry.field
-    def policy_version(self) -> str:
-        return self.value.policy_version
+    @strawberry.field(
+        description="What the policy computed on the way to this grade (an index with its "
+        "terms, a points total, a mode), labelled and citing articles."
+    )
+    def figures(self, info: Info) -> list[Figure]:
+        policy = ctx(info).registry.policy(self.value.policy_id)
+        return [figure_type(f) for f in policy.figures(self.value)]
 
-    @strawberry.field(description="Fingerprint of every input of this grade.")
-    def inputs_digest(self) -> str:
-        return self.value.inputs_digest
+    policy_version = _from_value("policy_version", str)
+    inputs_digest = _from_value(
+        "inputs_digest", str, description="Fingerprint of every input of this grade."
+    )
 
-    @strawberry.field
-    def parameters_digest(self) -> str:
-        return self.value.parameters_digest
+    parameters_digest = _from_value("parameters_digest", str)
 
 
 def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
@@ -303,30 +270,19 @@ async def assessment_of(
     return found
 
 
-async def events_connection(
-    info: Info,
-    events: list[EventValue],
-    kinds: list[str] | None,
-    first: int | None,
-    after: str | None,
-) -> Connection[Event]:
+def _page_of(
+    info: Info, items: list, to_node: Callable[[Any], Any], first: int | None, after: str | None
+) -> Connection:
+    """A page of an already loaded list, ordered by id."""
     c = ctx(info)
-    if kinds:
-        for i, k in enumerate(kinds):
-            if k not in c.registry.vocabulary.kinds:
-                from qcredit.core.errors import InvalidInput
-
-                raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
-        events = [e for e in events if e.kind in kinds]
-    limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-    cursor = decode_cursor(after)
-    page, keys = slice_page(events, lambda e: e.id, limit, cursor)
-    total = len(events)
+    limit, cursor = window(c.settings, first, after)
+    page, keys = slice_page(items, lambda x: x.id, limit, cursor)
+    total = len(items)
 
     async def count() -> int:
         return total
 
-    return make_connection([Event.of(e) for e in page], keys, limit, cursor, count)
+    return make_connection([to_node(x) for x in page], keys, limit, cursor, count)
 
 
 async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
@@ -344,6 +300,99 @@ async def product_of(info: Info, product_id: int | None) -> Product | None:
     return Product.of(p) if p else None
 
 
+async def _enterprise_of_root(root: Any, info: Info) -> Enterprise:
+    return await enterprise_of(info, root.enterprise_id)
+
+
+async def _product_of_root(root: Any, info: Info) -> Product | None:
+    return await product_of(info, root.product_id)
+
+
+def enterprise_field(description: str | None = None) -> Any:
+    """The ``enterprise`` field of a type that keeps a private ``enterprise_id``."""
+    return strawberry.field(resolver=_enterprise_of_root, description=description)
+
+
+def product_field() -> Any:
+    """The ``product`` field of a type that keeps a private ``product_id`` (null: none)."""
+    return strawberry.field(resolver=_product_of_root)
+
+
+# -- what an enterprise and a product both have: a ledger and assessments ----------------------
+
+
+def _subject(root: Enterprise | Product) -> tuple[SubjectType, int]:
+    """The subject type of ``root`` and the id of the enterprise whose ledger it reads."""
+    if isinstance(root, Product):
+        return SubjectType.PRODUCT, root.enterprise_id
+    return SubjectType.ENTERPRISE, root.id
+
+
+async def _events(
+    root: Enterprise | Product,
+    info: Info,
+    kinds: list[str] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[Event]:
+    c = ctx(info)
+    subject_type, enterprise_id = _subject(root)
+    events: list[EventValue] = []
+    if await sees_ledger(c, enterprise_id):
+        loader = (
+            c.loaders.events_of_product
+            if subject_type is SubjectType.PRODUCT
+            else c.loaders.events_of_enterprise
+        )
+        events = await loader.load(root.id)
+    if kinds:
+        for i, k in enumerate(kinds):
+            if k not in c.registry.vocabulary.kinds:
+                raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
+        events = [e for e in events if e.kind in kinds]
+    return _page_of(info, events, Event.of, first, after)
+
+
+async def _assessment(
+    root: Enterprise | Product, info: Info, policy: str, as_of: dt.date | None = None
+) -> Assessment | None:
+    return await assessment_of(info, _subject(root)[0], root.id, policy, as_of)
+
+
+async def _assessments(
+    root: Enterprise | Product, info: Info, as_of: dt.date | None = None
+) -> list[Assessment]:
+    """Under every policy that grades the subject in its enterprise's region, in force then."""
+    c = ctx(info)
+    subject_type, enterprise_id = _subject(root)
+    on = as_of or clock.today()
+    ent = await c.loaders.enterprise.load(enterprise_id)
+    assert ent is not None
+    keys = [
+        AssessmentKey(p.id, subject_type, root.id, on)
+        for p in c.registry.all_policies()
+        if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
+    ]
+    results = await c.loaders.assessment.load_many(keys)
+    shown = []
+    for a in (_unwrap(r) for r in results):
+        if a is not None and (await assessment_verdict(c, a.value)).visible:
+            shown.append(a)
+    return shown
+
+
+def _events_field() -> Any:
+    return strawberry.field(resolver=_events)
+
+
+def _assessment_field(description: str) -> Any:
+    return strawberry.field(resolver=_assessment, description=description)
+
+
+def _assessments_field(description: str) -> Any:
+    return strawberry.field(resolver=_assessments, description=description)
+
+
 @strawberry.type(description="A ledger entry: an inspection, penalty, accident, correction …")
 class Event(relay.Node):
     id: relay.NodeID[int]
@@ -358,17 +407,7 @@ class Event(relay.Node):
 
     @classmethod
     def of(cls, e: EventValue) -> Event:
-        return cls(
-            id=e.id,
-            kind=e.kind,
-            occurred_on=e.occurred_on,
-            recorded_at=e.recorded_at,
-            attributes=e.attributes,
-            external_id=e.external_id,
-            enterprise_id=e.enterprise_id,
-            product_id=e.product_id,
-            corrects_id=e.corrects_id,
-        )
+        return mirrored(cls, e)
 
     @strawberry.field(
         description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
@@ -386,13 +425,8 @@ class Event(relay.Node):
         e = await ctx(info).loaders.event.load(self.corrects_id)
         return Event.of(e) if e else None
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
     @classmethod
     async def resolve_nodes(
@@ -416,40 +450,12 @@ class Product(relay.Node):
 
     @classmethod
     def of(cls, p: ProductValue) -> Product:
-        return cls(
-            id=p.id,
-            trademark=p.trademark,
-            nice_class=p.nice_class,
-            category=p.category,
-            enterprise_id=p.enterprise_id,
-        )
+        return mirrored(cls, p)
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def events(
-        self,
-        info: Info,
-        kinds: list[str] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Event]:
-        c = ctx(info)
-        visible = await sees_ledger(c, self.enterprise_id)
-        evs = await c.loaders.events_of_product.load(self.id) if visible else []
-        return await events_connection(info, evs, kinds, first, after)
-
-    @strawberry.field(description="Null when the policy does not grade this product.")
-    async def assessment(
-        self, info: Info, policy: str, as_of: dt.date | None = None
-    ) -> Assessment | None:
-        return await assessment_of(info, SubjectType.PRODUCT, self.id, policy, as_of)
-
-    @strawberry.field(description="Assessments under every policy that grades this product.")
-    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
-        return await _all_assessments(info, SubjectType.PRODUCT, self.id, self.enterprise_id, as_of)
+    enterprise = enterprise_field()
+    events = _events_field()
+    assessment = _assessment_field("Null when the policy does not grade this product.")
+    assessments = _assessments_field("Assessments under every policy that grades this product.")
 
     @classmethod
     async def resolve_nodes(
@@ -457,30 +463,6 @@ class Product(relay.Node):
     ) -> list[Product | None]:
         found = await ctx(info).loaders.product.load_many([int(i) for i in node_ids])
         return [Product.of(p) if p else None for p in found]
-
-
-async def _all_assessments(
-    info: Info,
-    subject_type: SubjectType,
-    subject_id: int,
-    enterprise_id: int,
-    as_of: dt.date | None,
-) -> list[Assessment]:
-    c = ctx(info)
-    on = as_of or clock.today()
-    ent = await c.loaders.enterprise.load(enterprise_id)
-    assert ent is not None
-    keys = [
-        AssessmentKey(p.id, subject_type, subject_id, on)
-        for p in c.registry.all_policies()
-        if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
-    ]
-    results = await c.loaders.assessment.load_many(keys)
-    shown = []
-    for a in (_unwrap(r) for r in results):
-        if a is not None and (await assessment_verdict(c, a.value)).visible:
-            shown.append(a)
-    return shown
 
 
 @strawberry.type(description="An enterprise, identified by its 统一社会信用代码.")
@@ -495,58 +477,22 @@ class Enterprise(relay.Node):
 
     @classmethod
     def of(cls, e: EnterpriseValue) -> Enterprise:
-        return cls(
-            id=e.id,
-            code=e.code,
-            name=e.name,
-            region_code=e.region_code,
-            town_code=e.town_code,
-            established_on=e.established_on,
-            roles=sorted(r.value for r in e.roles),
-        )
+        return mirrored(cls, e, roles=sorted(r.value for r in e.roles))
 
     @strawberry.field
     async def products(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Product]:
-        c = ctx(info)
-        prods = await c.loaders.products_of.load(self.id)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        page, keys = slice_page(prods, lambda p: p.id, limit, cursor)
-        total = len(prods)
+        prods = await ctx(info).loaders.products_of.load(self.id)
+        return _page_of(info, prods, Product.of, first, after)
 
-        async def count() -> int:
-            return total
-
-        return make_connection([Product.of(p) for p in page], keys, limit, cursor, count)
-
-    @strawberry.field
-    async def events(
-        self,
-        info: Info,
-        kinds: list[str] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Event]:
-        c = ctx(info)
-        visible = await sees_ledger(c, self.id)
-        evs = await c.loaders.events_of_enterprise.load(self.id) if visible else []
-        return await events_connection(info, evs, kinds, first, after)
-
-    @strawberry.field(
-        description="Null when the policy does not apply to this enterprise. "
+    events = _events_field()
+    assessment = _assessment_field(
+        "Null when the policy does not apply to this enterprise. "
         "asOf defaults to today; a date outside the policy's period is an error "
         "with code POLICY_NOT_IN_FORCE."
     )
-    async def assessment(
-        self, info: Info, policy: str, as_of: dt.date | None = None
-    ) -> Assessment | None:
-        return await assessment_of(info, SubjectType.ENTERPRISE, self.id, policy, as_of)
-
-    @strawberry.field(description="Assessments under every policy that applies and is in force.")
-    async def assessments(self, info: Info, as_of: dt.date | None = None) -> list[Assessment]:
-        return await _all_assessments(info, SubjectType.ENTERPRISE, self.id, self.id, as_of)
+    assessments = _assessments_field("Assessments under every policy that applies and is in force.")
 
     @strawberry.field(description="The grade after each change in the ledger, oldest first.")
     async def history(self, info: Info, policy: str) -> list[Assessment]:

@@ -1,11 +1,13 @@
-"""GraphQL: regional colour maps (``regionMap``) and enterprise health codes (``healthCodes``).
+"""GraphQL: regional colour maps (``regionMap``) and the badges policies issue (``badges``).
 
 Disclosure (see :mod:`qcredit.core.grading.regions`): a cell's colour is shown to everyone once it
-holds enough subjects (local default — no text says whether a map is public); its counts, shares and
+holds enough graded enterprises (local default — no text says whether a map is public); its
+counts, shares and
 the policy's reasons (which quote the shares) only to callers who may see the level of every
-subject counted in it.  A health code is the badge a policy issues with an enterprise
-grade (:meth:`~qcredit.core.policy.Policy.badge`) and is shown exactly when that grade is: it is
-derived from the assessment alone.
+subject counted in it.  A badge (e.g. a coloured quality code) is what a policy issues
+with an enterprise grade (:meth:`~qcredit.core.policy.Policy.badge`); its colour is shown exactly
+when that grade is, since it is derived from the assessment alone.  ``healthCodes`` is the 0.1 name
+of ``badges``, kept one release.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from qcredit.api.graphql.context import Context
 from qcredit.api.graphql.types.enterprise import Reason, ctx
 from qcredit.api.graphql.visibility import assessment_verdict, grade_visible
 from qcredit.core import clock
-from qcredit.core.errors import QcreditError
+from qcredit.core.contract import Badge
+from qcredit.core.errors import NotFound, QcreditError
 from qcredit.core.grading.engine import AssessmentKey, standing_date
 from qcredit.core.grading.regions import (
     Cell,
@@ -26,12 +29,12 @@ from qcredit.core.grading.regions import (
     colour_map,
     graded_tally,
     known_sub_regions,
-    public_min_subjects,
+    public_min_enterprises,
     region_name,
     standing_tally,
 )
 from qcredit.core.grading.regions import RegionMap as RegionMapValue
-from qcredit.core.identifiers import region_covers
+from qcredit.core.identifiers import region_covers, validate_credit_code
 from qcredit.core.model import Enterprise as EnterpriseValue
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy as PolicyValue
@@ -78,13 +81,41 @@ class RegionMap:
     )
     region: RegionCell = strawberry.field(description="The whole region.")
     sub_regions: list[RegionCell]
-    public_min_subjects: int = strawberry.field(
-        description="Cells with fewer graded subjects show their colour only to callers who "
-        "may see every level in them (local default)."
+    public_min_enterprises: int = strawberry.field(
+        description="Cells with fewer graded enterprises show their colour only to callers who "
+        "may see every level in them (local default region_map_public_min_enterprises)."
     )
 
+    @strawberry.field(
+        description="0.1's name of publicMinEnterprises (which counts enterprises, not subjects).",
+        deprecation_reason="Use publicMinEnterprises: a cell's colour needs enough enterprises.",
+    )
+    def public_min_subjects(self) -> int:
+        return self.public_min_enterprises
 
-@strawberry.type(description="An enterprise's quality health code under one policy.")
+
+@strawberry.type(
+    name="Badge",
+    description="A coloured code a policy issues with an enterprise's grade (e.g. a quality "
+    "code shown on a verification page and as a QR code); coloured only where you may see the "
+    "grade it comes from.",
+)
+class BadgeType:
+    policy: str = strawberry.field(description="Id of the policy that issues it.")
+    kind: str = strawberry.field(description="The policy's code for this kind of badge.")
+    label: str = strawberry.field(description="Its name, as the policy's text gives it.")
+    article: str = strawberry.field(description="The article that creates the badge.")
+    enterprise_code: str
+    as_of: dt.date = strawberry.field(description="Date of the grade it comes from.")
+    color: str | None = strawberry.field(description="Colour code; null when withheld from you.")
+    color_label: str | None = strawberry.field(
+        description="The colour's name in the text (e.g. 绿码); null when withheld from you."
+    )
+    withheld: str | None = strawberry.field(description="Why the colour is not shown to you.")
+    verification_url: str = strawberry.field(description="The public page its QR code encodes.")
+
+
+@strawberry.type(description="0.1's name of a badge; use Badge (Query.badges).")
 class HealthCode:
     policy: str
     enterprise_code: str
@@ -159,21 +190,28 @@ def region_map_type(c: Context, policy: PolicyValue, m: RegionMapValue) -> Regio
         sub_region_kind=m.kind,
         region=_cell(c, policy, m.whole),
         sub_regions=[_cell(c, policy, cell) for cell in m.cells],
-        public_min_subjects=public_min_subjects(policy, m.as_of),
+        public_min_enterprises=public_min_enterprises(policy, m.as_of),
     )
 
 
 @dataclass(frozen=True)
-class HealthCodeValue:
+class BadgeView:
+    """A badge as one caller may see it: the colour only where the grade is visible."""
+
     policy_id: str
     as_of: dt.date
-    colour: str | None
+    badge: Badge
+    visible: bool
     withheld: str | None
 
+    @property
+    def color(self) -> str | None:
+        return self.badge.color if self.visible else None
 
-async def health_codes(c: Context, ent: EnterpriseValue) -> list[HealthCodeValue]:
-    """The enterprise's health codes today under every policy that gives one, each shown only
-    if the caller may see the grade it is derived from."""
+
+async def badges(c: Context, ent: EnterpriseValue) -> list[BadgeView]:
+    """The enterprise's badges today under every policy that issues one, each coloured only if
+    the caller may see the grade it is derived from."""
     keys = []
     for p in c.registry.all_policies():
         on = standing_date(p, clock.today())
@@ -192,11 +230,8 @@ async def health_codes(c: Context, ent: EnterpriseValue) -> list[HealthCodeValue
             continue
         seen = await assessment_verdict(c, a)
         out.append(
-            HealthCodeValue(
-                a.policy_id,
-                a.as_of,
-                badge.color if seen.visible else None,
-                None if seen.visible else seen.reason,
+            BadgeView(
+                a.policy_id, a.as_of, badge, seen.visible, None if seen.visible else seen.reason
             )
         )
     return out
@@ -210,9 +245,10 @@ def verification_url(c: Context, code: str) -> str:
 @strawberry.type
 class MapQuery:
     @strawberry.field(
-        description="A policy's colour map (e.g. a four-colour map) of a region: per county of a "
+        description="A policy's colour map of a region: per county of a "
         "city, or per town/street of a county. asOf defaults to today's standing grades; another "
-        "date grades the region on that date. Colours are public for cells of enough subjects; "
+        "date grades the region on that date. Colours are public for cells of enough graded "
+        "enterprises; "
         "counts, shares and reasons only for callers who may see every level counted."
     )
     async def region_map(
@@ -223,30 +259,54 @@ class MapQuery:
         return region_map_type(c, c.registry.policy(policy), m)
 
     @strawberry.field(
-        description="An enterprise's quality health codes (one per policy that gives one), "
-        "each coloured only if you may see the grade it comes from; with the URL its QR "
+        description="The badges policies issue to an enterprise (one per policy that issues "
+        "one), each coloured only if you may see the grade it comes from; with the URL its QR "
         "code encodes."
     )
-    async def health_codes(self, info: Info, code: str) -> list[HealthCode]:
-        from qcredit.core.identifiers import validate_credit_code
-
+    async def badges(self, info: Info, code: str) -> list[BadgeType]:
         c = ctx(info)
-        ent = await c.loaders.enterprise_by_code.load(validate_credit_code(code, "code"))
-        if ent is None:
-            from qcredit.core.errors import NotFound
-
-            raise NotFound(f"no enterprise {code}", field="code")
+        ent = await _enterprise(c, code)
         return [
-            HealthCode(
-                policy=h.policy_id,
+            BadgeType(
+                policy=b.policy_id,
+                kind=b.badge.kind,
+                label=b.badge.label,
+                article=b.badge.article,
                 enterprise_code=ent.code,
-                as_of=h.as_of,
-                colour=h.colour,
-                withheld=h.withheld,
+                as_of=b.as_of,
+                color=b.color,
+                color_label=b.badge.color_label if b.visible else None,
+                withheld=b.withheld,
                 verification_url=verification_url(c, ent.code),
             )
-            for h in await health_codes(c, ent)
+            for b in await badges(c, ent)
+        ]
+
+    @strawberry.field(
+        description="0.1's name of badges.",
+        deprecation_reason="Use badges (same content, with the badge's kind and label).",
+    )
+    async def health_codes(self, info: Info, code: str) -> list[HealthCode]:
+        c = ctx(info)
+        ent = await _enterprise(c, code)
+        return [
+            HealthCode(
+                policy=b.policy_id,
+                enterprise_code=ent.code,
+                as_of=b.as_of,
+                colour=b.color,
+                withheld=b.withheld,
+                verification_url=verification_url(c, ent.code),
+            )
+            for b in await badges(c, ent)
         ]
 
 
-__all__ = ["MapQuery", "build_region_map", "health_codes"]
+async def _enterprise(c: Context, code: str) -> EnterpriseValue:
+    ent = await c.loaders.enterprise_by_code.load(validate_credit_code(code, "code"))
+    if ent is None:
+        raise NotFound(f"no enterprise {code}", field="code")
+    return ent
+
+
+__all__ = ["BadgeView", "MapQuery", "badges", "build_region_map"]

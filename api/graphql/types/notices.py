@@ -1,7 +1,7 @@
 """Warnings in GraphQL: the stored notices (``notices``) and the live feed of grade changes
 (``assessmentChanged``, ``noticeIssued``) over graphql-transport-ws.
 
-Disclosure (DESIGN.md principle 6, api/visibility.py): a notice about a subject carries that
+Disclosure (docs/design.md principle 6, api/visibility.py): a notice about a subject carries that
 subject's grade, so it is shown only to those who may see the grade — the bureau of the region,
 and the audiences the policy opens the grade to without review (``open_to``, from the same
 publicity rules).  A grade disclosed only after a review is not carried by notices or by the live
@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
-from qcredit.api.graphql.pagination import Connection, decode_cursor, make_connection, page_size
+from qcredit.api.graphql.pagination import (
+    Connection,
+    make_connection,
+    window,
+)
 from qcredit.api.graphql.types.enterprise import Enterprise, ctx
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, CallerRole, Principal
@@ -31,7 +36,7 @@ from qcredit.core.errors import NotFound, QcreditError
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from strawberry.exceptions import ConnectionRejectionError
@@ -192,6 +197,38 @@ class AssessmentChange:
 # -- queries --------------------------------------------------------------------------------------
 
 
+def _notice_filter(
+    c: Context,
+    policy: str | None,
+    region_code: str | None,
+    kind: str | None,
+    enterprise_code: str | None,
+    since: dt.date | None,
+    open: bool | None,
+) -> list[Any]:
+    """SQL conditions of the ``notices`` arguments given, and of what the caller may see."""
+    conds: list[Any] = []
+    if policy is not None:
+        if policy not in c.registry.policies:
+            raise NotFound(f"no policy {policy!r}", field="policy")
+        conds.append(NoticeRow.policy_id == policy)
+    if region_code is not None:
+        region = validate_region_code(region_code)
+        conds.append(NoticeRow.region_code.startswith(region_prefix(region)))
+    if kind is not None:
+        conds.append(NoticeRow.kind == kind)
+    if enterprise_code is not None:
+        conds.append(NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper())))
+    if since is not None:
+        conds.append(NoticeRow.as_of >= since)
+    if open is not None:
+        conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
+    visible = notice_visible(c.principal)
+    if visible is not None:
+        conds.append(visible)
+    return conds
+
+
 @strawberry.type
 class NoticeQuery:
     @strawberry.field(
@@ -211,29 +248,8 @@ class NoticeQuery:
         after: str | None = None,
     ) -> Connection[Notice]:
         c = ctx(info)
-        limit = page_size(first, c.settings.default_page_size, c.settings.max_page_size)
-        cursor = decode_cursor(after)
-        conds: list[Any] = []
-        if policy is not None:
-            if policy not in c.registry.policies:
-                raise NotFound(f"no policy {policy!r}", field="policy")
-            conds.append(NoticeRow.policy_id == policy)
-        if region_code is not None:
-            region = validate_region_code(region_code)
-            conds.append(NoticeRow.region_code.startswith(region_prefix(region)))
-        if kind is not None:
-            conds.append(NoticeRow.kind == kind)
-        if enterprise_code is not None:
-            conds.append(
-                NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper()))
-            )
-        if since is not None:
-            conds.append(NoticeRow.as_of >= since)
-        if open is not None:
-            conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
-        visible = notice_visible(c.principal)
-        if visible is not None:
-            conds.append(visible)
+        limit, cursor = window(c.settings, first, after)
+        conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, open)
         stmt = (
             select(NoticeRow, EnterpriseRow.code)
             .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
@@ -246,21 +262,12 @@ class NoticeQuery:
         async with c.db() as s:
             rows = (await s.execute(stmt)).all()
         _note_reads(c, [r for r, _ in rows[:limit]])
-
-        async def count() -> int:
-            async with c.db() as s:
-                return int(
-                    (
-                        await s.execute(select(func.count()).select_from(NoticeRow).where(*conds))
-                    ).scalar_one()
-                )
-
         return make_connection(
             [Notice.of_row(r, code) for r, code in rows],
             [r.id for r, _ in rows],
             limit,
             cursor,
-            count,
+            c.counter(select(NoticeRow.id).where(*conds)),
         )
 
 
@@ -311,6 +318,25 @@ def change_for(principal: Principal, e: Mapping[str, Any]) -> AssessmentChange |
     )
 
 
+async def _live(
+    info: Info, kind: str, policy: str, region_code: str
+) -> AsyncGenerator[tuple[Principal, dict[str, Any]], None]:
+    """The broker's events of one kind under ``policy`` in the region (and its sub-regions),
+    each with the subscriber; what the subscriber may see is the caller's to decide."""
+    c = ctx(info)
+    region = _check(c, policy, region_code)
+    principal = c.principal
+    async with _broker(info).subscribe() as queue:
+        while True:
+            e = await queue.get()
+            if (
+                e.get("type") == kind
+                and e.get("policy") == policy
+                and region_covers(region, e.get("regionCode") or "")
+            ):
+                yield principal, e
+
+
 @strawberry.type
 class Subscription:
     @strawberry.subscription(
@@ -320,18 +346,8 @@ class Subscription:
     async def assessment_changed(
         self, info: Info, policy: str, region_code: str
     ) -> AsyncGenerator[AssessmentChange, None]:
-        c = ctx(info)
-        region = _check(c, policy, region_code)
-        principal = c.principal
-        async with _broker(info).subscribe() as queue:
-            while True:
-                e = await queue.get()
-                if (
-                    e.get("type") != "change"
-                    or e.get("policy") != policy
-                    or not region_covers(region, e.get("regionCode") or "")
-                ):
-                    continue
+        async with aclosing(_live(info, "change", policy, region_code)) as events:
+            async for principal, e in events:
                 change = change_for(principal, e)
                 if change is not None:
                     yield change
@@ -343,22 +359,10 @@ class Subscription:
     async def notice_issued(
         self, info: Info, policy: str, region_code: str
     ) -> AsyncGenerator[Notice, None]:
-        c = ctx(info)
-        region = _check(c, policy, region_code)
-        principal = c.principal
-        async with _broker(info).subscribe() as queue:
-            while True:
-                e = await queue.get()
-                if (
-                    e.get("type") == "notice"
-                    and e.get("policy") == policy
-                    and region_covers(region, e.get("regionCode") or "")
-                    and sees(principal, e)
-                ):
+        async with aclosing(_live(info, "notice", policy, region_code)) as events:
+            async for principal, e in events:
+                if sees(principal, e):
                     yield Notice.of_event(e)
-
-
-# -- WebSocket authentication ---------------------------------------------------------------------
 
 
 async def authenticate_connection(view: Any, context: Context) -> None:

@@ -16,6 +16,7 @@ import datetime as dt
 import strawberry
 from qcredit.api.graphql.context import Context
 from qcredit.api.graphql.types.enterprise import Event, ctx
+from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.errors import InvalidInput
@@ -36,6 +37,18 @@ def _require_planner(principal: Principal, region_code: str, field: str = "regio
     """Plans reveal every level in them: the bureau of the region (or an ADMIN) only."""
     principal.require_role(*PLANNERS)
     principal.require_write(region_code, field)
+
+
+def _listed_regions(principal: Principal, region_code: str | None) -> list[str] | None:
+    """What a planner lists: the region asked for, which must be the caller's, else the caller's
+    regions; ``None`` (everywhere) for an ADMIN without regions."""
+    principal.require_role(*PLANNERS)
+    if region_code is not None:
+        region_code = validate_region_code(region_code, "regionCode")
+        _require_planner(principal, region_code)
+        return [region_code]
+    everywhere = principal.role is CallerRole.ADMIN and not principal.regions
+    return None if everywhere else list(principal.regions)
 
 
 @strawberry.type(description="Per level: subjects, checks the policy requires, checks planned.")
@@ -93,23 +106,12 @@ class PlanItem:
 
     @classmethod
     def of(cls, i: plan_store.ItemView) -> PlanItem:
-        return cls(
+        return mirrored(
+            cls,
+            i,
             id=strawberry.ID(str(i.id)) if i.id is not None else None,
-            sequence=i.sequence,
-            due=i.due,
-            enterprise_code=i.enterprise_code,
-            enterprise_name=i.enterprise_name,
-            subject_type=i.subject_type,
             subject_id=strawberry.ID(str(i.subject_id)),
-            product=i.product,
-            level=i.level,
-            reason=i.reason,
-            article=i.article,
-            visit=i.visit,
-            visits=i.visits,
             inspectors=list(i.inspectors),
-            note=i.note,
-            result_event_id=i.result_event_id,
         )
 
 
@@ -146,24 +148,17 @@ class InspectionPlan:
 
     @classmethod
     def of(cls, v: plan_store.PlanView) -> InspectionPlan:
-        return cls(
+        return mirrored(
+            cls,
+            v,
             id=strawberry.ID(str(v.id)) if v.id is not None else None,
             policy=v.policy_id,
-            region_code=v.region_code,
-            year=v.year,
-            capacity=v.capacity,
-            seed=v.seed,
-            algorithm=v.algorithm,
-            inputs_digest=v.inputs_digest,
             grades_as_of=v.as_of,
-            unused_capacity=v.unused_capacity,
-            notes=v.notes,
             inspector_codes=v.inspectors,
             levels=[_level(d) for d in v.levels],
             shortfalls=[_shortfall(d) for d in v.shortfalls],
             items=[PlanItem.of(i) for i in v.items],
             created_at=aware(v.created_at) if v.created_at else None,
-            created_by=v.created_by,
             view=v,
         )
 
@@ -273,28 +268,22 @@ async def _drawn(
     region = validate_region_code(region_code, "regionCode")
     _require_planner(principal, region)
     policy = c.registry.policy(policy_id)
-    async with c.db() as s:
-        try:
-            g = await plan_store.gather(
-                s, c.engine, policy, region, year, capacity, seed, inspectors
-            )
-            plan = draw(g.input)
-            if not store:
-                await s.commit()  # only the assessment cache may have been filled
-                return plan_store.view_of_drawn(plan, g)
-            plan_id = await plan_store.store(s, plan, g, principal.subject)
-            await audit.record(
-                s,
-                principal,
-                audit.Action.WRITE,
-                f"plan:{plan_id}",
-                {"op": "drawInspectionPlan", "seed": seed, "digest": plan.inputs_digest},
-            )
-            await s.commit()
-            return await plan_store.view_of_stored(s, plan_id)
-        finally:
-            if s.in_transaction():
-                await s.rollback()
+    async with c.transaction() as s:
+        g = await plan_store.gather(s, c.engine, policy, region, year, capacity, seed, inspectors)
+        plan = draw(g.input)
+        if not store:
+            await s.commit()  # only the assessment cache may have been filled
+            return plan_store.view_of_drawn(plan, g)
+        plan_id = await plan_store.store(s, plan, g, principal.subject)
+        await audit.record(
+            s,
+            principal,
+            audit.Action.WRITE,
+            f"plan:{plan_id}",
+            {"op": "drawInspectionPlan", "seed": seed, "digest": plan.inputs_digest},
+        )
+        await s.commit()
+        return await plan_store.view_of_stored(s, plan_id)
 
 
 def _plan_id(raw: str) -> int:
@@ -346,14 +335,7 @@ class PlanningQuery:
     ) -> list[InspectionPlanSummary]:
         c = ctx(info)
         principal = c.principal
-        principal.require_role(*PLANNERS)
-        if region_code is not None:
-            region_code = validate_region_code(region_code, "regionCode")
-            _require_planner(principal, region_code)
-        everywhere = principal.role is CallerRole.ADMIN and not principal.regions
-        regions = (
-            [region_code] if region_code else (None if everywhere else list(principal.regions))
-        )
+        regions = _listed_regions(principal, region_code)
         async with c.db() as s:
             rows = await plan_store.list_plans(s, policy, regions, year)
             rows = [r for r in rows if principal.covers(r.region_code)]
@@ -378,15 +360,7 @@ class PlanningQuery:
     @strawberry.field(description="Inspectors registered in the caller's regions.")
     async def inspectors(self, info: Info, region_code: str | None = None) -> list[Inspector]:
         c = ctx(info)
-        principal = c.principal
-        principal.require_role(*PLANNERS)
-        if region_code is not None:
-            region_code = validate_region_code(region_code, "regionCode")
-            _require_planner(principal, region_code)
-        everywhere = principal.role is CallerRole.ADMIN and not principal.regions
-        regions = (
-            [region_code] if region_code else (None if everywhere else list(principal.regions))
-        )
+        regions = _listed_regions(c.principal, region_code)
         async with c.db() as s:
             rows = await plan_store.inspectors_in(s, regions)
         return [Inspector(code=r.code, name=r.name, region_code=r.region_code, active=r.active)
@@ -419,22 +393,18 @@ class PlanningMutation:
         c = ctx(info)
         region = validate_region_code(input.region_code, "regionCode")
         _require_planner(c.principal, region)
-        async with c.db() as s:
-            try:
-                row = await plan_store.register_inspector(
-                    s, input.code, input.name, region, input.active
-                )
-                await audit.record(
-                    s, c.principal, audit.Action.WRITE, f"inspector:{row.code}",
-                    {"op": "registerInspector"},
-                )  # fmt: skip
-                out = Inspector(
-                    code=row.code, name=row.name, region_code=row.region_code, active=row.active
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            row = await plan_store.register_inspector(
+                s, input.code, input.name, region, input.active
+            )
+            await audit.record(
+                s, c.principal, audit.Action.WRITE, f"inspector:{row.code}",
+                {"op": "registerInspector"},
+            )  # fmt: skip
+            out = Inspector(
+                code=row.code, name=row.name, region_code=row.region_code, active=row.active
+            )
+            await s.commit()
         return out
 
     @strawberry.mutation(
@@ -447,25 +417,21 @@ class PlanningMutation:
         c = ctx(info)
         principal = c.principal
         principal.require_role(*PLANNERS)
-        async with c.db() as s:
-            try:
-                inspector = await plan_store.inspector_by_code(s, input.inspector_code)
-                _require_planner(principal, inspector.region_code, "inspectorCode")
-                enterprise = await enterprise_by_code(s, input.enterprise_code)
-                row = await plan_store.declare_conflict(s, inspector, enterprise, input.reason)
-                await audit.record(
-                    s, principal, audit.Action.WRITE, f"inspector:{inspector.code}",
-                    {"op": "declareConflictOfInterest", "enterprise": enterprise.code},
-                )  # fmt: skip
-                out = InspectorConflict(
-                    inspector_code=inspector.code,
-                    enterprise_code=enterprise.code,
-                    reason=row.reason,
-                )
-                await s.commit()
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            inspector = await plan_store.inspector_by_code(s, input.inspector_code)
+            _require_planner(principal, inspector.region_code, "inspectorCode")
+            enterprise = await enterprise_by_code(s, input.enterprise_code)
+            row = await plan_store.declare_conflict(s, inspector, enterprise, input.reason)
+            await audit.record(
+                s, principal, audit.Action.WRITE, f"inspector:{inspector.code}",
+                {"op": "declareConflictOfInterest", "enterprise": enterprise.code},
+            )  # fmt: skip
+            out = InspectorConflict(
+                inspector_code=inspector.code,
+                enterprise_code=enterprise.code,
+                reason=row.reason,
+            )
+            await s.commit()
         return out
 
     @strawberry.mutation(
@@ -479,28 +445,24 @@ class PlanningMutation:
         principal.require_role(*PLANNERS)
         if not str(input.plan_item_id).isdigit():
             raise InvalidInput(f"{input.plan_item_id!r} is not a plan item id", field="planItemId")
-        async with c.db() as s:
-            try:
-                item, plan = await plan_store.item_with_plan(s, int(input.plan_item_id))
-                _require_planner(principal, plan.region_code, "planItemId")
-                item_id, plan_id = item.id, plan.id
-                event, changes = await plan_store.record_result(
-                    s,
-                    c.engine,
-                    item,
-                    kind=input.kind,
-                    occurred_on=input.occurred_on,
-                    attributes=input.attributes,
-                    external_id=input.external_id,
-                )
-                await audit.record(
-                    s, principal, audit.Action.WRITE, f"event:{event.id}",
-                    {"op": "recordPlanResult", "planItem": item_id, "kind": event.kind},
-                )  # fmt: skip
-                await s.commit()
-                c.engine.announce(changes)
-                view = await plan_store.view_of_stored(s, plan_id)
-            finally:
-                if s.in_transaction():
-                    await s.rollback()
+        async with c.transaction() as s:
+            item, plan = await plan_store.item_with_plan(s, int(input.plan_item_id))
+            _require_planner(principal, plan.region_code, "planItemId")
+            item_id, plan_id = item.id, plan.id
+            event, changes = await plan_store.record_result(
+                s,
+                c.engine,
+                item,
+                kind=input.kind,
+                occurred_on=input.occurred_on,
+                attributes=input.attributes,
+                external_id=input.external_id,
+            )
+            await audit.record(
+                s, principal, audit.Action.WRITE, f"event:{event.id}",
+                {"op": "recordPlanResult", "planItem": item_id, "kind": event.kind},
+            )  # fmt: skip
+            await s.commit()
+            c.engine.announce(changes)
+            view = await plan_store.view_of_stored(s, plan_id)
         return PlanItem.of(next(i for i in view.items if i.id == item_id))

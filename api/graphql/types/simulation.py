@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from qcredit.api.graphql.types.enterprise import Enterprise, Product, ctx, enterprise_of, product_of
+from qcredit.api.graphql.types.enterprise import (
+    ctx,
+    enterprise_field,
+    product_field,
+)
 from qcredit.core import clock
 from qcredit.core.disclosure.callers import CallerRole
 from qcredit.core.errors import Forbidden
@@ -32,13 +36,8 @@ class LevelChange:
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
-    @strawberry.field
-    async def enterprise(self, info: Info) -> Enterprise:
-        return await enterprise_of(info, self.enterprise_id)
-
-    @strawberry.field
-    async def product(self, info: Info) -> Product | None:
-        return await product_of(info, self.product_id)
+    enterprise = enterprise_field()
+    product = product_field()
 
 
 @strawberry.type(

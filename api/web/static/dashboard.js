@@ -248,7 +248,7 @@ async function loadTrend(policy, region, drawsMap) {
 async function loadMap(policy, region) {
   const el = body("map");
   el.innerHTML = note("加载中…");
-  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinSubjects region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinEnterprises region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
   if (!data) {
     el.innerHTML = note(errors.some((e) => /draws no regional map/.test(e.message)) ? "该政策不划分区域风险颜色。" : errorText(errors));
     return false;
@@ -265,7 +265,7 @@ async function loadMap(policy, region) {
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
   }));
   el.innerHTML = `<div class="map-svg">${svg}</div>` + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
-    + note(`颜色对所有人公开（评定对象不少于 ${m.publicMinSubjects} 个的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
+    + note(`颜色对所有人公开（已评定企业不少于 ${m.publicMinEnterprises} 家的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
   return true;
 }
 
@@ -343,16 +343,14 @@ const REASON = "rule article text";
 const ASSESSMENT = `policy { id name } level levelInfo { label color } score asOf subjectType
   reasons { ${REASON} } whyNotBetter { ${REASON} }
   supervision { kind text article minPerYear planShareMin planShareMax color }
-  publicity { audience allowed needsReview text } details`;
+  publicity { audience allowed needsReview text } figures { name label value valueLabel article }`;
 
 function assessmentHtml(a) {
   const reasons = a.reasons.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
   const blockers = a.whyNotBetter.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
   const measures = a.supervision.map((m) => `<li>${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
-  const extras = [];
-  if (a.details && a.details.healthCode) extras.push(`健康码：<i class="swatch" style="background:${fill(a.details.healthCode)}"></i>${esc(a.details.healthCode)}`);
-  if (a.details && a.details.qualitySafetyIndex !== undefined) extras.push(`质量安全指数：${esc(a.details.qualitySafetyIndex)}`);
-  if (a.details && a.details.supervisionMode) extras.push(`监管方式：${esc(a.details.supervisionMode)}`);
+  // What the policy computed on the way (an index, a mode …), labelled by the policy itself.
+  const extras = (a.figures || []).map((f) => `${esc(f.label)}：${esc(f.valueLabel || f.value)} <span class="muted">（${esc(f.article)}）</span>`);
   return `<div class="assessment" data-policy="${esc(a.policy.id)}" data-level="${esc(a.level)}">
     <strong><i class="swatch" style="background:${fill(a.levelInfo.color)}"></i>${esc(a.levelInfo.label)}（${esc(a.level)}）</strong>
     ${a.score !== null ? ` · 分数 ${esc(a.score)}` : ""} · ${esc(a.policy.name)} · ${esc(a.asOf)}
@@ -371,9 +369,9 @@ async function showFile(code) {
   const [main, goods, ledger] = await Promise.all([
     gql(`query($c: String!) {
       enterprise(code: $c) { code name regionCode townCode establishedOn roles assessments { ${ASSESSMENT} } }
-      healthCodes(code: $c) { policy colour withheld verificationUrl } }`, { c: code }),
+      badges(code: $c) { policy label color colorLabel withheld verificationUrl } }`, { c: code }),
     gql(`query($c: String!) { enterprise(code: $c) { products(first: 50) { edges { node {
-      id trademark niceClass category assessments { policy { id } level levelInfo { label } details } } } } } }`, { c: code }),
+      id trademark niceClass category assessments { policy { id } level levelInfo { label } figures { label value } } } } } } }`, { c: code }),
     gql(`query($c: String!) { enterprise(code: $c) { events(first: 100) { totalCount edges { node {
       kind occurredOn status attributes externalId } } } } }`, { c: code }),
   ]);
@@ -386,15 +384,15 @@ async function showFile(code) {
   const hidden = errors.filter((x) => x.extensions && x.extensions.code === "FORBIDDEN").map((x) => x.message);
   const products = e.products.edges.map(({ node }) => node);
   const productRows = products.map((p) => {
-    const a = p.assessments.map((x) => `${x.policy.id}: ${x.levelInfo.label}${x.details && x.details.qualitySafetyIndex !== undefined ? `（指数 ${x.details.qualitySafetyIndex}）` : ""}`).join("；");
+    const a = p.assessments.map((x) => `${x.policy.id}: ${x.levelInfo.label}${x.figures.map((f) => `（${f.label} ${f.value}）`).join("")}`).join("；");
     return `<tr><td>${esc(p.trademark)}</td><td>${esc(p.niceClass)}</td><td>${esc(p.category || "")}</td><td>${esc(a)}</td></tr>`;
   }).join("");
   const events = e.events ? e.events.edges.map(({ node }) => node) : null;
   const eventRows = events ? events.map((v) => `<tr><td>${esc(v.occurredOn)}</td><td>${esc(v.kind)}</td><td>${esc(v.status)}</td><td>${cell(v.attributes)}</td></tr>`).join("") : "";
-  const health = data.healthCodes.map((h) => `<div class="health" data-policy="${esc(h.policy)}">
-      <img src="/health-code/${encodeURIComponent(e.code)}.svg?policy=${encodeURIComponent(h.policy)}" alt="健康码二维码">
-      <div>${esc(h.policy)} 健康码：${h.colour ? `<i class="swatch" style="background:${fill(h.colour)}"></i>${esc(h.colour)}` : `不向您公开（${esc(h.withheld)}）`}<br>
-      <a href="${esc(h.verificationUrl)}">${esc(h.verificationUrl)}</a></div></div>`).join("");
+  const badges = data.badges.map((b) => `<div class="badge" data-policy="${esc(b.policy)}">
+      <img src="/badge/${encodeURIComponent(e.code)}.svg?policy=${encodeURIComponent(b.policy)}" alt="${esc(b.label)}二维码">
+      <div>${esc(b.policy)} ${esc(b.label)}：${b.color ? `<i class="swatch" style="background:${fill(b.color)}"></i>${esc(b.colorLabel)}` : `不向您公开（${esc(b.withheld)}）`}<br>
+      <a href="${esc(b.verificationUrl)}">${esc(b.verificationUrl)}</a></div></div>`).join("");
   el.innerHTML = `
     <div class="file-actions"><a href="/dashboard">← 看板</a><button onclick="window.print()">打印</button></div>
     <h1>一企一档 · ${esc(e.name)}</h1>
@@ -403,7 +401,7 @@ async function showFile(code) {
       <dt>行政区划</dt><dd>${esc(e.regionCode)}${e.townCode ? ` / ${esc(e.townCode)}` : ""}</dd>
       <dt>成立日期</dt><dd>${esc(e.establishedOn || "")}</dd>
       <dt>角色</dt><dd>${esc(e.roles.join("、"))}</dd></dl></section>
-    <section id="health"><h2>质量健康码</h2>${health || note("无")}</section>
+    <section id="badges"><h2>信用标识</h2>${badges || note("无")}</section>
     <section id="assessments"><h2>评定结果、理由与监管措施</h2>${e.assessments.map(assessmentHtml).join("") || note("无可见的评定")}</section>
     <section id="products"><h2>产品</h2>${products.length ? `<table><thead><tr><th>商标</th><th>尼斯分类</th><th>类别</th><th>分级</th></tr></thead><tbody>${productRows}</tbody></table>` : note("无")}</section>
     <section id="events"><h2>事件记录</h2>${events && events.length ? `<table><thead><tr><th>日期</th><th>类型</th><th>状态</th><th>内容</th></tr></thead><tbody>${eventRows}</tbody></table>` : note("无可见的事件记录（事件台账只对辖区监管部门和企业本身开放）。")}</section>

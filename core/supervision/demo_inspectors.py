@@ -1,0 +1,45 @@
+"""Demo inspectors: twelve for each region a loaded policy covers, and two declared conflicts of
+interest, so that a demo plan draws inspectors (双随机) and shows conflicts honoured."""
+
+from __future__ import annotations
+
+from qcredit.core.identifiers import region_prefix
+from qcredit.core.plugins import Registry
+from qcredit.core.store.tables import EnterpriseRow, InspectorRow
+from qcredit.core.supervision.plans import roster
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "军", "强"]
+
+
+async def _inspectors_of(session: AsyncSession, region: str) -> list[InspectorRow]:
+    inspectors = []
+    for n in range(12):
+        name = SURNAMES[(n * 7 + len(region)) % len(SURNAMES)] + GIVEN[n]
+        inspectors.append(
+            await roster.register_inspector(
+                session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region
+            )
+        )
+    return inspectors
+
+
+async def register_demo_inspectors(sessions: async_sessionmaker, registry: Registry) -> None:
+    """The region's first inspector declares a conflict with its first two enterprises."""
+    async with sessions() as s:
+        for policy in registry.all_policies():
+            for region in policy.region_codes:
+                inspectors = await _inspectors_of(s, region)
+                first = (
+                    await s.execute(
+                        select(EnterpriseRow)
+                        .where(EnterpriseRow.region_code.startswith(region_prefix(region)))
+                        .order_by(EnterpriseRow.id)
+                        .limit(2)
+                    )
+                ).scalars()
+                for ent in first.all():
+                    await roster.declare_conflict(s, inspectors[0], ent, "亲属在该企业任职")
+        await s.commit()
