@@ -11,12 +11,15 @@ from enum import StrEnum
 from typing import Any
 
 
-class Role(StrEnum):
+class EnterpriseRole(StrEnum):
     """What an enterprise does with products: 生产者 / 销售者 / 用产品提供经营性服务."""
 
     PRODUCER = "PRODUCER"
     SELLER = "SELLER"
     SERVICE = "SERVICE"
+
+
+Role = EnterpriseRole  # deprecated alias, one release: plug-ins written for 0.1 import Role
 
 
 class SubjectType(StrEnum):
@@ -63,7 +66,7 @@ class Enterprise:
     region_code: str
     town_code: str | None = None
     established_on: date | None = None
-    roles: frozenset[Role] = frozenset()
+    roles: frozenset[EnterpriseRole] = frozenset()
 
 
 @dataclass(frozen=True)

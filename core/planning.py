@@ -2,7 +2,7 @@
 
 Plug-ins written for 0.1 imported PlanRule from here.  The plug-in contract's value types
 now live in :mod:`qcredit.core.contract`; the implementation moved to
-:mod:`qcredit.core.supervision.planning`.
+:mod:`qcredit.core.supervision.plans`.
 """
 
 import warnings

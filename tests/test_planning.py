@@ -19,8 +19,8 @@ from qcredit.core.contract import Measure, MeasureKind, PlanRule
 from qcredit.core.grading.engine import Engine
 from qcredit.core.store.db import create_engine, sessionmaker
 from qcredit.core.store.tables import StandingGradeRow
-from qcredit.core.supervision import plan_store
-from qcredit.core.supervision.planning import (
+from qcredit.core.supervision import plans as plan_store
+from qcredit.core.supervision.plans import (
     CAPACITY,
     INSPECTORS,
     SHARE_MAX,

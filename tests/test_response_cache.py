@@ -14,7 +14,7 @@ import pytest
 from qcredit.api.app import create_app
 from qcredit.api.settings import Settings
 from qcredit.api.web.auth import TokenCache
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.disclosure.tokens import create_token
 from qcredit.core.store.tables import AuditRow
 from sqlalchemy import func, select
@@ -158,7 +158,7 @@ def test_token_cache_forgets_after_its_time(monkeypatch: Any) -> None:
     now = [1000.0]
     monkeypatch.setattr("qcredit.api.web.auth.time.monotonic", lambda: now[0])
     cache = TokenCache(10)
-    principal = Principal(role=Role.ADMIN)
+    principal = Principal(role=CallerRole.ADMIN)
     cache.put("qc_x", principal, None)
     assert cache.get("qc_x") is principal
     now[0] += 11

@@ -26,14 +26,14 @@ def register(sub: Subparsers) -> None:
 
 
 async def _changes(args: argparse.Namespace) -> Any:
-    from qcredit.core.disclosure.callers import Principal, Role
+    from qcredit.core.disclosure.callers import CallerRole, Principal
     from qcredit.core.disclosure.export import grade_changes
 
-    role = Role(args.role)
+    role = CallerRole(args.role)
     principal = Principal(
         role=role,
         regions=tuple(args.region or ()),
-        department=args.department if role is Role.DEPARTMENT else None,
+        department=args.department if role is CallerRole.DEPARTMENT else None,
         subject=f"cli:{args.department or role.value}",
     )
     async with opened(args) as (sessions, engine):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qcredit.api.cli.common import Subparsers, console, opened, with_db, write_output
-from qcredit.core.supervision import plan_store
+from qcredit.core.supervision import plans as plan_store
 from rich.table import Table
 
 
@@ -43,7 +43,7 @@ def _inspector_codes(path: str | None) -> list[str] | None:
 
 async def _draw(args: argparse.Namespace, codes: list[str] | None) -> tuple[Any, Any]:
     """The gathered inputs and the plan's view, stored first with ``--save``."""
-    from qcredit.core.supervision.planning import draw
+    from qcredit.core.supervision.plans import draw
 
     async with opened(args) as (sessions, engine):
         policy = engine.registry.policy(args.policy)
@@ -61,7 +61,7 @@ async def _draw(args: argparse.Namespace, codes: list[str] | None) -> tuple[Any,
 
 
 def _redraw(path: str) -> Any:
-    from qcredit.core.supervision.planning import draw, input_from_json
+    from qcredit.core.supervision.plans import draw, input_from_json
 
     inp = input_from_json(Path(path).read_text(encoding="utf-8"))
     return plan_store.view_of_drawn(draw(inp), plan_store.Gathered(inp, date.min, {}, {}, {}))
@@ -88,7 +88,7 @@ def _print_summary(view: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qcredit.core.supervision.planning import canonical_json
+    from qcredit.core.supervision.plans import canonical_json
 
     codes = _inspector_codes(args.inspectors)
     if args.from_inputs:

@@ -38,7 +38,7 @@ from qcredit.api.graphql.types.simulation import Simulation, simulate
 from qcredit.api.settings import Settings
 from qcredit.core.errors import InvalidInput
 from qcredit.core.model import CorrectionAction as CorrectionActionValue
-from qcredit.core.model import Role as RoleValue
+from qcredit.core.model import EnterpriseRole
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -54,7 +54,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 Role = strawberry.enum(
-    Enum("Role", {r.value: r.value for r in RoleValue}),
+    Enum("Role", {r.value: r.value for r in EnterpriseRole}),
     description="What an enterprise does with products.",
 )
 CorrectionAction = strawberry.enum(

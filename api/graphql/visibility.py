@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qcredit.core.contract import Assessment, Audience
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.disclosure.reviews import RequestState, Verdict, verdict
 from qcredit.core.errors import Forbidden
 from qcredit.core.identifiers import region_prefix
@@ -97,20 +97,20 @@ def grade_visible(
     :func:`qcredit.core.disclosure.reviews.verdict`, so that filters and counts never reveal a level
     the caller could not read.  ``None`` when the caller sees everything.  Without
     ``own_subject`` an enterprise's token reads as the public (the partners' change feed)."""
-    if principal.role is Role.ADMIN and not principal.regions:
+    if principal.role is CallerRole.ADMIN and not principal.regions:
         return None
     level = getattr(table, level_column)
     conds: list[ColumnElement[bool]] = []
-    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
+    if principal.role in (CallerRole.REGULATOR, CallerRole.REVIEWER, CallerRole.ADMIN):
         conds += [table.region_code.startswith(region_prefix(r)) for r in principal.regions]
         audience = Audience.DEPARTMENT  # out of its regions a regulator is a partner
-    elif principal.role is Role.DEPARTMENT:
+    elif principal.role is CallerRole.DEPARTMENT:
         audience = Audience.DEPARTMENT
-    elif principal.role is Role.INDUSTRY:
+    elif principal.role is CallerRole.INDUSTRY:
         audience = Audience.INDUSTRY
     else:
         audience = Audience.PUBLIC
-    if own_subject and principal.role is Role.SUBJECT and principal.enterprise_code:
+    if own_subject and principal.role is CallerRole.SUBJECT and principal.enterprise_code:
         from qcredit.core.store.tables import EnterpriseRow
 
         conds.append(

@@ -18,7 +18,7 @@ from typing import Any
 
 import jwt
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import PUBLIC, Principal, Role
+from qcredit.core.disclosure.callers import PUBLIC, CallerRole, Principal
 from qcredit.core.disclosure.tokens import PREFIX, principal_of, token_hash, verify_token
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -76,7 +76,7 @@ def principal_from_jwt(token: str, settings: JwtSettings) -> Principal:
     except jwt.PyJWTError as exc:
         raise InvalidCredentials(f"token rejected: {exc}") from None
     try:
-        role = Role(str(claims.get("role", "")).upper())
+        role = CallerRole(str(claims.get("role", "")).upper())
     except ValueError:
         raise InvalidCredentials("token has no known role") from None
     regions = claims.get("regions") or []

@@ -17,7 +17,7 @@ from qcredit.core.errors import Forbidden, Unauthenticated
 from qcredit.core.identifiers import region_covers
 
 
-class Role(StrEnum):
+class CallerRole(StrEnum):
     PUBLIC = "PUBLIC"
     SUBJECT = "SUBJECT"
     REGULATOR = "REGULATOR"
@@ -27,12 +27,12 @@ class Role(StrEnum):
     ADMIN = "ADMIN"
 
 
-REGIONAL_ROLES = frozenset({Role.REGULATOR, Role.REVIEWER, Role.ADMIN})
+REGIONAL_ROLES = frozenset({CallerRole.REGULATOR, CallerRole.REVIEWER, CallerRole.ADMIN})
 
 
 @dataclass(frozen=True)
 class Principal:
-    role: Role = Role.PUBLIC
+    role: CallerRole = CallerRole.PUBLIC
     regions: tuple[str, ...] = ()
     department: str | None = None
     enterprise_code: str | None = None
@@ -41,11 +41,11 @@ class Principal:
 
     @property
     def authenticated(self) -> bool:
-        return self.role is not Role.PUBLIC
+        return self.role is not CallerRole.PUBLIC
 
     def covers(self, region_code: str) -> bool:
         """Whether the caller acts for this region.  An ADMIN with no regions acts everywhere."""
-        if self.role is Role.ADMIN and not self.regions:
+        if self.role is CallerRole.ADMIN and not self.regions:
             return True
         return any(region_covers(r, region_code) for r in self.regions)
 
@@ -53,11 +53,11 @@ class Principal:
         """The audience of a policy's publicity rules this caller belongs to for one subject."""
         if self.role in REGIONAL_ROLES and self.covers(region_code):
             return Audience.REGULATOR
-        if self.role is Role.SUBJECT and self.enterprise_code == enterprise_code:
+        if self.role is CallerRole.SUBJECT and self.enterprise_code == enterprise_code:
             return Audience.SUBJECT
-        if self.role is Role.DEPARTMENT:
+        if self.role is CallerRole.DEPARTMENT:
             return Audience.DEPARTMENT
-        if self.role is Role.INDUSTRY:
+        if self.role is CallerRole.INDUSTRY:
             return Audience.INDUSTRY
         if self.role in REGIONAL_ROLES:
             # A regulator of another region is a partner department, not the bureau in charge.
@@ -68,7 +68,7 @@ class Principal:
         """Writes (register, record, correct, regrade) need REGULATOR or ADMIN within region."""
         if not self.authenticated:
             raise Unauthenticated("writing needs a token (Authorization: Bearer …)")
-        if self.role not in (Role.REGULATOR, Role.ADMIN):
+        if self.role not in (CallerRole.REGULATOR, CallerRole.ADMIN):
             raise Forbidden(f"role {self.role.value} may not write", field=field)
         if not self.covers(region_code):
             raise Forbidden(
@@ -77,7 +77,7 @@ class Principal:
                 field=field,
             )
 
-    def require_role(self, *roles: Role) -> None:
+    def require_role(self, *roles: CallerRole) -> None:
         if not self.authenticated:
             raise Unauthenticated("this needs a token (Authorization: Bearer …)")
         if self.role not in roles:

@@ -16,7 +16,7 @@ from typing import Any
 
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.disclosure.reviews import RequestState
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
@@ -48,13 +48,14 @@ class Export:
 
 
 def _visible(principal: Principal):  # type: ignore[no-untyped-def]
-    if principal.role is Role.ADMIN and not principal.regions:
+    if principal.role is CallerRole.ADMIN and not principal.regions:
         return None
-    audience = {Role.DEPARTMENT: Audience.DEPARTMENT, Role.INDUSTRY: Audience.INDUSTRY}.get(
-        principal.role, Audience.DEPARTMENT if principal.authenticated else Audience.PUBLIC
-    )
+    audience = {
+        CallerRole.DEPARTMENT: Audience.DEPARTMENT,
+        CallerRole.INDUSTRY: Audience.INDUSTRY,
+    }.get(principal.role, Audience.DEPARTMENT if principal.authenticated else Audience.PUBLIC)
     conds = []
-    if principal.role in (Role.REGULATOR, Role.REVIEWER, Role.ADMIN):
+    if principal.role in (CallerRole.REGULATOR, CallerRole.REVIEWER, CallerRole.ADMIN):
         conds += [
             GradeChangeRow.region_code.startswith(region_prefix(r)) for r in principal.regions
         ]
@@ -91,7 +92,7 @@ async def grade_changes(
     last = since
     for change, code, name in (await session.execute(stmt)).all():
         policy = registry.policies.get(change.policy_id)
-        previous_ok = principal.role is Role.ADMIN or Audience.DEPARTMENT.value in (
+        previous_ok = principal.role is CallerRole.ADMIN or Audience.DEPARTMENT.value in (
             change.previous_open_to or ""
         ).split(",")
         rows.append(

@@ -16,15 +16,16 @@ An approval is for one level: when the grade changes, the publication lapses wit
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from qcredit.core import clock
 from qcredit.core.contract import Audience, Disclosure
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import Principal, Role
-from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from qcredit.core.disclosure.callers import CallerRole, Principal
+from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy
 from qcredit.core.store import versioning
@@ -158,46 +159,11 @@ async def request_disclosure(
     if ent is None:
         raise NotFound(f"no enterprise {enterprise_code}", field="enterpriseCode")
     region = ent.town_code or ent.region_code
-    own = principal.role is Role.SUBJECT and principal.enterprise_code == ent.code
-    if not principal.authenticated:
-        from qcredit.core.errors import Unauthenticated
-
-        raise Unauthenticated("requesting a disclosure needs a token")
-    if k is RequestKind.PUBLICATION and not (
-        own or (principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region))
-    ):
-        raise Forbidden(
-            "only the enterprise itself, or its regulator on its behalf, applies",
-            field="enterpriseCode",
-        )
-    if k is RequestKind.EXPOSURE and not (
-        principal.role in (Role.REGULATOR, Role.ADMIN) and principal.covers(region)
-    ):
-        raise Forbidden(
-            "only the regulator of the region asks for exposure", field="enterpriseCode"
-        )
+    _may_request(principal, k, ent.code, region)
     sid = ent.id if subject_id is None else subject_id
     standing = await _standing(session, policy.id, subject_type.value, sid)
-    if Audience.PUBLIC.value not in standing.review_to.split(","):
-        if Audience.PUBLIC.value in standing.open_to.split(","):
-            raise InvalidInput(
-                f"{policy.id} level {standing.level} is public without review", field="kind"
-            )
-        raise InvalidInput(
-            f"{policy.id} never discloses level {standing.level} to the public", field="kind"
-        )
-    pending = (
-        await session.execute(
-            select(DisclosureRequestRow.id).where(
-                DisclosureRequestRow.policy_id == policy.id,
-                DisclosureRequestRow.subject_type == subject_type.value,
-                DisclosureRequestRow.subject_id == sid,
-                DisclosureRequestRow.state == RequestState.PENDING.value,
-            )
-        )
-    ).scalar_one_or_none()
-    if pending is not None:
-        raise Conflict(f"request {pending} for this subject is still pending", field="policy")
+    _check_disclosable(policy, standing)
+    await _none_pending(session, policy.id, subject_type.value, sid)
     row = DisclosureRequestRow(
         policy_id=policy.id,
         subject_type=subject_type.value,
@@ -213,23 +179,83 @@ async def request_disclosure(
         requested_at=clock.now(),
     )
     session.add(row)
+    details = {
+        "policy": policy.id,
+        "enterprise": ent.code,
+        "kind": k.value,
+        "level": standing.level,
+    }
+    await _kept(session, principal, audit.Action.DISCLOSURE_REQUEST, row, details)
+    return row
+
+
+def _may_request(principal: Principal, k: RequestKind, enterprise_code: str, region: str) -> None:
+    """PUBLICATION: the enterprise itself, or its regulator on its behalf; EXPOSURE: the regulator
+    of the region."""
+    own = principal.role is CallerRole.SUBJECT and principal.enterprise_code == enterprise_code
+    if not principal.authenticated:
+        raise Unauthenticated("requesting a disclosure needs a token")
+    regulator = principal.role in (CallerRole.REGULATOR, CallerRole.ADMIN) and principal.covers(
+        region
+    )
+    if k is RequestKind.PUBLICATION and not (own or regulator):
+        raise Forbidden(
+            "only the enterprise itself, or its regulator on its behalf, applies",
+            field="enterpriseCode",
+        )
+    if k is RequestKind.EXPOSURE and not regulator:
+        raise Forbidden(
+            "only the regulator of the region asks for exposure", field="enterpriseCode"
+        )
+
+
+def _check_disclosable(policy: Policy, standing: StandingGradeRow) -> None:
+    """Only a level the policy discloses to the public after review can be asked for."""
+    if Audience.PUBLIC.value not in standing.review_to.split(","):
+        if Audience.PUBLIC.value in standing.open_to.split(","):
+            raise InvalidInput(
+                f"{policy.id} level {standing.level} is public without review", field="kind"
+            )
+        raise InvalidInput(
+            f"{policy.id} never discloses level {standing.level} to the public", field="kind"
+        )
+
+
+async def _none_pending(
+    session: AsyncSession, policy_id: str, subject_type: str, subject_id: int
+) -> None:
+    pending = (
+        await session.execute(
+            select(DisclosureRequestRow.id).where(
+                DisclosureRequestRow.policy_id == policy_id,
+                DisclosureRequestRow.subject_type == subject_type,
+                DisclosureRequestRow.subject_id == subject_id,
+                DisclosureRequestRow.state == RequestState.PENDING.value,
+            )
+        )
+    ).scalar_one_or_none()
+    if pending is not None:
+        raise Conflict(f"request {pending} for this subject is still pending", field="policy")
+
+
+async def _kept(
+    session: AsyncSession,
+    principal: Principal,
+    action: audit.Action,
+    row: DisclosureRequestRow,
+    details: Mapping[str, Any],
+) -> None:
+    """Write the request, bump the data version and audit who did it."""
     await session.flush()
     await versioning.bump(session)
-    await audit.record(
-        session,
-        principal,
-        audit.Action.DISCLOSURE_REQUEST,
-        f"disclosure:{row.id}",
-        {"policy": policy.id, "enterprise": ent.code, "kind": k.value, "level": standing.level},
-    )
-    return row
+    await audit.record(session, principal, action, f"disclosure:{row.id}", details)
 
 
 async def decide(
     session: AsyncSession, principal: Principal, request_id: int, *, approve: bool, reason: str
 ) -> DisclosureRequestRow:
     """A REVIEWER of the region approves or rejects a pending request (never their own)."""
-    principal.require_role(Role.REVIEWER, Role.ADMIN)
+    principal.require_role(CallerRole.REVIEWER, CallerRole.ADMIN)
     row = await session.get(DisclosureRequestRow, request_id)
     if row is None:
         raise NotFound(f"no disclosure request {request_id}", field="id")
@@ -250,15 +276,8 @@ async def decide(
     row.reviewer = principal.subject
     row.decided_at = clock.now()
     row.decision_reason = reason.strip()
-    await session.flush()
-    await versioning.bump(session)
-    await audit.record(
-        session,
-        principal,
-        audit.Action.DISCLOSURE_DECISION,
-        f"disclosure:{row.id}",
-        {"state": row.state, "policy": row.policy_id, "level": row.level},
-    )
+    details = {"state": row.state, "policy": row.policy_id, "level": row.level}
+    await _kept(session, principal, audit.Action.DISCLOSURE_DECISION, row, details)
     return row
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.errors import InvalidInput, NotFound
 from qcredit.core.identifiers import validate_credit_code, validate_region_code
 from qcredit.core.store.convert import aware
@@ -31,7 +31,7 @@ def token_hash(token: str) -> str:
 @dataclass(frozen=True)
 class TokenInfo:
     id: int
-    role: Role
+    role: CallerRole
     regions: tuple[str, ...]
     department: str | None
     enterprise_code: str | None
@@ -49,7 +49,7 @@ class TokenInfo:
 def _info(row: TokenRow) -> TokenInfo:
     return TokenInfo(
         id=row.id,
-        role=Role(row.role),
+        role=CallerRole(row.role),
         regions=tuple(r for r in row.regions.split(",") if r),
         department=row.department,
         enterprise_code=row.enterprise_code,
@@ -61,13 +61,9 @@ def _info(row: TokenRow) -> TokenInfo:
 
 
 def principal_of(info: TokenInfo) -> Principal:
+    """The caller a token stands for; the audit log names it ``token:<id>``."""
     return Principal(
-        role=info.role,
-        regions=info.regions,
-        department=info.department,
-        enterprise_code=info.enterprise_code,
-        token_id=info.id,
-        subject=f"token:{info.id}",
+        info.role, info.regions, info.department, info.enterprise_code, info.id, f"token:{info.id}"
     )
 
 
@@ -83,19 +79,19 @@ async def create_token(
 ) -> tuple[str, TokenInfo]:
     """A new token (returned once, in clear) and what it allows."""
     try:
-        r = Role(role)
+        r = CallerRole(role)
     except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(Role)}", field="role") from None
-    if r is Role.PUBLIC:
+        raise InvalidInput(f"role must be one of {', '.join(CallerRole)}", field="role") from None
+    if r is CallerRole.PUBLIC:
         raise InvalidInput("PUBLIC needs no token", field="role")
     region_list = [validate_region_code(c, "region") for c in regions]
-    if r in (Role.REGULATOR, Role.REVIEWER) and not region_list:
+    if r in (CallerRole.REGULATOR, CallerRole.REVIEWER) and not region_list:
         raise InvalidInput(f"a {r.value} token needs at least one --region", field="region")
-    if r is Role.SUBJECT:
+    if r is CallerRole.SUBJECT:
         if not enterprise_code:
             raise InvalidInput("a SUBJECT token needs --enterprise", field="enterprise")
         enterprise_code = validate_credit_code(enterprise_code, "enterprise")
-    if r is Role.DEPARTMENT and not department:
+    if r is CallerRole.DEPARTMENT and not department:
         raise InvalidInput("a DEPARTMENT token needs --department", field="department")
     if expires_days is not None and expires_days <= 0:
         raise InvalidInput("--expires must be a positive number of days", field="expires")

@@ -23,10 +23,11 @@ from qcredit.core.model import (
     CORRECTION_KIND,
     CorrectionAction,
     Enterprise,
+    EnterpriseRole,
     Event,
     EventStatus,
     Product,
-    Role,
+    SubjectType,
 )
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
@@ -61,14 +62,14 @@ def check_date(value: Any, field: str, *, not_after: date | None = None) -> date
     return d
 
 
-def validate_roles(roles: Iterable[str] | None) -> frozenset[Role]:
+def validate_roles(roles: Iterable[str] | None) -> frozenset[EnterpriseRole]:
     out = set()
     for r in roles or ():
         try:
-            out.add(Role(r))
+            out.add(EnterpriseRole(r))
         except ValueError:
             raise InvalidInput(
-                f"role must be one of {', '.join(Role)}; got {r!r}", field="roles"
+                f"role must be one of {', '.join(EnterpriseRole)}; got {r!r}", field="roles"
             ) from None
     return frozenset(out)
 
@@ -234,6 +235,33 @@ async def _idempotent(
     return existing
 
 
+async def _append(
+    session: AsyncSession,
+    enterprise_id: int,
+    product_id: int | None,
+    kind: str,
+    occurred_on: date,
+    attributes: dict[str, Any],
+    external_id: str | None,
+    digest: str,
+    *,
+    corrects_id: int | None = None,
+) -> EventRow:
+    """Append one checked event (recorded now) to the ledger."""
+    row = EventRow(
+        enterprise_id=enterprise_id,
+        product_id=product_id,
+        kind=kind,
+        occurred_on=occurred_on,
+        recorded_at=clock.now(),
+        attributes=attributes,
+        external_id=external_id,
+        content_digest=digest,
+        corrects_id=corrects_id,
+    )
+    return await _insert(session, row)
+
+
 async def _insert(session: AsyncSession, row: EventRow) -> EventRow:
     """Insert, turning a concurrent insert of the same externalId into idempotency or CONFLICT."""
     try:
@@ -270,8 +298,6 @@ async def record_event(
     attrs = spec.validate(attributes, "attributes")
     ext = _text(external_id, "externalId", 128) if external_id is not None else None
     if product_id is not None:
-        from qcredit.core.model import SubjectType
-
         if SubjectType.PRODUCT not in spec.on:
             raise InvalidInput(
                 f"{kind} is recorded on an enterprise, not on a product", field="productId"
@@ -296,17 +322,7 @@ async def record_event(
     existing = await _idempotent(session, ext, digest)
     if existing is not None:
         return Recorded(convert.event(existing), False)
-    row = EventRow(
-        enterprise_id=enterprise_id,
-        product_id=prod_id,
-        kind=kind,
-        occurred_on=occurred,
-        recorded_at=clock.now(),
-        attributes=attrs,
-        external_id=ext,
-        content_digest=digest,
-    )
-    row = await _insert(session, row)
+    row = await _append(session, enterprise_id, prod_id, kind, occurred, attrs, ext, digest)
     return Recorded(convert.event(row), True)
 
 
@@ -323,19 +339,23 @@ async def event_statuses(session: AsyncSession, event_ids: Iterable[int]) -> dic
     return {i: states[i].status if i in states else EventStatus.ACTIVE for i in ids}
 
 
-async def correct_event(
-    session: AsyncSession,
-    vocabulary: Vocabulary,
-    *,
-    event_id: Any,
-    action: str,
-    reason: str,
-    attributes: Mapping[str, Any] | None = None,
-    effective_on: date | str | None = None,
-    external_id: str | None = None,
-) -> tuple[Event, Event]:
-    """Append a correction of ``event_id``; returns (the correction, the corrected event)."""
-    target_id = parse_event_id(event_id, "eventId")
+@dataclass(frozen=True)
+class CorrectionTarget:
+    """What a correction reads of the event it corrects."""
+
+    id: int
+    enterprise_id: int
+    product_id: int | None
+    kind: str
+    occurred_on: date
+    attributes: dict[str, Any]
+
+
+def check_correction_request(
+    action: Any, reason: Any, effective_on: Any, external_id: Any, today: date
+) -> tuple[CorrectionAction, str, date, str | None]:
+    """(action, reason, effective date, externalId) of a correction, checked before its target
+    is looked up."""
     try:
         act = CorrectionAction(action)
     except ValueError:
@@ -344,14 +364,23 @@ async def correct_event(
         ) from None
     why = _text(reason, "reason", 500)
     on = (
-        check_date(effective_on, "effectiveOn", not_after=clock.today())
+        check_date(effective_on, "effectiveOn", not_after=today)
         if effective_on is not None
-        else clock.today()
+        else today
     )
     ext = _text(external_id, "externalId", 128) if external_id is not None else None
-    target = await session.get(EventRow, target_id)
-    if target is None:
-        raise NotFound(f"no event {target_id}", field="eventId")
+    return act, why, on, ext
+
+
+def correction_of(
+    vocabulary: Vocabulary,
+    target: CorrectionTarget,
+    act: CorrectionAction,
+    why: str,
+    on: date,
+    attributes: Mapping[str, Any] | None,
+) -> tuple[dict[str, Any], str]:
+    """The correction's attributes and content digest, once it may correct ``target``."""
     if target.kind == CORRECTION_KIND:
         raise InvalidInput(
             "a correction cannot itself be corrected; correct the original event", field="eventId"
@@ -371,6 +400,33 @@ async def correct_event(
     digest = content_digest(
         target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, target.id
     )
+    return corr, digest
+
+
+async def correct_event(
+    session: AsyncSession,
+    vocabulary: Vocabulary,
+    *,
+    event_id: Any,
+    action: str,
+    reason: str,
+    attributes: Mapping[str, Any] | None = None,
+    effective_on: date | str | None = None,
+    external_id: str | None = None,
+) -> tuple[Event, Event]:
+    """Append a correction of ``event_id``; returns (the correction, the corrected event)."""
+    target_id = parse_event_id(event_id, "eventId")
+    act, why, on, ext = check_correction_request(
+        action, reason, effective_on, external_id, clock.today()
+    )
+    target = await session.get(EventRow, target_id)
+    if target is None:
+        raise NotFound(f"no event {target_id}", field="eventId")
+    of = CorrectionTarget(
+        target.id, target.enterprise_id, target.product_id, target.kind, target.occurred_on,
+        dict(target.attributes or {}),
+    )  # fmt: skip
+    corr, digest = correction_of(vocabulary, of, act, why, on, attributes)
     existing = await _idempotent(session, ext, digest)
     if existing is not None:
         return convert.event(existing), convert.event(target)
@@ -380,16 +436,8 @@ async def correct_event(
         raise Conflict(
             f"event {target_id} is already {status.value}; nothing left to correct", field="eventId"
         )
-    row = EventRow(
-        enterprise_id=target.enterprise_id,
-        product_id=target.product_id,
-        kind=CORRECTION_KIND,
-        occurred_on=on,
-        recorded_at=clock.now(),
-        attributes=corr,
-        external_id=ext,
-        content_digest=digest,
+    row = await _append(
+        session, target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, ext, digest,
         corrects_id=target.id,
-    )
-    row = await _insert(session, row)
+    )  # fmt: skip
     return convert.event(row), convert.event(target)

@@ -1,6 +1,6 @@
 """Bulk loading of validated ledger rows: COPY on PostgreSQL, executemany on SQLite.
 
-The per-record importer (:mod:`qcredit.core.ledger.importer`) checks each record inside its own
+The per-record importer (:mod:`qcredit.core.ledger.per_record`) checks each record inside its own
 savepoint — a handful of statements per row, a few thousand rows a second.  This module keeps the
 same checks (the ledger's own validators: vocabulary, dates, credit codes, region codes, Nice
 classes) but runs them in Python over a whole batch and writes the accepted rows with one COPY
@@ -25,27 +25,24 @@ from typing import Any
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
-from qcredit.core.ledger.append import _text, check_date, content_digest, validate_roles
+from qcredit.core.ledger.append import (
+    CorrectionTarget,
+    _text,
+    check_correction_request,
+    check_date,
+    content_digest,
+    correction_of,
+    validate_roles,
+)
 from qcredit.core.model import SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy import String, Table, any_, bindparam, func, select, text
+from sqlalchemy import String, Table, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-ENTERPRISE_COLUMNS = (
-    "id",
-    "code",
-    "name",
-    "region_code",
-    "town_code",
-    "established_on",
-    "roles",
-    "created_at",
-)
-PRODUCT_COLUMNS = ("id", "enterprise_id", "trademark", "nice_class", "category", "created_at")
+# The columns a bulk insert of events writes (ids come from the table's sequence).
 EVENT_COLUMNS = (
-    "id",
     "enterprise_id",
     "product_id",
     "kind",
@@ -178,20 +175,6 @@ class BulkWriter:
             return column == any_(bindparam("members", list(values), type_=ARRAY(kind)))
         return column.in_(values)
 
-    async def next_ids(self, table: Table, count: int) -> int:
-        """Reserve ``count`` ids; returns the first.  On PostgreSQL the sequence is advanced past
-        them so that later ordinary inserts never collide."""
-        if self.postgres:
-            seq = f"{table.name}_id_seq"
-            first = (await self.conn.execute(text(f"SELECT nextval('{seq}')"))).scalar_one()
-            if count > 1:
-                await self.conn.execute(
-                    text(f"SELECT setval('{seq}', :last)"), {"last": first + count - 1}
-                )
-            return int(first)
-        current = (await self.conn.execute(select(func.max(table.c.id)))).scalar()
-        return int(current or 0) + 1
-
     async def existing_events(self, external_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """externalId → (id, content digest) of the events already stored (the anti-join)."""
         out: dict[str, tuple[int, str]] = {}
@@ -245,15 +228,11 @@ class BulkWriter:
     async def events(
         self,
         rows: Sequence[tuple[int, int | None, CheckedEvent]],
-        *,
-        ids: Sequence[int] | None = None,
-        recorded_at: datetime | None = None,
     ) -> BatchResult:
         """Insert checked events ``(enterprise id, product id, event)``; idempotent on
-        externalId.  ``ids`` gives explicit ids (the synthetic generator's corrections need them).
-        """
+        externalId."""
         result = BatchResult()
-        now = recorded_at or clock.now()
+        now = clock.now()
         staged: dict[str, str] = {}  # externalId → digest, for repeats inside the batch
         digests = [
             content_digest(eid, pid, ev.kind, ev.occurred_on, ev.attributes)
@@ -281,36 +260,23 @@ class BulkWriter:
                 staged[ext] = digest
             out.append(
                 (
-                    ids[i] if ids is not None else None,
                     eid,
                     pid,
                     ev.kind,
                     ev.occurred_on,
                     now,
-                    _json(ev.attributes),
+                    attributes_json(ev.attributes),
                     ext,
                     digest,
                     None,
                 )
             )
             result.inserted.append(i)
-        columns = EVENT_COLUMNS if ids is not None else EVENT_COLUMNS[1:]
-        await self.copy(
-            EventRow.__table__, columns, out if ids is not None else [r[1:] for r in out]
-        )
+        await self.copy(EventRow.__table__, EVENT_COLUMNS, out)
         return result
 
-    async def finish(self) -> None:
-        """After explicit ids on PostgreSQL: move each sequence past the largest id."""
-        if not self.postgres:
-            return
-        for name in ("enterprises", "products", "events"):
-            await self.conn.execute(
-                text(f"SELECT setval('{name}_id_seq', GREATEST((SELECT max(id) FROM {name}), 1))")
-            )
 
-
-def _json(value: dict[str, Any]) -> str:
+def attributes_json(value: dict[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -325,15 +291,9 @@ def _sqlite_value(value: Any) -> Any:
 
 # -- corrections ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Target:
-    """The stored event a correction names (what :func:`ledger.correct_event` reads of it)."""
+class Target(CorrectionTarget):
+    """The stored event a correction names, as :func:`ledger.correct_event` reads it."""
 
-    id: int
-    enterprise_id: int
-    product_id: int | None
-    kind: str
-    occurred_on: date
-    attributes: dict[str, Any]
     corrected: bool  # some correction of it is already stored
 
 
@@ -379,37 +339,12 @@ def check_correction(
 ) -> tuple[date, dict[str, Any], str | None, str]:
     """The checks of :func:`ledger.correct_event` on a target that has no correction yet:
     (effective date, correction attributes, externalId, content digest)."""
-    from qcredit.core.model import CORRECTION_KIND, CorrectionAction
-
-    try:
-        act = CorrectionAction(record.get("action", ""))
-    except ValueError:
-        raise InvalidInput(
-            f"action must be one of {', '.join(CorrectionAction)}", field="action"
-        ) from None
-    why = _text(record.get("reason", ""), "reason", 500)
-    raw = record.get("effectiveOn")
-    on = check_date(raw, "effectiveOn", not_after=today) if raw is not None else today
-    ext_raw = record.get("externalId")
-    ext = _text(ext_raw, "externalId", 128) if ext_raw is not None else None
-    if target.kind == CORRECTION_KIND:
-        raise InvalidInput(
-            "a correction cannot itself be corrected; correct the original event", field="eventId"
-        )
-    if on < target.occurred_on:
-        raise InvalidInput(
-            "a correction cannot take effect before the event it corrects", field="effectiveOn"
-        )
-    attributes = record.get("attributes")
-    corr: dict[str, Any] = {"action": act.value, "reason": why}
-    if act is CorrectionAction.AMEND:
-        if not attributes:
-            raise InvalidInput("AMEND needs the amended attributes", field="attributes")
-        spec = vocabulary.kinds[target.kind]
-        corr["changes"] = spec.validate({**target.attributes, **dict(attributes)}, "attributes")
-    elif attributes:
-        raise InvalidInput(f"{act.value} takes no attributes", field="attributes")
-    digest = content_digest(
-        target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, target.id
+    act, why, on, ext = check_correction_request(
+        record.get("action", ""),
+        record.get("reason", ""),
+        record.get("effectiveOn"),
+        record.get("externalId"),
+        today,
     )
+    corr, digest = correction_of(vocabulary, target, act, why, on, record.get("attributes"))
     return on, corr, ext, digest

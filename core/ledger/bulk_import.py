@@ -16,8 +16,11 @@ from qcredit.core.errors import Conflict, InvalidInput, NotFound, QcreditError
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import validate_credit_code
 from qcredit.core.ledger.bulk import (
+    EVENT_COLUMNS,
     BulkWriter,
     CheckedEvent,
+    Target,
+    attributes_json,
     check_correction,
     check_enterprise,
     check_event,
@@ -25,7 +28,7 @@ from qcredit.core.ledger.bulk import (
     correction_targets,
     refers_to_events,
 )
-from qcredit.core.ledger.importer import ImportReport, Rejection, import_records
+from qcredit.core.ledger.per_record import ImportReport, Rejection, import_records
 from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
@@ -33,6 +36,8 @@ from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 Numbered = tuple[int, dict[str, Any]]
+# (line, target, (effective date, correction attributes, externalId, content digest))
+CheckedCorrection = tuple[int, Target, tuple[date, dict[str, Any], str | None, str]]
 
 
 class BulkImport:
@@ -263,30 +268,24 @@ class BulkImport:
             pid = self.product_of.get((eid, record.get("trademark"), record.get("niceClass")))
             if pid is None:
                 raise NotFound("no such product: register it before its events", field="trademark")
-            ev = check_event(
-                self.vocabulary,
-                kind=record.get("kind", ""),
-                occurred_on=record.get("occurredOn"),
-                attributes=record.get("attributes"),
-                external_id=record.get("externalId"),
-                on_product=True,
-                today=today,
-            )
-            return eid, pid, ev
+            return eid, pid, self._checked(record, today, on_product=True)
         if record.get("enterpriseCode") is None:
             raise InvalidInput(
                 "give exactly one of enterpriseCode and productId", field="enterpriseCode"
             )
-        ev = check_event(
+        ev = self._checked(record, today, on_product=False)
+        return self._owner(record.get("enterpriseCode", "")), None, ev
+
+    def _checked(self, record: dict[str, Any], today: date, *, on_product: bool) -> CheckedEvent:
+        return check_event(
             self.vocabulary,
             kind=record.get("kind", ""),
             occurred_on=record.get("occurredOn"),
             attributes=record.get("attributes"),
             external_id=record.get("externalId"),
-            on_product=False,
+            on_product=on_product,
             today=today,
         )
-        return self._owner(record.get("enterpriseCode", "")), None, ev
 
     async def _corrections(
         self, writer: BulkWriter, items: list[Numbered], today: date
@@ -298,14 +297,16 @@ class BulkImport:
         targets = await correction_targets(
             writer.conn, [str(r.get("eventExternalId")) for _, r in items]
         )
-        seen: dict[int, int] = {}
-        for _, record in items:
-            t = targets.get(str(record.get("eventExternalId")))
-            if t is not None:
-                seen[t.id] = seen.get(t.id, 0) + 1
-        deferred: list[Numbered] = []
-        checked: list[tuple[int, Any, tuple]] = []
-        items_by_number = dict(items)
+        checked = self._check_corrections(items, targets, today)
+        existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
+        fresh, deferred = _needing_history(items, targets, checked, existing)
+        await self._write_corrections(writer, fresh, existing)
+        return deferred
+
+    def _check_corrections(
+        self, items: list[Numbered], targets: dict[str, Target], today: date
+    ) -> list[CheckedCorrection]:
+        checked: list[CheckedCorrection] = []
         for number, record in items:
             ext = record.get("eventExternalId")
             target = targets.get(str(ext))
@@ -320,19 +321,16 @@ class BulkImport:
                 self._reject(number, exc)
                 continue
             checked.append((number, target, verdict))
-        existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
-        # Idempotency comes before the status check (as in ledger.correct_event): a repeat is a
-        # repeat even of a corrected event.  A new correction of an event corrected before, or
-        # twice in this batch, depends on the corrections before it: the per-record path.
-        fresh: list[tuple[int, Any, tuple]] = []
-        for number, target, verdict in checked:
-            ext = verdict[2]
-            repeat = ext is not None and ext in existing
-            if not repeat and (target.corrected or seen[target.id] > 1):
-                deferred.append((number, items_by_number[number]))
-            else:
-                fresh.append((number, target, verdict))
-        checked = fresh
+        return checked
+
+    async def _write_corrections(
+        self,
+        writer: BulkWriter,
+        checked: list[CheckedCorrection],
+        existing: dict[str, tuple[int, str]],
+    ) -> None:
+        """Repeats are duplicates, an externalId reused for other data is refused, the rest is
+        written in one go."""
         now = clock.now()
         rows = []
         for number, target, (on, corr, ext, digest) in checked:
@@ -349,8 +347,6 @@ class BulkImport:
                         ),
                     )
                 continue
-            from qcredit.core.ledger.bulk import _json
-
             rows.append(
                 (
                     target.enterprise_id,
@@ -358,30 +354,15 @@ class BulkImport:
                     CORRECTION_KIND,
                     on,
                     now,
-                    _json(corr),
+                    attributes_json(corr),
                     ext,
                     digest,
                     target.id,
                 )
             )
             self.touched.add(target.enterprise_id)
-        await writer.copy(
-            EventRow.__table__,
-            (
-                "enterprise_id",
-                "product_id",
-                "kind",
-                "occurred_on",
-                "recorded_at",
-                "attributes",
-                "external_id",
-                "content_digest",
-                "corrects_id",
-            ),
-            rows,
-        )
+        await writer.copy(EventRow.__table__, EVENT_COLUMNS, rows)
         self._accept("correction", len(rows))
-        return deferred
 
     async def _touch_deferred(self, deferred: list[Numbered]) -> None:
         async with self.sessions() as session:
@@ -394,6 +375,35 @@ class BulkImport:
                 [str(r["eventExternalId"]) for _, r in deferred if "eventExternalId" in r],
             )
             self.touched.update(t.enterprise_id for t in targets.values())
+
+
+def _needing_history(
+    items: list[Numbered],
+    targets: dict[str, Target],
+    checked: list[CheckedCorrection],
+    existing: dict[str, tuple[int, str]],
+) -> tuple[list[CheckedCorrection], list[Numbered]]:
+    """(corrections the bulk path can judge, records for the per-record path).
+
+    Idempotency comes before the status check (as in ledger.correct_event): a repeat is a repeat
+    even of a corrected event.  A new correction of an event corrected before, or twice in this
+    batch, depends on the corrections before it: the per-record path."""
+    seen: dict[int, int] = {}
+    for _, record in items:
+        t = targets.get(str(record.get("eventExternalId")))
+        if t is not None:
+            seen[t.id] = seen.get(t.id, 0) + 1
+    items_by_number = dict(items)
+    fresh: list[CheckedCorrection] = []
+    deferred: list[Numbered] = []
+    for number, target, verdict in checked:
+        ext = verdict[2]
+        repeat = ext is not None and ext in existing
+        if not repeat and (target.corrected or seen[target.id] > 1):
+            deferred.append((number, items_by_number[number]))
+        else:
+            fresh.append((number, target, verdict))
+    return fresh, deferred
 
 
 def _canonical(raw: Any) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
 
 from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
-from qcredit.core.model import Enterprise, Event, Product, Role, SubjectType
+from qcredit.core.model import Enterprise, EnterpriseRole, Event, Product, SubjectType
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import Row
 
@@ -20,14 +22,9 @@ def aware(dt: datetime) -> datetime:
 
 
 def enterprise(row: EnterpriseRow | Row[Any]) -> Enterprise:
+    roles = frozenset(EnterpriseRole(r) for r in row.roles.split(",") if r)
     return Enterprise(
-        id=row.id,
-        code=row.code,
-        name=row.name,
-        region_code=row.region_code,
-        town_code=row.town_code,
-        established_on=row.established_on,
-        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+        row.id, row.code, row.name, row.region_code, row.town_code, row.established_on, roles
     )
 
 
@@ -53,34 +50,25 @@ def _reason(r: Reason) -> dict[str, Any]:
     return {"rule": r.rule, "article": r.article, "text": r.text, "events": list(r.events)}
 
 
-def _measure(m: Measure) -> dict[str, Any]:
+def camel_dict(value: Any) -> dict[str, Any]:
+    """A flat dataclass as its stored (JSON) form: camelCase keys in field order, enums by value."""
     return {
-        "kind": m.kind,
-        "text": m.text,
-        "article": m.article,
-        "minPerYear": m.min_per_year,
-        "planShareMin": m.plan_share_min,
-        "planShareMax": m.plan_share_max,
-        "color": m.color,
+        _camel(f.name): v.value if isinstance(v := getattr(value, f.name), Enum) else v
+        for f in fields(value)
     }
 
 
-def _disclosure(d: Disclosure) -> dict[str, Any]:
-    return {
-        "audience": d.audience.value,
-        "allowed": d.allowed,
-        "needsReview": d.needs_review,
-        "text": d.text,
-        "article": d.article,
-    }
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(r.title() for r in rest)
 
 
 def payload(a: Assessment) -> dict[str, Any]:
     return {
         "reasons": [_reason(r) for r in a.reasons],
         "blockers": [_reason(r) for r in a.blockers],
-        "supervision": [_measure(m) for m in a.supervision],
-        "publicity": [_disclosure(d) for d in a.publicity],
+        "supervision": [camel_dict(m) for m in a.supervision],
+        "publicity": [camel_dict(d) for d in a.publicity],
         "details": a.details,
         "history": [
             {"asOf": h.as_of.isoformat(), "level": h.level, "score": h.score} for h in a.history

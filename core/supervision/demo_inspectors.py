@@ -6,7 +6,7 @@ from __future__ import annotations
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.plugins import Registry
 from qcredit.core.store.tables import EnterpriseRow, InspectorRow
-from qcredit.core.supervision import plan_store
+from qcredit.core.supervision.plans import roster
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,7 +19,7 @@ async def _inspectors_of(session: AsyncSession, region: str) -> list[InspectorRo
     for n in range(12):
         name = SURNAMES[(n * 7 + len(region)) % len(SURNAMES)] + GIVEN[n]
         inspectors.append(
-            await plan_store.register_inspector(
+            await roster.register_inspector(
                 session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region
             )
         )
@@ -41,5 +41,5 @@ async def register_demo_inspectors(sessions: async_sessionmaker, registry: Regis
                     )
                 ).scalars()
                 for ent in first.all():
-                    await plan_store.declare_conflict(s, inspectors[0], ent, "亲属在该企业任职")
+                    await roster.declare_conflict(s, inspectors[0], ent, "亲属在该企业任职")
         await s.commit()

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from qcredit.core import clock
@@ -80,6 +81,54 @@ async def issue_notices(
         return []
     now = clock.now()
     assessments = await _assessments(session, changes)
+    enterprises, categories = await _subjects(session, changes)
+    batch = _Batch()
+    scopes: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
+    notices_of: dict[int, list[int]] = defaultdict(list)  # change index → notice indexes
+    for i, change in enumerate(changes):
+        ent = enterprises.get(change.enterprise_id)
+        if ent is None:
+            continue
+        key = (change.policy_id, change.subject_type.value, change.subject_id)
+        batch.closes.append(key)
+        policy = registry.policy(change.policy_id)
+        rules = registry.notice_rules(policy)
+        if not rules:
+            continue
+        params = ParameterView(policy.parameters, change.as_of)
+        region = ent.town_code or ent.region_code
+        on_product = change.subject_type is SubjectType.PRODUCT
+        category = categories.get(change.subject_id) if on_product else None
+        open_to = str(feed_rows[i].get("open_to") or "")
+        for values in _decided(
+            change, rules, params, assessments.get(key), region, category, open_to, now
+        ):
+            notices_of[i].append(len(batch.notices))
+            batch.notices.append(values)
+        for rule in rules:
+            if rule.counts_scopes:
+                _count_scopes(policy, rule, params, change, region, category, scopes)
+
+    await _close_moved_on(session, batch.closes, now)
+    if deferred_scopes is not None:
+        # A whole run (``grade_everything``) tallies each region once at its end rather than
+        # after every chunk: counting a city's standing grades per chunk is quadratic.
+        for policy_id, wanted in scopes.items():
+            deferred_scopes.setdefault(policy_id, set()).update(wanted)
+    else:
+        as_of = max(c.as_of for c in changes)
+        for policy_id, wanted in scopes.items():
+            await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
+
+    rows = await _insert_notices(session, batch.notices)
+    await _stage(session, changes, feed_rows, enterprises, rows, notices_of)
+    return rows
+
+
+async def _subjects(
+    session: AsyncSession, changes: Sequence[GradeChange]
+) -> tuple[dict[int, EnterpriseRow], dict[int, str | None]]:
+    """The changed subjects' enterprises (by id) and products' categories (by product id)."""
     enterprise_ids = sorted({c.enterprise_id for c in changes})
     enterprises = {
         row.id: row
@@ -97,62 +146,76 @@ async def issue_notices(
                 )
             ).all()
         )
+    return enterprises, categories
 
-    batch = _Batch()
-    scopes: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
-    subject_notice_of: dict[int, list[int]] = defaultdict(list)  # change index → notice indexes
-    for i, change in enumerate(changes):
-        policy = registry.policy(change.policy_id)
-        rules = registry.notice_rules(policy)
-        ent = enterprises.get(change.enterprise_id)
-        if ent is None:
-            continue
-        region = ent.town_code or ent.region_code
-        batch.closes.append((change.policy_id, change.subject_type.value, change.subject_id))
-        if not rules:
-            continue
-        params = ParameterView(policy.parameters, change.as_of)
-        a = assessments.get((change.policy_id, change.subject_type.value, change.subject_id))
-        open_to = str(feed_rows[i].get("open_to") or "")
-        for rule in rules:
-            for d in rule.on_change(change, a, params):
-                subject_notice_of[i].append(len(batch.notices))
-                batch.notices.append(
-                    {
-                        "policy_id": change.policy_id,
-                        "kind": d.kind,
-                        "subject_type": change.subject_type.value,
-                        "subject_id": change.subject_id,
-                        "enterprise_id": change.enterprise_id,
-                        "region_code": region,
-                        "category": categories.get(change.subject_id)
-                        if change.subject_type is SubjectType.PRODUCT
-                        else None,
-                        "colour": d.colour,
-                        "level": change.current,
-                        "previous_level": change.previous,
-                        "text": d.text,
-                        "article": d.article,
-                        "as_of": change.as_of,
-                        "created_at": now,
-                        "open_to": open_to if d.audiences is None else ",".join(d.audiences),
-                        "closed_at": None,
-                    }
-                )
-            if rule.counts_scopes:
-                category = (
-                    rule.category_of(categories.get(change.subject_id), params)
-                    if change.subject_type is SubjectType.PRODUCT
-                    else None
-                )
-                for scope in _scope_chain(policy, region):
-                    scopes[policy.id].add((scope, None))
-                    if category is not None:
-                        scopes[policy.id].add((scope, category))
 
-    # Close the notices of subjects whose grade moved on, before inserting the new ones.
-    closes = sorted(set(batch.closes))
-    for part in _chunks(closes):
+def _decided(
+    change: GradeChange,
+    rules: Sequence[NoticeRules],
+    params: ParameterView,
+    a: Assessment | None,
+    region: str,
+    category: str | None,
+    open_to: str,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The notices the policy's rules decide on for one change, as rows to insert."""
+    return [
+        {
+            "policy_id": change.policy_id,
+            "kind": d.kind,
+            "subject_type": change.subject_type.value,
+            "subject_id": change.subject_id,
+            "enterprise_id": change.enterprise_id,
+            "region_code": region,
+            "category": category,
+            "colour": d.colour,
+            "level": change.current,
+            "previous_level": change.previous,
+            "text": d.text,
+            "article": d.article,
+            "as_of": change.as_of,
+            "created_at": now,
+            "open_to": open_to if d.audiences is None else ",".join(d.audiences),
+            "closed_at": None,
+        }
+        for rule in rules
+        for d in rule.on_change(change, a, params)
+    ]
+
+
+def _count_scopes(
+    policy: Policy,
+    rule: NoticeRules,
+    params: ParameterView,
+    change: GradeChange,
+    region: str,
+    category: str | None,
+    scopes: dict[str, set[tuple[str, str | None]]],
+) -> None:
+    """Add the (region, category) scopes whose tallies this change may alter under ``rule``."""
+    of_rule = (
+        rule.category_of(category, params) if change.subject_type is SubjectType.PRODUCT else None
+    )
+    for scope in _scope_chain(policy, region):
+        scopes[policy.id].add((scope, None))
+        if of_rule is not None:
+            scopes[policy.id].add((scope, of_rule))
+
+
+async def _insert_notices(session: AsyncSession, notices: list[dict[str, Any]]) -> list[NoticeRow]:
+    rows = [NoticeRow(**values) for values in notices]
+    if rows:
+        session.add_all(rows)
+        await session.flush()
+    return rows
+
+
+async def _close_moved_on(
+    session: AsyncSession, closes: Sequence[tuple[str, str, int]], now: datetime
+) -> None:
+    """Close the notices of subjects whose grade moved on, before inserting the new ones."""
+    for part in _chunks(sorted(set(closes))):
         await session.execute(
             update(NoticeRow)
             .where(
@@ -162,21 +225,17 @@ async def issue_notices(
             )
             .values(closed_at=now)
         )
-    as_of = max(c.as_of for c in changes)
-    if deferred_scopes is not None:
-        # A whole run (``grade_everything``) tallies each region once at its end rather than
-        # after every chunk: counting a city's standing grades per chunk is quadratic.
-        for policy_id, wanted in scopes.items():
-            deferred_scopes.setdefault(policy_id, set()).update(wanted)
-    else:
-        for policy_id, wanted in scopes.items():
-            await _reconcile_scopes(session, registry, policy_id, wanted, as_of, now, batch)
 
-    rows: list[NoticeRow] = []
-    if batch.notices:
-        rows = [NoticeRow(**values) for values in batch.notices]
-        session.add_all(rows)
-        await session.flush()
+
+async def _stage(
+    session: AsyncSession,
+    changes: Sequence[GradeChange],
+    feed_rows: Sequence[Mapping[str, Any]],
+    enterprises: dict[int, EnterpriseRow],
+    rows: list[NoticeRow],
+    notices_of: dict[int, list[int]],
+) -> None:
+    """Stage each change (with its new notices) and each new notice on the event bus."""
     await events_bus.stage(
         session,
         [
@@ -184,14 +243,13 @@ async def issue_notices(
                 c,
                 enterprises.get(c.enterprise_id),
                 feed_rows[i],
-                [rows[k] for k in subject_notice_of.get(i, ())],
+                [rows[k] for k in notices_of.get(i, ())],
             )
             for i, c in enumerate(changes)
             if c.enterprise_id in enterprises
         ]
         + [events_bus.notice_event(r, enterprises.get(r.enterprise_id or -1)) for r in rows],
     )
-    return rows
 
 
 async def _assessments(
@@ -241,6 +299,9 @@ def _scope_chain(policy: Policy, region: str) -> list[str]:
     return chain
 
 
+Holding = dict[tuple[str, str, str | None, str | None, str | None], tuple[NoticeDraft, Tally]]
+
+
 async def _reconcile_scopes(
     session: AsyncSession,
     registry: Registry,
@@ -250,17 +311,52 @@ async def _reconcile_scopes(
     now: Any,
     batch: _Batch,
 ) -> None:
+    """Regional notices of the scopes ``wanted``: close those whose condition no longer holds,
+    issue those that newly hold, leave the rest open."""
     policy = registry.policy(policy_id)
     rules = [r for r in registry.notice_rules(policy) if r.counts_scopes]
     params = ParameterView(policy.parameters, as_of)
-    tallies = await _tallies(session, policy_id, wanted, rules, params)
-    holding: dict[tuple[str, str, str | None, str | None, str | None], tuple[NoticeDraft, Tally]]
-    holding = {}
-    for tally in tallies:
+    holding: Holding = {}
+    for tally in await _tallies(session, policy_id, wanted, rules, params):
         for rule in rules:
             for d in rule.on_tally(tally, params):
                 key = (d.kind, tally.region_code, tally.category, d.colour, d.level)
                 holding[key] = (d, tally)
+    already = await _keep_or_close(session, policy_id, wanted, holding, now)
+    for key, (d, tally) in holding.items():
+        if key in already:
+            continue
+        batch.notices.append(
+            {
+                "policy_id": policy_id,
+                "kind": d.kind,
+                "subject_type": None,
+                "subject_id": None,
+                "enterprise_id": None,
+                "region_code": tally.region_code,
+                "category": tally.category,
+                "colour": d.colour,
+                "level": d.level,
+                "previous_level": None,
+                "text": d.text,
+                "article": d.article,
+                "as_of": as_of,
+                "created_at": now,
+                "open_to": ",".join(d.audiences or ()),
+                "closed_at": None,
+            }
+        )
+
+
+async def _keep_or_close(
+    session: AsyncSession,
+    policy_id: str,
+    wanted: set[tuple[str, str | None]],
+    holding: Holding,
+    now: Any,
+) -> set[tuple[str, str, str | None, str | None, str | None]]:
+    """Close the open regional notices of the scopes ``wanted`` that no longer hold; returns
+    the keys of those that still hold (already open, not to be issued again)."""
     scope_keys = {(region, category) for region, category in wanted}
     open_rows = (
         (
@@ -285,29 +381,7 @@ async def _reconcile_scopes(
             already.add(key)
         else:
             row.closed_at = now  # the condition no longer holds
-    for key, (d, tally) in holding.items():
-        if key in already:
-            continue
-        batch.notices.append(
-            {
-                "policy_id": policy_id,
-                "kind": d.kind,
-                "subject_type": None,
-                "subject_id": None,
-                "enterprise_id": None,
-                "region_code": tally.region_code,
-                "category": tally.category,
-                "colour": d.colour,
-                "level": d.level,
-                "previous_level": None,
-                "text": d.text,
-                "article": d.article,
-                "as_of": as_of,
-                "created_at": now,
-                "open_to": ",".join(d.audiences or ()),
-                "closed_at": None,
-            }
-        )
+    return already
 
 
 async def _tallies(

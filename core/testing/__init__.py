@@ -18,7 +18,14 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from qcredit.core.grading.assess import Subject
-from qcredit.core.model import CORRECTION_KIND, CorrectionAction, Enterprise, Event, Product, Role
+from qcredit.core.model import (
+    CORRECTION_KIND,
+    CorrectionAction,
+    Enterprise,
+    EnterpriseRole,
+    Event,
+    Product,
+)
 from qcredit.core.vocabulary import EventKind, Vocabulary
 
 
@@ -45,7 +52,7 @@ class SubjectBuilder:
             region_code=region_code,
             town_code=town_code,
             established_on=_date(established_on) if established_on else None,
-            roles=frozenset(Role(r) for r in roles),
+            roles=frozenset(EnterpriseRole(r) for r in roles),
         )
         self.products: list[Product] = []
         self.events: list[Event] = []

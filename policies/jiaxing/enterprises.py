@@ -19,7 +19,7 @@ from typing import Any
 
 from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.model import Role
+from qcredit.core.model import EnterpriseRole
 from qcredit.policies.jiaxing.levels import AA, ELEVATED, HIGH, STRICT, A, B, C, current
 
 VIOLATION_LABELS = {
@@ -242,11 +242,11 @@ def health_code(level: str, product_tiers: Mapping[Any, str], params: Mapping[st
 
 
 def supervision_mode(
-    level: str, governing_tier: str, roles: frozenset[Role], params: Mapping[str, Any]
+    level: str, governing_tier: str, roles: frozenset[EnterpriseRole], params: Mapping[str, Any]
 ) -> tuple[str, str]:
     """四1 the mode (and the article behind it) for the enterprise's worst product tier × class."""
     if governing_tier == HIGH:
-        if Role.PRODUCER in roles:
+        if EnterpriseRole.PRODUCER in roles:
             return STRICT, "四1 二是"
         governing_tier = ELEVATED  # a non-producer of high-risk products: the next row
     return params["supervision_matrix"][governing_tier][level], "四1 一是、二是"

@@ -22,7 +22,7 @@ from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import PUBLIC, Role
+from qcredit.core.disclosure.callers import PUBLIC, CallerRole
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
@@ -202,17 +202,19 @@ class AccessQuery:
     ) -> list[DisclosureRequest]:
         c = ctx(info)
         principal = c.principal
-        principal.require_role(Role.REVIEWER, Role.REGULATOR, Role.ADMIN, Role.SUBJECT)
+        principal.require_role(
+            CallerRole.REVIEWER, CallerRole.REGULATOR, CallerRole.ADMIN, CallerRole.SUBJECT
+        )
         stmt = select(DisclosureRequestRow).order_by(DisclosureRequestRow.id)
         if state:
             stmt = stmt.where(DisclosureRequestRow.state == state)
         if policy:
             stmt = stmt.where(DisclosureRequestRow.policy_id == policy)
-        if principal.role is Role.SUBJECT:
+        if principal.role is CallerRole.SUBJECT:
             stmt = stmt.join(
                 EnterpriseRow, EnterpriseRow.id == DisclosureRequestRow.enterprise_id
             ).where(EnterpriseRow.code == principal.enterprise_code)
-        elif not (principal.role is Role.ADMIN and not principal.regions):
+        elif not (principal.role is CallerRole.ADMIN and not principal.regions):
             stmt = stmt.where(
                 or_(
                     *[
@@ -292,7 +294,7 @@ class AccessQuery:
         after: str | None = None,
     ) -> Connection[AuditEntry]:
         c = ctx(info)
-        c.principal.require_role(Role.ADMIN)
+        c.principal.require_role(CallerRole.ADMIN)
         limit, cursor = window(c.settings, first, after)
         stmt = select(AuditRow)
         if action:

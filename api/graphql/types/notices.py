@@ -31,7 +31,7 @@ from qcredit.api.graphql.pagination import (
 )
 from qcredit.api.graphql.types.enterprise import Enterprise, ctx
 from qcredit.core.contract import Audience
-from qcredit.core.disclosure.callers import REGIONAL_ROLES, Principal, Role
+from qcredit.core.disclosure.callers import REGIONAL_ROLES, CallerRole, Principal
 from qcredit.core.errors import NotFound, QcreditError
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
@@ -51,9 +51,9 @@ if TYPE_CHECKING:
 
 def _audience_outside(principal: Principal) -> Audience:
     """The audience a caller is for subjects outside the regions it acts for."""
-    if principal.role in REGIONAL_ROLES or principal.role is Role.DEPARTMENT:
+    if principal.role in REGIONAL_ROLES or principal.role is CallerRole.DEPARTMENT:
         return Audience.DEPARTMENT  # a regulator of another region is a partner department
-    if principal.role is Role.INDUSTRY:
+    if principal.role is CallerRole.INDUSTRY:
         return Audience.INDUSTRY
     return Audience.PUBLIC
 
@@ -66,12 +66,12 @@ def _enterprise_id(code: str) -> Any:
 
 def notice_visible(principal: Principal) -> ColumnElement[bool] | None:
     """SQL condition: the caller may read this notice.  ``None`` when it reads every notice."""
-    if principal.role is Role.ADMIN and not principal.regions:
+    if principal.role is CallerRole.ADMIN and not principal.regions:
         return None
     conds: list[ColumnElement[bool]] = []
     if principal.role in REGIONAL_ROLES:
         conds += [NoticeRow.region_code.startswith(region_prefix(r)) for r in principal.regions]
-    if principal.role is Role.SUBJECT and principal.enterprise_code:
+    if principal.role is CallerRole.SUBJECT and principal.enterprise_code:
         conds.append(
             and_(
                 NoticeRow.open_to.contains(Audience.SUBJECT.value),
@@ -272,7 +272,7 @@ class NoticeQuery:
 
 
 def _note_reads(c: Context, rows: list[NoticeRow]) -> None:
-    if c.principal.role is Role.PUBLIC:
+    if c.principal.role is CallerRole.PUBLIC:
         return
     for r in rows:
         if Audience.PUBLIC.value not in (r.open_to or "").split(","):

@@ -18,19 +18,19 @@ from qcredit.api.graphql.context import Context
 from qcredit.api.graphql.types.enterprise import Event, ctx
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import Principal, Role
+from qcredit.core.disclosure.callers import CallerRole, Principal
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import validate_region_code
 from qcredit.core.ledger.append import enterprise_by_code
 from qcredit.core.store.convert import aware
 from qcredit.core.store.convert import event as event_value
 from qcredit.core.store.tables import EventRow
-from qcredit.core.supervision import plan_store
-from qcredit.core.supervision.planning import draw
+from qcredit.core.supervision import plans as plan_store
+from qcredit.core.supervision.plans import draw
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-PLANNERS = (Role.REGULATOR, Role.ADMIN)
+PLANNERS = (CallerRole.REGULATOR, CallerRole.ADMIN)
 
 
 def _require_planner(principal: Principal, region_code: str, field: str = "regionCode") -> None:
@@ -47,7 +47,7 @@ def _listed_regions(principal: Principal, region_code: str | None) -> list[str] 
         region_code = validate_region_code(region_code, "regionCode")
         _require_planner(principal, region_code)
         return [region_code]
-    everywhere = principal.role is Role.ADMIN and not principal.regions
+    everywhere = principal.role is CallerRole.ADMIN and not principal.regions
     return None if everywhere else list(principal.regions)
 
 

@@ -11,7 +11,7 @@ from qcredit.api.graphql.types.enterprise import (
     product_field,
 )
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import Role
+from qcredit.core.disclosure.callers import CallerRole
 from qcredit.core.errors import Forbidden
 from qcredit.core.grading.simulation import simulate as run_simulation
 from qcredit.core.model import SubjectType
@@ -69,7 +69,7 @@ async def simulate(
 ) -> Simulation:
     c = ctx(info)
     # What-if results show the levels of a whole region: for the bureau of that region only.
-    c.principal.require_role(Role.REGULATOR, Role.ADMIN)
+    c.principal.require_role(CallerRole.REGULATOR, CallerRole.ADMIN)
     if not c.principal.covers(region_code):
         raise Forbidden("the region is outside this token's regions", field="regionCode")
     async with c.db() as s:
