@@ -28,6 +28,7 @@ from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
+from qcredit.core.store.assessments import stored_assessments
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
@@ -37,7 +38,7 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.store.upsert import upsert
-from sqlalchemy import and_, delete, insert, select, tuple_
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -202,26 +203,8 @@ class Engine:
             else:
                 todo.append(k)
         if todo and known_at is None:
-            rows = (
-                (
-                    await session.execute(
-                        select(AssessmentRow).where(
-                            tuple_(
-                                AssessmentRow.policy_id,
-                                AssessmentRow.subject_type,
-                                AssessmentRow.subject_id,
-                                AssessmentRow.as_of,
-                            ).in_(
-                                [
-                                    (k.policy_id, k.subject_type.value, k.subject_id, k.as_of)
-                                    for k in set(todo)
-                                ]
-                            )
-                        )
-                    )
-                )
-                .scalars()
-                .all()
+            rows = await stored_assessments(
+                session, ((k.policy_id, k.subject_type.value, k.subject_id, k.as_of) for k in todo)
             )
             for row in rows:
                 policy = self.registry.policy(row.policy_id)
