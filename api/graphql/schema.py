@@ -312,7 +312,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     key = (settings.max_depth, settings.max_aliases)
     if key not in _RULES:
         _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
-    from qcredit.api.graphql.cost import cost_rule  # cached per limit: the same class every time
+    from qcredit.api.graphql.cost import (  # cached per limit: the same class every time
+        VariableCost,
+        cost_rule,
+    )
 
     rules = [
         *_RULES[key],
@@ -324,6 +327,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ParserCache,
         ValidationCache,
         StorableStrings,  # after validation, before any resolver
+        lambda: VariableCost(settings.max_cost, settings.default_page_size, settings.max_page_size),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
     ]
