@@ -11,6 +11,7 @@ from typing import Any
 from cross_web import HTTPException
 from qcredit.api.graphql.cache import ResponseCache, cacheable
 from qcredit.api.graphql.context import Context, Services
+from qcredit.api.graphql.extensions import UNSTORABLE, unstorable
 from qcredit.api.graphql.schema import build_schema
 from qcredit.api.settings import Settings
 from qcredit.api.web import hardening
@@ -81,6 +82,8 @@ class GraphQLApp(GraphQL):
         args = (request, request_adapter, request_data, context, root_value, sub_response)
         query = getattr(request_data, "query", None)
         operation_name = getattr(request_data, "operation_name", None)
+        if isinstance(operation_name, str) and UNSTORABLE.search(operation_name):
+            return ExecutionResult(data=None, errors=[unstorable("operationName")])
         if (
             self.responses.entries <= 0
             or isinstance(request_data, list)
@@ -171,10 +174,12 @@ def refusal(exc: HTTPException) -> Response:
     elif isinstance(exc.__cause__, InvalidOperationTypeError):  # e.g. a mutation over GET
         status, code, headers = 405, "METHOD_NOT_ALLOWED", {"Allow": "POST"}
     else:
-        status, headers = exc.status_code, {}
+        status = exc.status_code
+        headers = {"Allow": "GET, POST"} if status == 405 else {}
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
-    body = {"errors": [{"message": exc.reason, "extensions": {"code": code}}]}
-    return JSONResponse(body, status, headers=headers)
+    # ASCII escapes: strawberry's reasons may quote what was sent (an operation name).
+    body = json.dumps({"errors": [{"message": exc.reason, "extensions": {"code": code}}]})
+    return Response(body, status, headers=headers, media_type="application/json")
 
 
 def as_graphql_response(response: Response) -> None:
@@ -221,7 +226,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         routes=[
             Route("/", root),
             Route("/health", health),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view answers other methods: 405 with a code
             WebSocketRoute("/graphql", graphql),
             Mount("/graphql", graphql),
             *web.routes,

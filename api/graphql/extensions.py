@@ -166,15 +166,15 @@ def _unstorable_in(document: DocumentNode, variables: dict[str, Any]) -> str | N
 
 class StorableStrings(SchemaExtension):
     """``BAD_USER_INPUT`` naming the argument for a NUL or a lone surrogate in any string the
-    request carries: literals, variables at any depth, ``operationName``.  Checked once, after
-    validation and before execution, so no resolver sees such a string and nothing is written.
+    request carries: literals and variables at any depth (``operationName`` is checked by the
+    HTTP view, as it picks the operation).  Checked once, after validation and before execution,
+    so no resolver sees such a string and nothing is written.
     """
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        name = context.operation_name
-        field = "operationName" if isinstance(name, str) and UNSTORABLE.search(name) else None
-        if field is None and context.graphql_document is not None:
+        field = None
+        if context.graphql_document is not None:
             field = _unstorable_in(context.graphql_document, context.variables or {})
         if field is not None:
             # A result set before execution is returned as it is (strawberry skips executing).
