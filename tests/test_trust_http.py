@@ -54,17 +54,15 @@ def b64(text: str) -> str:
 
 
 # -- rule 5 ---------------------------------------------------------------------------------------
+def demo_settings(url: str, **kw: Any) -> Settings:
+    return Settings(database_url=url, migrate_on_start=False, rate_limit_per_minute=0, **kw)
+
+
 @pytest.fixture
 async def demo_app(demo_database_url: str) -> Any:
     """The demo data, with the response cache on and no public URL configured."""
     application = create_app(
-        Settings(
-            database_url=demo_database_url,
-            migrate_on_start=False,
-            rate_limit_per_minute=0,
-            response_cache_entries=64,
-            public_url=None,
-        )
+        demo_settings(demo_database_url, response_cache_entries=64, public_url=None)
     )
     yield application
     await application.state.db_engine.dispose()
@@ -105,12 +103,7 @@ async def test_what_one_caller_sends_never_changes_what_another_receives(
             assert b"evil.example" not in picture.content
     # A configured public URL is what every caller gets.
     configured = create_app(
-        Settings(
-            database_url=demo_database_url,
-            migrate_on_start=False,
-            rate_limit_per_minute=0,
-            public_url="https://credit.example.gov.cn/",
-        )
+        demo_settings(demo_database_url, public_url="https://credit.example.gov.cn/")
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=configured), base_url="http://evil.example"
@@ -154,53 +147,20 @@ async def test_strings_that_cannot_be_stored_get_bad_user_input(
     ok = await gql(client, REGISTER, {"i": {"code": code, "name": "甲", "regionCode": "230803"}})
     assert "errors" not in ok, ok
     before = await row_counts(db_engine)
+
+    def register(n: int, name: str) -> dict[str, Any]:
+        enterprise = {"code": credit_code(n), "name": name, "regionCode": "110101"}
+        return {"query": REGISTER, "variables": {"i": enterprise}}
+
+    def record(**extra: Any) -> dict[str, Any]:
+        event = {"enterpriseCode": code, "kind": "SAMPLING_INSPECTION", "occurredOn": "2026-01-05"}
+        return {"query": RECORD, "variables": {"i": {**event, **extra}}}
+
     sent = [
-        (
-            {
-                "query": REGISTER,
-                "variables": {
-                    "i": {"code": credit_code(2), "name": "\ud800", "regionCode": "110101"}
-                },
-            },
-            "name",
-        ),
-        (
-            {
-                "query": REGISTER,
-                "variables": {
-                    "i": {"code": credit_code(3), "name": "a\x00b", "regionCode": "110101"}
-                },
-            },
-            "name",
-        ),
-        (
-            {
-                "query": RECORD,
-                "variables": {
-                    "i": {
-                        "enterpriseCode": code,
-                        "kind": "SAMPLING_INSPECTION",
-                        "occurredOn": "2026-01-05",
-                        "attributes": {"result": "FAIL", "note": ["ok", "\x00"]},
-                    }
-                },
-            },
-            "attributes.note",
-        ),
-        (
-            {
-                "query": RECORD,
-                "variables": {
-                    "i": {
-                        "enterpriseCode": code,
-                        "kind": "SAMPLING_INSPECTION",
-                        "occurredOn": "2026-01-05",
-                        "externalId": "\udfff",
-                    }
-                },
-            },
-            "externalId",
-        ),
+        (register(2, "\ud800"), "name"),
+        (register(3, "a\x00b"), "name"),
+        (record(attributes={"result": "FAIL", "note": ["ok", "\x00"]}), "attributes.note"),
+        (record(externalId="\udfff"), "externalId"),
         ({"query": '{ enterprise(code: "\\u0000") { id } }'}, "code"),  # GraphQL escape of NUL
         ({"query": '{ enterprise(code: "\x00") { id } }'}, "code"),  # a raw NUL
         ({"query": '{ enterprise(code: "\\ud800") { id } }'}, "code"),  # escaped surrogate
@@ -226,12 +186,8 @@ async def test_strings_that_cannot_be_stored_get_bad_user_input(
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field}, (body, error)
     assert await row_counts(db_engine) == before  # nothing written, NUL never stored
     # Ordinary non-ASCII text is stored as it is.
-    fine = await gql(
-        client,
-        REGISTER,
-        {"i": {"code": credit_code(4), "name": "甲\u200f😀", "regionCode": "110101"}},
-    )
-    assert "errors" not in fine, fine
+    fine = register(4, "甲\u200f😀")
+    assert "errors" not in await gql(client, fine["query"], fine["variables"])
 
 
 # -- rule 9 ---------------------------------------------------------------------------------------
