@@ -120,7 +120,7 @@ class GraphQLApp(GraphQL):
     def decode_json(self, data: str | bytes) -> object:
         return decode_json(data)  # UTF-8 or a coded refusal (strawberry: a bare 500)
 
-    async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData:  # type: ignore[override]
+    async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData:
         """One operation, each field of its JSON type, or a coded refusal (docs/hardening.md)."""
         if request_adapter.method == "GET":
             data: object = self.parse_query_params(request_adapter.query_params)
