@@ -120,7 +120,7 @@ def _unstorable_literal(query: str, error: GraphQLError) -> str | None:
         document = parse(cleaned)
     except GraphQLError:
         return "query"
-    at = list(error.positions)[0]
+    at = next(iter(error.positions))
     for node, trail in _walk(document, []):
         if isinstance(node, StringValueNode) and node.loc and node.loc.start <= at < node.loc.end:
             return _argument_path(trail) or "query"
