@@ -42,6 +42,21 @@ def database(args: argparse.Namespace) -> str:
     return url
 
 
+class CannotStart(Exception):
+    """The command cannot run for a reason outside it (a port in use …); said in one line."""
+
+
+def whole_number_at_least_one(raw: str) -> int:
+    """An argparse type: ``--workers 0`` is refused when parsing, not deep inside uvicorn."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -57,10 +72,12 @@ def progress() -> Progress:
 async def opened(args: argparse.Namespace) -> AsyncIterator[tuple[async_sessionmaker, Engine]]:
     """The database of ``--database``, migrated, with the installed policies' engine."""
     from qcredit.core.plugins import Registry
-    from qcredit.core.store.db import create_engine, sessionmaker
+    from qcredit.core.store.db import check_reachable, create_engine, sessionmaker
     from qcredit.core.store.migrate import upgrade
 
-    db = create_engine(database(args))
+    url = database(args)
+    await check_reachable(url)
+    db = create_engine(url)
     try:
         await upgrade(db)
         yield sessionmaker(db), Engine(Registry.load())
