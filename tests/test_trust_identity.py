@@ -247,7 +247,7 @@ async def _limited_app(database_url: str, registry: Any, **settings: Any) -> Asy
         Settings(
             database_url=database_url,
             migrate_on_start=False,
-            rate_limit_per_minute=60,
+            rate_limit_per_minute=1,  # no refill while a test runs, however slow the machine
             **settings,
         ),
         registry=registry,
@@ -335,13 +335,12 @@ def _server(database_url: str, *args: str, **env: str) -> Iterator[str]:
     try:
         for _ in range(300):
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/health", timeout=30).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
         else:
             raise AssertionError("qcredit serve did not start")
-        time.sleep(2.2)  # the health probe's token back in the bucket
         yield base
     finally:
         process.terminate()
@@ -351,7 +350,8 @@ def _server(database_url: str, *args: str, **env: str) -> Iterator[str]:
 def test_serve_believes_x_forwarded_for_only_from_its_forwarded_allow_ips(
     app: Any, database_url: str
 ) -> None:
-    env = {"QCREDIT_RATE_LIMIT_BURST": "2", "QCREDIT_RATE_LIMIT_PER_MINUTE": "60"}
+    # Three requests in the bucket, no refill while the test runs; the health probe took one.
+    env = {"QCREDIT_RATE_LIMIT_BURST": "3", "QCREDIT_RATE_LIMIT_PER_MINUTE": "1"}
     forged = [{"X-Forwarded-For": f"192.0.2.{i}"} for i in range(1, 4)]
 
     def statuses(base: str) -> list[int]:

@@ -23,7 +23,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -360,7 +360,8 @@ async def _cut_off(c: Context) -> None:
 
     c.auth_error = "token revoked or expired"
     if c.request.application_state is WebSocketState.CONNECTED:
-        await c.request.close(code=CUT_OFF, reason="token revoked or expired")
+        with suppress(OSError, RuntimeError):  # the client went first
+            await c.request.close(code=CUT_OFF, reason="token revoked or expired")
     await asyncio.Event().wait()
 
 
