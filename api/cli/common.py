@@ -46,17 +46,6 @@ class CannotStart(Exception):
     """The command cannot run for a reason outside it (a port in use …); said in one line."""
 
 
-def whole_number_at_least_one(raw: str) -> int:
-    """An argparse type: ``--workers 0`` is refused when parsing, not deep inside uvicorn."""
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {raw!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
