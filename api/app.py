@@ -15,6 +15,7 @@ from qcredit.api.settings import Settings
 from qcredit.api.web import hardening
 from qcredit.api.web import pages as web
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
+from qcredit.api.web.graphiql import OfflineGraphQL
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
@@ -26,14 +27,13 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route, WebSocketRoute
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 log = logging.getLogger("qcredit.api")
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(OfflineGraphQL):
     """Strawberry's ASGI view with a per-request context whose session is closed afterwards."""
 
     def __init__(self, services: Services, **kwargs: Any) -> None:
