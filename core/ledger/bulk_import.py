@@ -358,6 +358,7 @@ class BulkImport:
                     ext,
                     digest,
                     target.id,
+                    1,  # the bulk path writes only first corrections (see _needing_history)
                 )
             )
             self.touched.add(target.enterprise_id)

@@ -65,6 +65,10 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_events_enterprise_occurred", "enterprise_id", "occurred_on", "id"),
         Index("ix_events_product_occurred", "product_id", "occurred_on", "id"),
+        # One correction per state of an event: the n-th correction of an event is stored once,
+        # however many writers (API workers, the importer) race to store it.  NULLs (events that
+        # correct nothing) are distinct in a unique index on both databases.
+        Index("uq_events_correction_seq", "corrects_id", "correction_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -77,6 +81,8 @@ class EventRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     content_digest: Mapped[str] = mapped_column(String(64))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # For a correction: 1 for the first correction of ``corrects_id``, 2 for the next …
+    correction_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class AssessmentRow(Base):
