@@ -178,6 +178,9 @@ class DisclosureRequestRow(Base):
     region_code: Mapped[str] = mapped_column(String(9))
     kind: Mapped[str] = mapped_column(String(16))  # PUBLICATION (apply) / EXPOSURE (re-check)
     level: Mapped[str] = mapped_column(String(16))
+    # The grade change that made the standing grade this request is for: an approval publishes
+    # that standing grade only, and lapses with the next change (even back to the same level).
+    grade_change_id: Mapped[int | None] = mapped_column(ForeignKey("grade_changes.id"))
     audience: Mapped[str] = mapped_column(String(16), default="PUBLIC")
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
@@ -192,7 +195,11 @@ class GradeChangeRow(Base):
     """Every change of a standing grade, in order: the feed partner departments pull."""
 
     __tablename__ = "grade_changes"
-    __table_args__ = (Index("ix_grade_changes_policy", "policy_id", "id"),)
+    __table_args__ = (
+        Index("ix_grade_changes_policy", "policy_id", "id"),
+        # The latest change of a subject: what its standing grade has been since.
+        Index("ix_grade_changes_subject", "policy_id", "subject_type", "subject_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
