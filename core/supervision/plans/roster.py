@@ -14,7 +14,6 @@ from qcredit.core.store.tables import EnterpriseRow, InspectorConflictRow, Inspe
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
 # The command-line loaders (``qcredit demo``) act for every region.
 LOADER = Principal(CallerRole.ADMIN, subject="loader")
 
