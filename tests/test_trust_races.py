@@ -8,11 +8,15 @@ CONFLICT naming ``eventId`` — or the stored correction when its request was th
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 from qcredit.core.errors import Conflict
 from qcredit.core.ledger import append as ledger
+from qcredit.core.ledger import bulk_import
+from qcredit.core.ledger.importer import import_records_bulk
 from qcredit.core.store.db import create_engine, sessionmaker
 from qcredit.core.store.tables import EventRow
 from sqlalchemy import func, select
@@ -160,4 +164,37 @@ async def test_two_engines_correcting_one_event_store_one(
         for e in engines:
             await e.dispose()
     assert sorted(outcomes) == ["CONFLICT:eventId"] * 5 + ["stored"]
+    assert await _corrections(db_engine, event_id) == 1
+
+
+async def test_the_importer_losing_a_correction_race_gets_conflict_not_a_crash(
+    app: Any, client: httpx.AsyncClient, db_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path read the event as uncorrected; an API worker corrected it before the COPY."""
+    code = await enterprise(client)
+    recorded = await gql(client, RECORD, sampling(code, "2024-03-01", ext="S-RACE"))
+    event_id = recorded["data"]["recordEvent"]["id"]
+    revoke = {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}
+    assert "errors" not in await gql(client, CORRECT, {"input": revoke})
+    read_before = bulk_import.correction_targets
+
+    async def stale(conn: Any, external_ids: Any) -> dict[str, Any]:
+        return {
+            k: replace(t, corrected=False)
+            for k, t in (await read_before(conn, external_ids)).items()
+        }
+
+    monkeypatch.setattr(bulk_import, "correction_targets", stale)
+    services = app.state.services
+    record = {
+        "type": "correction",
+        "eventExternalId": "S-RACE",
+        "action": "REVOKE",
+        "reason": "导入撤销",
+        "externalId": "IMP-1",
+    }
+    report = await import_records_bulk(
+        services.sessions, services.engine, [(1, record)], regrade=False
+    )
+    assert [(r.code, r.field) for r in report.rejected] == [("CONFLICT", "eventId")]
     assert await _corrections(db_engine, event_id) == 1
