@@ -41,7 +41,7 @@ from qcredit.core.store.tables import (
     GradeChangeRow,
     StandingGradeRow,
 )
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -154,33 +154,25 @@ async def approved_for(
     return out
 
 
+def _latest_change(policy_id: Any, subject_type: Any, subject_id: Any) -> Select[int]:
+    return select(func.max(GradeChangeRow.id)).where(
+        GradeChangeRow.policy_id == policy_id,
+        GradeChangeRow.subject_type == subject_type,
+        GradeChangeRow.subject_id == subject_id,
+    )
+
+
 def standing_since(table: Any) -> ColumnElement[int | None]:
     """The id of the latest grade change of the subject of ``table``'s row (correlated): what its
     standing grade has been since."""
-    return (
-        select(func.max(GradeChangeRow.id))
-        .where(
-            GradeChangeRow.policy_id == table.policy_id,
-            GradeChangeRow.subject_type == table.subject_type,
-            GradeChangeRow.subject_id == table.subject_id,
-        )
-        .correlate_except(GradeChangeRow)
-        .scalar_subquery()
-    )
+    latest = _latest_change(table.policy_id, table.subject_type, table.subject_id)
+    return latest.correlate_except(GradeChangeRow).scalar_subquery()
 
 
 async def _since(
     session: AsyncSession, policy_id: str, subject_type: str, subject_id: int
 ) -> int | None:
-    return (
-        await session.execute(
-            select(func.max(GradeChangeRow.id)).where(
-                GradeChangeRow.policy_id == policy_id,
-                GradeChangeRow.subject_type == subject_type,
-                GradeChangeRow.subject_id == subject_id,
-            )
-        )
-    ).scalar_one_or_none()
+    return (await session.execute(_latest_change(policy_id, subject_type, subject_id))).scalar()
 
 
 async def _standing(
