@@ -43,7 +43,9 @@ def _imports(name: str, path: Path) -> Iterator[str]:
                 module = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 module = node.module or ""
-            submodules = [f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in MODULES]
+            submodules = [
+                f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in MODULES
+            ]
             if len(submodules) < len(node.names):
                 yield module
             yield from submodules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from qcredit.api.cli.common import Subparsers, database, with_db
 
@@ -19,6 +20,10 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     database(args)  # exported: each worker's create_app reads it
+    # The base of the URLs the server publishes (a badge's verification page), exported like the
+    # database for every worker: never the Host header a caller sends (docs/hardening.md).
+    if not os.environ.get("QCREDIT_PUBLIC_URL"):
+        os.environ["QCREDIT_PUBLIC_URL"] = f"http://{args.host}:{args.port}"
     uvicorn.run(
         "qcredit.api.app:create_app",
         factory=True,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
+from qcredit.core.store.assessments import stored_assessments
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
@@ -37,7 +38,7 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.store.upsert import upsert
-from sqlalchemy import and_, delete, insert, select, tuple_
+from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -202,26 +203,8 @@ class Engine:
             else:
                 todo.append(k)
         if todo and known_at is None:
-            rows = (
-                (
-                    await session.execute(
-                        select(AssessmentRow).where(
-                            tuple_(
-                                AssessmentRow.policy_id,
-                                AssessmentRow.subject_type,
-                                AssessmentRow.subject_id,
-                                AssessmentRow.as_of,
-                            ).in_(
-                                [
-                                    (k.policy_id, k.subject_type.value, k.subject_id, k.as_of)
-                                    for k in set(todo)
-                                ]
-                            )
-                        )
-                    )
-                )
-                .scalars()
-                .all()
+            rows = await stored_assessments(
+                session, ((k.policy_id, k.subject_type.value, k.subject_id, k.as_of) for k in todo)
             )
             for row in rows:
                 policy = self.registry.policy(row.policy_id)
@@ -310,125 +293,34 @@ class Engine:
             bundles = await self.load_bundles(session, enterprise_ids)
         if not bundles:
             return []
-        # Looked up by enterprise only (its index is selective whatever the statistics say);
-        # the policies are filtered here.
-        wanted_policies = {p.id for p in policies}
-        previous = {
-            (r.policy_id, r.subject_type, r.subject_id): (r.level, r.open_to)
-            for r in (
-                await session.execute(
-                    select(
-                        StandingGradeRow.policy_id,
-                        StandingGradeRow.subject_type,
-                        StandingGradeRow.subject_id,
-                        StandingGradeRow.level,
-                        StandingGradeRow.open_to,
-                    ).where(StandingGradeRow.enterprise_id.in_(list(bundles)))
-                )
-            ).all()
-            if r.policy_id in wanted_policies
-        }
-        now = clock.now()
-        assessment_rows: list[dict[str, Any]] = []
-        standing_rows: list[dict[str, Any]] = []
-        gone: list[tuple[str, str, int]] = []
-        changes: list[GradeChange] = []
-        change_rows: list[dict[str, Any]] = []
+        batch = _RegradeBatch(
+            await _previous_standing(session, bundles, {p.id for p in policies}), clock.now()
+        )
+        adjusters = self._adjusters()
         for policy in policies:
             on = standing_date(policy, today)
-            if on is None:
-                continue
-            adjusters = self._adjusters()
-            for bundle in bundles.values():
-                ent = bundle.enterprise.enterprise
-                if not policy.covers_region(ent.region_code):
-                    subjects: list[Subject] = []
-                else:
-                    subjects = [bundle.enterprise, *bundle.products.values()]
-                for subject in subjects:
-                    if subject.type not in policy.subject_types:
-                        continue
-                    try:
-                        a = assess(policy, subject, on, adjusters=adjusters)
-                    except Exception:  # a faulty plug-in must not stop the others
-                        log.exception(
-                            "policy %s failed on %s %s", policy.id, subject.type, subject.id
-                        )
-                        continue
-                    key = (policy.id, subject.type.value, subject.id)
-                    before, before_open = previous.get(key, (None, ""))
-                    open_to, review_to = audiences(a.publicity) if a is not None else ("", "")
-                    if a is None:
-                        if before is not None:
-                            gone.append(key)
-                    else:
-                        assessment_rows.append(convert.assessment_values(a, now))
-                        standing_rows.append(
-                            {
-                                "policy_id": policy.id,
-                                "subject_type": subject.type.value,
-                                "subject_id": subject.id,
-                                "enterprise_id": ent.id,
-                                "region_code": ent.town_code or ent.region_code,
-                                "level": a.level,
-                                "score": a.score,
-                                "as_of": on,
-                                "graded_at": now,
-                                "open_to": open_to,
-                                "review_to": review_to,
-                            }
-                        )
-                    current = a.level if a is not None else None
-                    if current != before:
-                        changes.append(
-                            GradeChange(
-                                policy.id, subject.type, subject.id, ent.id, on, before, current
+            if on is not None:
+                for bundle in bundles.values():
+                    for subject in _graded_subjects(policy, bundle):
+                        try:
+                            a = assess(policy, subject, on, adjusters=adjusters)
+                        except Exception:  # a faulty plug-in must not stop the others
+                            log.exception(
+                                "policy %s failed on %s %s", policy.id, subject.type, subject.id
                             )
-                        )
-                        change_rows.append(
-                            {
-                                "at": now,
-                                "policy_id": policy.id,
-                                "subject_type": subject.type.value,
-                                "subject_id": subject.id,
-                                "enterprise_id": ent.id,
-                                "region_code": ent.town_code or ent.region_code,
-                                "as_of": on,
-                                "previous": before,
-                                "current": current,
-                                "open_to": open_to,
-                                "review_to": review_to,
-                                "previous_open_to": before_open,
-                            }
-                        )
-        await upsert(
-            session,
-            AssessmentRow,
-            assessment_rows,
-            ("policy_id", "subject_type", "subject_id", "as_of"),
-        )
-        await upsert(
-            session, StandingGradeRow, standing_rows, ("policy_id", "subject_type", "subject_id")
-        )
-        if change_rows:
-            # The feed partner departments pull (append-only, ordered by id).
-            await session.execute(insert(GradeChangeRow), change_rows)
-        for policy_id, subject_type, subject_id in gone:
-            await session.execute(
-                delete(StandingGradeRow).where(
-                    StandingGradeRow.policy_id == policy_id,
-                    StandingGradeRow.subject_type == subject_type,
-                    StandingGradeRow.subject_id == subject_id,
-                )
-            )
-        if changes:
-            # Warnings in the same transaction as the changes that cause them (core/notices.py).
+                            continue
+                        batch.add(policy, subject, on, a)
+        await batch.write(session)
+        if batch.changes:
+            # Warnings in the same transaction as the changes that cause them.
             from qcredit.core.supervision.notices import issue_notices
 
-            await issue_notices(session, self.registry, changes, change_rows, self.deferred_scopes)
+            await issue_notices(
+                session, self.registry, batch.changes, batch.change_rows, self.deferred_scopes
+            )
         # Cached responses keyed on the data version retire with this transaction's commit.
         await versioning.bump(session)
-        return changes
+        return batch.changes
 
     def announce(self, changes: Iterable[GradeChange]) -> None:
         """Tell plug-ins about grade changes (after commit)."""
@@ -446,3 +338,119 @@ class Engine:
                 )
             except Exception:
                 log.exception("grade-changed hook failed for %s", c)
+
+
+def _graded_subjects(policy: Policy, bundle: Bundle) -> list[Subject]:
+    """The enterprise and its products, as far as the policy grades them here."""
+    if not policy.covers_region(bundle.enterprise.enterprise.region_code):
+        return []
+    return [
+        s for s in (bundle.enterprise, *bundle.products.values()) if s.type in policy.subject_types
+    ]
+
+
+async def _previous_standing(
+    session: AsyncSession, bundles: Mapping[int, Bundle], policy_ids: set[str]
+) -> dict[tuple[str, str, int], tuple[str, str]]:
+    """The standing (level, audiences) of every subject of the bundles before this re-grade.
+
+    Looked up by enterprise only (its index is selective whatever the statistics say); the
+    policies are filtered here."""
+    rows = await session.execute(
+        select(
+            StandingGradeRow.policy_id,
+            StandingGradeRow.subject_type,
+            StandingGradeRow.subject_id,
+            StandingGradeRow.level,
+            StandingGradeRow.open_to,
+        ).where(StandingGradeRow.enterprise_id.in_(list(bundles)))
+    )
+    return {
+        (r.policy_id, r.subject_type, r.subject_id): (r.level, r.open_to)
+        for r in rows.all()
+        if r.policy_id in policy_ids
+    }
+
+
+@dataclass
+class _RegradeBatch:
+    """What one re-grade writes: assessments, standing grades, grade changes and their feed."""
+
+    previous: dict[tuple[str, str, int], tuple[str, str]]
+    now: datetime
+    assessment_rows: list[dict[str, Any]] = field(default_factory=list)
+    standing_rows: list[dict[str, Any]] = field(default_factory=list)
+    gone: list[tuple[str, str, int]] = field(default_factory=list)
+    changes: list[GradeChange] = field(default_factory=list)
+    change_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, policy: Policy, subject: Subject, on: date, a: Assessment | None) -> None:
+        ent = subject.enterprise
+        key = (policy.id, subject.type.value, subject.id)
+        before, before_open = self.previous.get(key, (None, ""))
+        open_to, review_to = audiences(a.publicity) if a is not None else ("", "")
+        where = {
+            "policy_id": policy.id,
+            "subject_type": subject.type.value,
+            "subject_id": subject.id,
+            "enterprise_id": ent.id,
+            "region_code": ent.town_code or ent.region_code,
+        }
+        if a is None:
+            if before is not None:
+                self.gone.append(key)
+        else:
+            self.assessment_rows.append(convert.assessment_values(a, self.now))
+            self.standing_rows.append(
+                {
+                    **where,
+                    "level": a.level,
+                    "score": a.score,
+                    "as_of": on,
+                    "graded_at": self.now,
+                    "open_to": open_to,
+                    "review_to": review_to,
+                }
+            )
+        current = a.level if a is not None else None
+        if current != before:
+            self.changes.append(
+                GradeChange(policy.id, subject.type, subject.id, ent.id, on, before, current)
+            )
+            self.change_rows.append(
+                {
+                    **where,
+                    "at": self.now,
+                    "as_of": on,
+                    "previous": before,
+                    "current": current,
+                    "open_to": open_to,
+                    "review_to": review_to,
+                    "previous_open_to": before_open,
+                }
+            )
+
+    async def write(self, session: AsyncSession) -> None:
+        await upsert(
+            session,
+            AssessmentRow,
+            self.assessment_rows,
+            ("policy_id", "subject_type", "subject_id", "as_of"),
+        )
+        await upsert(
+            session,
+            StandingGradeRow,
+            self.standing_rows,
+            ("policy_id", "subject_type", "subject_id"),
+        )
+        if self.change_rows:
+            # The feed partner departments pull (append-only, ordered by id).
+            await session.execute(insert(GradeChangeRow), self.change_rows)
+        for policy_id, subject_type, subject_id in self.gone:
+            await session.execute(
+                delete(StandingGradeRow).where(
+                    StandingGradeRow.policy_id == policy_id,
+                    StandingGradeRow.subject_type == subject_type,
+                    StandingGradeRow.subject_id == subject_id,
+                )
+            )

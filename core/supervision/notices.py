@@ -39,8 +39,8 @@ from qcredit.core.identifiers import region_covers, region_prefix
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.store import convert
+from qcredit.core.store.assessments import chunks, stored_assessments
 from qcredit.core.store.tables import (
-    AssessmentRow,
     EnterpriseRow,
     NoticeRow,
     ProductRow,
@@ -215,7 +215,7 @@ async def _close_moved_on(
     session: AsyncSession, closes: Sequence[tuple[str, str, int]], now: datetime
 ) -> None:
     """Close the notices of subjects whose grade moved on, before inserting the new ones."""
-    for part in _chunks(sorted(set(closes))):
+    for part in chunks(sorted(set(closes))):
         await session.execute(
             update(NoticeRow)
             .where(
@@ -263,29 +263,11 @@ async def _assessments(
     }
     if not keys:
         return {}
-    out: dict[tuple[str, str, int], Assessment] = {}
-    for part in _chunks(sorted(keys)):
-        rows = (
-            await session.execute(
-                select(AssessmentRow).where(
-                    tuple_(
-                        AssessmentRow.policy_id,
-                        AssessmentRow.subject_type,
-                        AssessmentRow.subject_id,
-                        AssessmentRow.as_of,
-                    ).in_(part)
-                )
-            )
-        ).scalars()
-        for r in rows:
-            if r.level is not None:
-                out[(r.policy_id, r.subject_type, r.subject_id)] = convert.assessment(r)
-    return out
-
-
-def _chunks(items: list[Any], size: int = 2000) -> list[list[Any]]:
-    """Bounded IN lists (PostgreSQL takes at most 32,767 parameters a statement)."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    return {
+        (r.policy_id, r.subject_type, r.subject_id): convert.assessment(r)
+        for r in await stored_assessments(session, keys)
+        if r.level is not None
+    }
 
 
 def _scope_chain(policy: Policy, region: str) -> list[str]:
