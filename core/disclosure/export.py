@@ -65,6 +65,8 @@ def _visible(principal: Principal):  # type: ignore[no-untyped-def]
         DisclosureRequestRow.subject_id == GradeChangeRow.subject_id,
         DisclosureRequestRow.level == GradeChangeRow.current,
         DisclosureRequestRow.state == RequestState.APPROVED.value,
+        # an approval publishes the standing grade (this change) it was given for, no other
+        DisclosureRequestRow.grade_change_id == GradeChangeRow.id,
     )
     conds.append(GradeChangeRow.open_to.contains(audience.value))
     conds.append(and_(GradeChangeRow.review_to.contains(audience.value), approved))

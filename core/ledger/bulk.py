@@ -52,6 +52,7 @@ EVENT_COLUMNS = (
     "external_id",
     "content_digest",
     "corrects_id",
+    "correction_seq",
 )
 # Items per IN (…) look-up: asyncpg binds at most 32,767 parameters; SQLite's limit is lower.
 LOOKUP_CHUNK = 900
@@ -268,6 +269,7 @@ class BulkWriter:
                     attributes_json(ev.attributes),
                     ext,
                     digest,
+                    None,
                     None,
                 )
             )

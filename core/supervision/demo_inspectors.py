@@ -20,7 +20,7 @@ async def _inspectors_of(session: AsyncSession, region: str) -> list[InspectorRo
         name = SURNAMES[(n * 7 + len(region)) % len(SURNAMES)] + GIVEN[n]
         inspectors.append(
             await roster.register_inspector(
-                session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region
+                session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region, by=roster.LOADER
             )
         )
     return inspectors
