@@ -71,7 +71,12 @@ def remote_references(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 async def served(demo_database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        Settings(database_url=demo_database_url, migrate_on_start=False, rate_limit_per_minute=0)
+        Settings(
+            database_url=demo_database_url,
+            migrate_on_start=False,
+            rate_limit_per_minute=0,
+            public_url=f"http://{OWN_HOST}",  # the address it publishes is its own
+        )
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=f"http://{OWN_HOST}"

@@ -42,6 +42,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
+# The events table as a Table (a mapped class's __table__ is typed as any FromClause).
+EVENTS = EventRow.metadata.tables[EventRow.__tablename__]
 EVENT_COLUMNS = (
     "enterprise_id",
     "product_id",
@@ -98,7 +100,7 @@ def check_event(
     return CheckedEvent(kind, occurred, attrs, ext)
 
 
-def check_enterprise(record: dict[str, Any], today: date) -> tuple:
+def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:
     """(code, name, county, town, established, roles) as :func:`ledger.register_enterprise`
     would store them."""
     code = validate_credit_code(record.get("code", ""), "code")
@@ -154,7 +156,7 @@ class BulkWriter:
         raw = await self.conn.get_raw_connection()
         return raw.driver_connection
 
-    async def copy(self, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    async def copy(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Append rows: COPY on PostgreSQL, one executemany on SQLite."""
         if not rows:
             return
@@ -190,10 +192,10 @@ class BulkWriter:
                 out[ext] = (eid, digest)
         return out
 
-    async def enterprise_ids(self, codes: Sequence[str]) -> dict[str, tuple]:
+    async def enterprise_ids(self, codes: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """code → (id, name, county, town, established, roles) of registered enterprises."""
         t = EnterpriseRow.__table__
-        out: dict[str, tuple] = {}
+        out: dict[str, tuple[Any, ...]] = {}
         for part in _chunks(sorted(set(codes)), self.chunk):
             rows = await self.conn.execute(
                 select(
@@ -242,7 +244,7 @@ class BulkWriter:
         existing = await self.existing_events(
             [ev.external_id for _, _, ev in rows if ev.external_id is not None]
         )
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         for i, ((eid, pid, ev), digest) in enumerate(zip(rows, digests, strict=True)):
             ext = ev.external_id
             if ext is not None:
@@ -274,7 +276,7 @@ class BulkWriter:
                 )
             )
             result.inserted.append(i)
-        await self.copy(EventRow.__table__, EVENT_COLUMNS, out)
+        await self.copy(EVENTS, EVENT_COLUMNS, out)
         return result
 
 

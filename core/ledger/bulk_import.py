@@ -35,7 +35,7 @@ from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Numbered = tuple[int, dict[str, Any]]
 # What the drivers raise when a bulk insert breaks a unique index (the bulk path writes through
@@ -46,7 +46,7 @@ CheckedCorrection = tuple[int, Target, tuple[date, dict[str, Any], str | None, s
 
 
 class BulkImport:
-    def __init__(self, sessions: async_sessionmaker, vocabulary: Vocabulary) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], vocabulary: Vocabulary) -> None:
         self.sessions = sessions
         self.vocabulary = vocabulary
         self.report = ImportReport()
@@ -122,14 +122,14 @@ class BulkImport:
             await self._touch_deferred(deferred)
 
     async def _enterprises(self, writer: BulkWriter, items: list[Numbered], today: date) -> None:
-        checked: list[tuple[int, tuple]] = []
+        checked: list[tuple[int, tuple[Any, ...]]] = []
         for number, record in items:
             try:
                 checked.append((number, check_enterprise(record, today)))
             except QcreditError as exc:
                 self._reject(number, exc)
         stored = await writer.enterprise_ids([c[1][0] for c in checked])
-        new: dict[str, tuple] = {}
+        new: dict[str, tuple[Any, ...]] = {}
         now = clock.now()
         for number, wanted in checked:
             code = wanted[0]

@@ -26,7 +26,9 @@ async def _inspectors_of(session: AsyncSession, region: str) -> list[InspectorRo
     return inspectors
 
 
-async def register_demo_inspectors(sessions: async_sessionmaker, registry: Registry) -> None:
+async def register_demo_inspectors(
+    sessions: async_sessionmaker[AsyncSession], registry: Registry
+) -> None:
     """The region's first inspector declares a conflict with its first two enterprises."""
     async with sessions() as s:
         for policy in registry.all_policies():
