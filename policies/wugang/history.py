@@ -54,7 +54,11 @@ def change_dates(facts: Facts, params: Mapping[str, Any]) -> list[date]:
     return sorted(dates)
 
 
-def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
+def checkpoints(
+    facts: Facts, params: Mapping[str, Any], first_day: date | None = None
+) -> list[date]:
+    """The dates to grade first; ``first_day`` is the policy's first day in force — a window that
+    starts earlier is seen from that day on (no grade exists before it, 第十七条)."""
     as_of = facts.as_of
     changes = change_dates(facts, params)
     # 第七条（二） "上个评价周期内…为C级或D级": every level held in the previous period — its first
@@ -75,6 +79,8 @@ def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
         # … and the level each evaluation period since the accident ended on.
         periods = evaluation_calendar(params).periods_between(first, as_of)
         wanted.update(end for _, end in periods)
+    if first_day is not None:
+        wanted = {max(d, first_day) for d in wanted}
     return sorted(d for d in wanted if d < as_of)
 
 

@@ -96,7 +96,7 @@ class WugangPolicy(Policy):
         return super().out_of_scope(facts, params)
 
     def history_dates(self, facts: Facts, params: ParameterView) -> Sequence[date]:
-        return hist.checkpoints(facts, params)
+        return hist.checkpoints(facts, params, self.effective_from)
 
     def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
         risk = risk_score(facts, params)

@@ -440,6 +440,17 @@ CASES = [
         {"cap.previous_period_c_or_d"},
         id="第七条（二）-C-in-current-period-only",
     ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2022-06-01", "2022-11-01")],
+        "2023-12-01",
+        None,
+        "B",
+        {"cap.previous_period_c_or_d"},
+        {"lock.c_to_a_1y"},
+        id="第七条（二）-C-on-the-first-day-in-force-第十七条",
+    ),
     # 第十三条第二款: relief.
     pytest.param(
         "第十三条第二款",
