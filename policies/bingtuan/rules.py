@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,27 +13,22 @@ from qcredit.core.contract import (
     Figure,
     Grading,
     History,
-    Level,
     Measure,
+    PolicyVersion,
     Reason,
 )
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.model import SubjectType
-from qcredit.core.parameters import ParameterView
+from qcredit.core.parameters import ParameterSet, ParameterView
 from qcredit.core.policy import Policy
 from qcredit.policies.bingtuan.conditions import a_conditions, b_conditions, recent_penalties
 from qcredit.policies.bingtuan.evaluation import Evaluation, evaluation
 from qcredit.policies.bingtuan.exclusions import exclusion_reasons, listings
 from qcredit.policies.bingtuan.licences import valid_licences
 from qcredit.policies.bingtuan.measures import disclosures, supervision
+from qcredit.policies.bingtuan.metadata import DIVISION_CITIES, ENTERPRISES, LEVELS
 from qcredit.policies.bingtuan.scoring import Deduction, deductions, reasons, score
-
-ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
-
-# GB/T 2260 codes of the Corps' division-cities (师市合一).  The Corps and its divisions have no
-# codes of their own; the "66" prefix some national systems use is unconfirmed and not a GB/T 2260
-# province, so the core refuses it as a region code — it is not accepted here either.
-DIVISION_CITIES = tuple(f"6590{n:02d}" for n in range(1, 13))
+from qcredit.policies.bingtuan.trial import BingtuanTrialRules
+from qcredit.policies.bingtuan.versions import CHANGES, REVISED_LABEL, TRIAL, TRIAL_LABEL
 
 
 class BingtuanPolicy(Policy):
@@ -41,6 +37,7 @@ class BingtuanPolicy(Policy):
     issuer = "新疆生产建设兵团市场监督管理局"
     document_no = ""  # the revision table carries no 文号
     version = "revised-1"
+    version_label = REVISED_LABEL
     region_codes = DIVISION_CITIES
     region_article = "第二条"  # 兵团各级市场监督管理部门 grade enterprises registered in the Corps
     # 第二十三条: "本方案自发布之日起实施" — the publication date is not in the text, so no start
@@ -49,36 +46,27 @@ class BingtuanPolicy(Policy):
     effective_from = None
     effective_until = None
     subject_types = ENTERPRISES
-    levels = (
-        Level(
-            "A",
-            "信用风险低",
-            1,
-            "green",
-            "第十一条：得分90（含）以上且同时具备（二）至（九）",
-            ENTERPRISES,
-        ),
-        Level(
-            "B",
-            "信用风险一般",
-            2,
-            "blue",
-            "第十二条：得分80（含）～90且同时具备（二）至（五）",
-            ENTERPRISES,
-        ),
-        Level(
-            "C",
-            "信用风险较高",
-            3,
-            "yellow",
-            "本地默认：得分60（含）～80，或不具备B级条件",
-            ENTERPRISES,
-        ),
-        Level(
-            "D", "信用风险高", 4, "red", "本地默认：得分60以下，或严重失信等严重情形", ENTERPRISES
-        ),
-    )
+    levels = LEVELS
     parameters_file = Path(__file__).with_name("parameters.toml")
+
+    def __init__(self, parameters: ParameterSet | None = None) -> None:
+        super().__init__(parameters)
+        self._trial = BingtuanTrialRules(self)
+
+    # -- the two versions of the text (versions.py) --------------------------------------------
+    def versions(self) -> Sequence[PolicyVersion]:
+        revised_from: date = self.parameters.get("revision_effective_from", date.max).value
+        why = "本地默认：对照表未载明日期（revision_effective_from）"
+        return (
+            PolicyVersion(TRIAL, TRIAL_LABEL, None, revised_from - timedelta(days=1), why),
+            PolicyVersion(self.version, REVISED_LABEL, revised_from, None, why, CHANGES),
+        )
+
+    def rules_on(self, on: date) -> Policy:
+        if on < self.parameters.get("revision_effective_from", on).value:
+            self._trial.parameters = self.parameters  # overrides reach both versions
+            return self._trial
+        return self
 
     def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
         reason = super().out_of_scope(facts, params)

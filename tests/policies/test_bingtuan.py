@@ -599,10 +599,11 @@ CASES = [
         id="第二条-乌鲁木齐市-650100-out",
     ),
     pytest.param(Case("第二条", None, region="230800"), id="第二条-佳木斯-out"),
-    # --- 第二十三条 in force from publication (date unknown): open --------------------------
+    # --- in force from publication (date unknown): open.  Before revision_effective_from the
+    # 修改前 (trial) version grades, whose 第二十四条 says so (修改后 第二十三条).
     pytest.param(
-        Case("第二十三条", "B", [OPEN_LICENCE], base=False, as_of=date(2015, 6, 30)),
-        id="第二十三条-no-start-date-early-date-works",
+        Case("第二十四条", "B", [OPEN_LICENCE], base=False, as_of=date(2015, 6, 30)),
+        id="修改前第二十四条-no-start-date-early-date-works",
     ),
     pytest.param(
         Case("第二十三条", "B", [OPEN_LICENCE], base=False, as_of=date(2040, 6, 30)),
