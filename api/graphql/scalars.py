@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import strawberry
 from qcredit.core.errors import InvalidInput
 from strawberry.scalars import JSON
 
+# Calendar dates only, in ASCII digits: Python's fromisoformat also takes ISO week dates
+# (2023-W01-1) and other scripts' digits, which no form or register writes.
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def _parse_date(value: object) -> dt.date:
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _YMD.fullmatch(value):
         raise InvalidInput("a Date is written YYYY-MM-DD")
     try:
         return dt.date.fromisoformat(value)

@@ -31,6 +31,7 @@ from qcredit.core.model import (
 )
 from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary, parse_date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,14 +44,6 @@ EARLIEST_DATE = date(1949, 10, 1)
 class Recorded:
     event: Event
     created: bool  # False when an identical event with the same externalId already existed
-
-
-def _text(value: Any, field: str, max_len: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} must not be empty", field=field)
-    if len(value.strip()) > max_len:
-        raise InvalidInput(f"{field} must have at most {max_len} characters", field=field)
-    return value.strip()
 
 
 def check_date(value: Any, field: str, *, not_after: date | None = None) -> date:
@@ -98,7 +91,7 @@ async def register_enterprise(
     """Register an enterprise; registering the same code with the same data again is a no-op,
     with different data a ``CONFLICT`` (the register is not an update path)."""
     canonical = validate_credit_code(code, "code")
-    clean_name = _text(name, "name", 200)
+    clean_name = free_text(name, "name", 200)
     region = validate_region_code(region_code, "regionCode")
     county, town = (region[:6], region) if len(region) == 9 else (region, None)
     established = (
@@ -147,9 +140,9 @@ async def register_product(
     category: str | None = None,
 ) -> tuple[Product, bool]:
     """A product is one trademark in one Nice class (大类) of one enterprise."""
-    mark = _text(trademark, "trademark", 200)
+    mark = free_text(trademark, "trademark", 200)
     nice = validate_nice_class(nice_class, "niceClass")
-    cat = _text(category, "category", 64) if category is not None else None
+    cat = free_text(category, "category", 64) if category is not None else None
     owner = await enterprise_by_code(session, enterprise_code)
     existing = (
         await session.execute(
@@ -327,7 +320,7 @@ async def record_event(
     spec = vocabulary.get(kind, "kind")
     occurred = check_date(occurred_on, "occurredOn", not_after=clock.today())
     attrs = spec.validate(attributes, "attributes")
-    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    ext = free_text(external_id, "externalId", 128) if external_id is not None else None
     if product_id is not None:
         if SubjectType.PRODUCT not in spec.on:
             raise InvalidInput(
@@ -400,13 +393,13 @@ def check_correction_request(
         raise InvalidInput(
             f"action must be one of {', '.join(CorrectionAction)}", field="action"
         ) from None
-    why = _text(reason, "reason", 500)
+    why = free_text(reason, "reason", 500)
     on = (
         check_date(effective_on, "effectiveOn", not_after=today)
         if effective_on is not None
         else today
     )
-    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    ext = free_text(external_id, "externalId", 128) if external_id is not None else None
     return act, why, on, ext
 
 

@@ -27,7 +27,6 @@ from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
 from qcredit.core.ledger.append import (
     CorrectionTarget,
-    _text,
     check_correction_request,
     check_date,
     content_digest,
@@ -36,6 +35,7 @@ from qcredit.core.ledger.append import (
 )
 from qcredit.core.model import SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
+from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy import String, Table, any_, bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
@@ -92,7 +92,7 @@ def check_event(
     spec = vocabulary.get(kind, "kind")
     occurred = check_date(occurred_on, "occurredOn", not_after=today)
     attrs = spec.validate(attributes, "attributes")
-    ext = _text(external_id, "externalId", 128) if external_id is not None else None
+    ext = free_text(external_id, "externalId", 128) if external_id is not None else None
     if on_product and SubjectType.PRODUCT not in spec.on:
         raise InvalidInput(
             f"{kind} is recorded on an enterprise, not on a product", field="productId"
@@ -104,7 +104,7 @@ def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:
     """(code, name, county, town, established, roles) as :func:`ledger.register_enterprise`
     would store them."""
     code = validate_credit_code(record.get("code", ""), "code")
-    name = _text(record.get("name", ""), "name", 200)
+    name = free_text(record.get("name", ""), "name", 200)
     region = validate_region_code(record.get("regionCode", ""), "regionCode")
     county, town = (region[:6], region) if len(region) == 9 else (region, None)
     raw = record.get("establishedOn")
@@ -115,10 +115,10 @@ def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:
 
 def check_product(record: dict[str, Any]) -> tuple[str, str, int, str | None]:
     """(owner code, trademark, Nice class, category) as :func:`ledger.register_product` checks."""
-    mark = _text(record.get("trademark", ""), "trademark", 200)
+    mark = free_text(record.get("trademark", ""), "trademark", 200)
     nice = validate_nice_class(record.get("niceClass"), "niceClass")
     raw = record.get("category")
-    cat = _text(raw, "category", 64) if raw is not None else None
+    cat = free_text(raw, "category", 64) if raw is not None else None
     owner = validate_credit_code(record.get("enterpriseCode", ""), "enterpriseCode")
     return owner, mark, nice, cat
 

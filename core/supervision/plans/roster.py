@@ -11,6 +11,7 @@ from qcredit.core.errors import Forbidden, InvalidInput, NotFound
 from qcredit.core.identifiers import region_covers, validate_region_code
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, InspectorConflictRow, InspectorRow
+from qcredit.core.texts import free_text
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,18 +67,23 @@ async def inspector_by_code(session: AsyncSession, code: str) -> InspectorRow:
     return row
 
 
+CONFLICT_REASON_MAX = 500  # characters
+
+
 async def declare_conflict(
     session: AsyncSession, inspector: InspectorRow, enterprise: EnterpriseRow, reason: str
 ) -> InspectorConflictRow:
-    """A declared conflict of interest (idempotent; a new reason replaces the old one)."""
+    """A declared conflict of interest (idempotent; a new reason replaces the old one).  The
+    reason is required and bounded: it is shown to whoever audits the draw."""
+    reason = free_text(reason, "reason", CONFLICT_REASON_MAX)
     row = await session.get(InspectorConflictRow, (inspector.id, enterprise.id))
     if row is None:
         row = InspectorConflictRow(
-            inspector_id=inspector.id, enterprise_id=enterprise.id, reason=reason.strip()
+            inspector_id=inspector.id, enterprise_id=enterprise.id, reason=reason
         )
         session.add(row)
     else:
-        row.reason = reason.strip()
+        row.reason = reason
     await session.flush()
     await versioning.bump(session)
     return row
