@@ -1,5 +1,6 @@
-"""`qcredit import` (CSV and JSON Lines, rejected rows reported, accepted rows committed),
-`qcredit grade` and `qcredit simulate` on the command line, on both databases."""
+"""`qcredit import` (CSV and JSON Lines, rejected rows reported in Chinese, accepted rows
+committed, the bulk and per-record paths alike), `qcredit grade` and `qcredit simulate` on the
+command line, on both databases."""
 
 from __future__ import annotations
 
@@ -76,7 +77,13 @@ def records() -> list[dict[str, Any]]:
     ]
 
 
-EXPECTED_REJECTED_FIELDS = ["code", "niceClass", "kind", "occurredOn", "eventExternalId"]
+EXPECTED_REJECTIONS = [
+    "第 2 行：统一社会信用代码校验位应为",
+    "第 5 行：尼斯分类应为 1–45",
+    "第 8 行：未知的事件类型，所填为 GOSSIP [BAD_USER_INPUT]",
+    "第 9 行：occurredOn：2023-02-30 不是真实存在的日期 [BAD_USER_INPUT]",
+    "第 11 行：找不到外部编号为 NOPE 的事件 [NOT_FOUND]",
+]
 
 
 def write_jsonl(path: Path) -> None:
@@ -135,18 +142,41 @@ async def test_import_jsonl_and_csv_report_rejections_and_are_idempotent(
 ) -> None:
     jsonl = tmp_path / "batch.jsonl"
     write_jsonl(jsonl)
-    assert await run_cli("import", str(jsonl), "--database", database_url) == 0
+    assert await run_cli("import", str(jsonl), "--database", database_url) == 1  # rows rejected
     report = capsys.readouterr().err
-    for field in EXPECTED_REJECTED_FIELDS:
-        assert field in report, (field, report)
-    assert "rejected 6" in report  # the five bad records and the line that is not JSON
+    for rejection in EXPECTED_REJECTIONS:
+        assert rejection in report, (rejection, report)
+    assert "拒绝 6 行" in report  # the five bad records and the line that is not JSON
     assert await counts(db_engine) == (2, 1, 3)  # 2 enterprises, 1 product, 2 events + 1 fix
     # The same data as CSV: everything already present, nothing added.
     table = tmp_path / "batch.csv"
     write_csv(table)
     assert await run_cli("import", str(table), "--database", database_url, "--strict") == 1
     assert await counts(db_engine) == (2, 1, 3)
-    assert "rejected 5" in capsys.readouterr().err
+    assert "已存在 6 行，拒绝 5 行" in capsys.readouterr().err
+
+
+def rejection_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("第 ")]
+
+
+async def test_bulk_and_per_record_paths_reject_alike_in_chinese(
+    client: Any, db_engine: Any, database_url: str, tmp_path: Path, capsys: Any
+) -> None:
+    """The default (bulk) path and --per-record give the same verdicts and the same words;
+    --bulk is still accepted; a dry run of either writes nothing."""
+    jsonl = tmp_path / "batch.jsonl"
+    write_jsonl(jsonl)
+    db = ["--database", database_url]
+    assert await run_cli("import", str(jsonl), *db, "--dry-run", "--per-record") == 1
+    slow = rejection_lines(capsys.readouterr().err)
+    assert await run_cli("import", str(jsonl), *db, "--dry-run", "--bulk") == 1
+    fast = rejection_lines(capsys.readouterr().err)
+    assert len(slow) == 6 and slow == fast
+    assert await counts(db_engine) == (0, 0, 0)
+    assert await run_cli("import", str(jsonl), *db, "--per-record") == 1
+    assert rejection_lines(capsys.readouterr().err) == slow
+    assert await counts(db_engine) == (2, 1, 3)
 
 
 async def test_grade_and_simulate_commands(
@@ -154,7 +184,7 @@ async def test_grade_and_simulate_commands(
 ) -> None:
     jsonl = tmp_path / "batch.jsonl"
     write_jsonl(jsonl)
-    await run_cli("import", str(jsonl), "--database", database_url)
+    assert await run_cli("import", str(jsonl), "--database", database_url) == 1
     capsys.readouterr()
     young = credit_code(3, "230803")
     (tmp_path / "jiamusi.jsonl").write_text(
