@@ -93,6 +93,7 @@ async def _load(args: argparse.Namespace, source: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    from qcredit.core.ledger.headers import TYPE_LABELS
     from qcredit.core.ledger.readers import UnreadableFile, open_source
     from qcredit.core.ledger.rejects import write_rejects
 
@@ -110,9 +111,10 @@ def run(args: argparse.Namespace) -> int:
     took = time.perf_counter() - started
     report = result.report
     verb = "试导入（未写入）：可接受" if args.dry_run else "接受"
+    types = "，".join(f"{TYPE_LABELS.get(t, t)} {n}" for t, n in report.by_type.items())
     _say(
-        f"{source.path.name}：{verb} {report.accepted} 行 {report.by_type}，已存在 "
-        f"{report.duplicates} 行，拒绝 {len(report.rejected)} 行，用时 {took:.1f} 秒"
+        f"{source.path.name}：{verb} {report.accepted} 行{f'（{types}）' if types else ''}，"
+        f"已存在 {report.duplicates} 行，拒绝 {len(report.rejected)} 行，用时 {took:.1f} 秒"
     )
     _print_rejections(source, report)
     if args.rejects:

@@ -84,6 +84,8 @@ async def import_file(
                 unread.append(
                     Rejection(row.line, exc.field, exc.code, f"{exc.message} [{exc.code}]")
                 )
+                if progress:
+                    progress(1)
 
     load = import_records_bulk if bulk else import_records
     report = await load(
