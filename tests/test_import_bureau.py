@@ -19,6 +19,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from qcredit.api.cli import main
 from qcredit.core.identifiers import credit_code_check_character
+from qcredit.core.ledger.columns_doc import rewritten
+from qcredit.core.plugins import Registry
 from qcredit.core.store.tables import Base, EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import func, select
 
@@ -258,3 +260,15 @@ async def test_unreadable_files_get_one_line_and_exit_2(
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("qcredit import: ")
+
+
+def test_the_format_doc_tables_match_the_vocabulary() -> None:
+    """docs/import-format.md's column tables are the ones the code writes from the vocabulary
+    (core and shipped plug-ins); regenerate with ``python -m qcredit.core.ledger.columns_doc``."""
+    doc = Path(__file__).resolve().parent.parent / "docs" / "import-format.md"
+    text = doc.read_text(encoding="utf-8")
+    assert rewritten(text, Registry.load().vocabulary) == text
+    for kind in Registry.load().vocabulary.kinds.values():
+        for attribute in kind.attributes if kind.recordable else ():
+            assert attribute.label, f"{kind.code}.{attribute.name} has no Chinese label"
+            assert len(attribute.value_labels) == len(attribute.values), attribute.name

@@ -13,6 +13,7 @@ from qcredit.core.model import CORRECTION_KIND, EnterpriseRole
 from qcredit.core.vocabulary import CORE_EVENT_KINDS
 
 _CORRECTION = next(k for k in CORE_EVENT_KINDS if k.code == CORRECTION_KIND).all_attributes
+CORRECTION_ACTION = _CORRECTION["action"]  # 撤销 / 修改 / 错误 / 修复
 
 RECORD_TYPES = {"企业": "enterprise", "产品": "product", "事件": "event", "更正": "correction"}
 TYPE_LABELS = {v: k for k, v in RECORD_TYPES.items()}
@@ -44,7 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "occurredOn": ("发生日期",),
     "externalId": ("外部编号",),
     "eventExternalId": ("原事件外部编号", "被更正事件外部编号"),
-    "action": (_CORRECTION["action"].label,),
+    "action": (CORRECTION_ACTION.label,),
     "reason": (_CORRECTION["reason"].label,),
     "effectiveOn": ("生效日期",),
     "attributes": ("属性",),

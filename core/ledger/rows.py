@@ -81,9 +81,7 @@ class RowReader:
         if key == "kind":
             return self.vocabulary.kind_named(text) or text
         if key == "action":
-            action = self.vocabulary.kinds.get("CORRECTION")
-            spec = action.all_attributes["action"] if action else None
-            return (spec.value_of(text) if spec else None) or text
+            return headers.CORRECTION_ACTION.value_of(text) or text
         return text
 
     def _attributes(self, record: dict[str, Any], extra: dict[str, Any]) -> None:
