@@ -139,7 +139,8 @@ def _column(
         name = field.removeprefix("attributes.")
         kind = _kind(vocabulary, record)
         spec = kind.all_attributes.get(name) if kind else None
-        attributes = record.get("attributes") if isinstance(record.get("attributes"), dict) else {}
+        given = record.get("attributes")
+        attributes = given if isinstance(given, dict) else {}
         return (spec.label or name) if spec else name, attributes.get(name), spec
     key = _FIELD_KEYS.get(field, field)
     return headers.label(key), record.get(key), None
