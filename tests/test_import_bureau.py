@@ -241,20 +241,29 @@ async def test_utf8_bom_csv(
     assert (row.code, row.established_on, row.roles) == (A, date(2012, 3, 4), "SERVICE")
 
 
-@pytest.mark.parametrize("case", ["random.xlsx", "empty.csv", "directory", "missing", "headless"])
+UNREADABLE: dict[str, bytes | None] = {
+    "random.xlsx": os.urandom(4096),
+    "random.csv": b"\xff\xfe\x00" + os.urandom(4096),
+    "zip.xlsx": b"PK\x03\x04" + os.urandom(64),
+    "empty.csv": b"",
+    "headless.csv": f"{A},北京甲公司,110101\n".encode(),
+    "arrays.jsonl": b'[1, 2]\n"text"\n',
+    "old.xls": b"\xd0\xcf\x11\xe0" + os.urandom(64),
+    "directory": None,
+    "missing": None,
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
 async def test_unreadable_files_get_one_line_and_exit_2(
     client: Any, database_url: str, tmp_path: Path, capsys: Any, case: str
 ) -> None:
     path = tmp_path / case
-    if case == "random.xlsx":
-        path.write_bytes(os.urandom(4096))
-    elif case == "empty.csv":
-        path.write_bytes(b"")
+    content = UNREADABLE[case]
+    if content is not None:
+        path.write_bytes(content)
     elif case == "directory":
         path.mkdir()
-    elif case == "headless":
-        path = tmp_path / "headless.csv"
-        path.write_text(f"{A},北京甲公司,110101\n", encoding="utf-8")
     assert await run_cli("import", str(path), "--database", database_url) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err

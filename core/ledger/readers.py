@@ -98,8 +98,19 @@ def open_source(
         raise UnreadableFile(f"{path}：文件不存在")
     if not path.is_file():
         raise UnreadableFile(f"{path}：不是文件")
+    try:
+        return _checked(path, fmt, encoding, known)
+    except OSError as exc:  # unreadable by this user, vanished, a device
+        raise UnreadableFile(f"{path}：无法读取（{exc.strerror or exc}）") from None
+
+
+def _checked(
+    path: Path, fmt: str | None, encoding: str | None, known: Callable[[str], bool]
+) -> Source:
     if path.stat().st_size == 0:
         raise UnreadableFile(f"{path.name}：文件为空")
+    if path.suffix.lower() == ".xls" and not fmt:
+        raise UnreadableFile(f"{path.name}：旧版 Excel（.xls）请在 Excel 中另存为 .xlsx 再导入")
     source = Source(path, fmt or _format_of(path))
     if source.format != "xlsx":
         source.encoding = _encoding(path, encoding)
@@ -107,7 +118,12 @@ def open_source(
         source.sheets, source.skipped = _xlsx_sheets(path, known)
     elif source.format == "csv":
         source.sheets = [_csv_sheet(source, known)]
-    source.total = sum(1 for _ in source.rows())
+    objects = 0
+    for row in source.rows():
+        source.total += 1
+        objects += row.error is None
+    if source.format == "jsonl" and not objects:  # no object at all: some other file
+        raise UnreadableFile(f"{path.name}：没有一行是 JSON 对象，不是 JSON Lines 文件")
     return source
 
 
@@ -142,7 +158,7 @@ def _encoding(path: Path, given: str | None) -> str:
             with open(path, "rb") as fh:
                 return name if fh.read(3) == codecs.BOM_UTF8 else "utf-8"
         return name
-    tried = "、".join(candidates)
+    tried = given or "UTF-8 或 GB18030/GBK"
     raise UnreadableFile(f"{path.name}：文件不是 {tried} 编码的文本（可用 --encoding 指定）")
 
 
