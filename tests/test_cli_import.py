@@ -7,12 +7,20 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from qcredit.api.cli import main
+from qcredit.core import clock
+from qcredit.core.grading.engine import Engine
+from qcredit.core.ledger.importer import import_file
+from qcredit.core.ledger.readers import open_source
+from qcredit.core.ledger.synth import Generator
+from qcredit.core.plugins import Registry
+from qcredit.core.store.db import sessionmaker
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from .support import credit_code
 
@@ -177,6 +185,40 @@ async def test_bulk_and_per_record_paths_reject_alike_in_chinese(
     assert await run_cli("import", str(jsonl), *db, "--per-record") == 1
     assert rejection_lines(capsys.readouterr().err) == slow
     assert await counts(db_engine) == (2, 1, 3)
+
+
+async def test_every_rejection_is_in_chinese_and_the_same_on_both_paths(
+    client: Any, db_engine: Any, tmp_path: Path
+) -> None:
+    """Bad, good, repeated and conflicting records with synthetic data (as tests/test_scale.py
+    compares the verdicts): both paths give every rejection the same Chinese words."""
+    registry = Registry.load()
+    items = records() + list(Generator(registry, "S", 7, clock.today()).records(0, 25))
+    events = [r for r in items if r["type"] == "event" and r.get("externalId")]
+    items += [
+        dict(events[-1]),
+        {**events[-2], "occurredOn": "2001-01-01"},  # same externalId, other content
+        {**events[-3], "trademark": "没有这个商标", "niceClass": 9},
+        {**items[0], "name": "另一个名字"},
+    ]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in items),
+        encoding="utf-8",
+    )
+    sessions, engine = sessionmaker(db_engine), Engine(registry)
+    said = []
+    for bulk in (False, True):
+        async with db_engine.begin() as conn:
+            for table in ("events", "products", "enterprises"):
+                await conn.execute(text(f"DELETE FROM {table}"))
+        result = await import_file(sessions, engine, open_source(path), bulk=bulk, regrade=False)
+        said.append([(r.line, r.field, r.message) for r in result.report.rejected])
+    assert said[0] == said[1]
+    assert len(said[0]) >= 8
+    for _, _, message in said[0]:
+        assert re.search(r"[\u4e00-\u9fff]", message.split("，所填为")[0]), message
+        assert re.search(r" \[[A-Z_]+\]$", message), message
 
 
 async def test_grade_and_simulate_commands(

@@ -9,6 +9,7 @@ refuse with the same codes and wording, so both get the same Chinese.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -107,7 +108,7 @@ def in_chinese(
     column, value, attribute = _column(vocabulary, field, record)
     kind = _kind(vocabulary, record)
     shown = "" if value is None else _shown(value)
-    text = message
+    text, echoed = message, shown in message  # an unknown refusal is shown as the ledger says it
     for english, chinese in _COMPILED:
         found = english.fullmatch(message)
         if found is None:
@@ -123,8 +124,9 @@ def in_chinese(
             value=shown,
             **names,
         )
+        echoed = "{value}" in chinese or shown in names.values()
         break
-    if shown and shown not in text:
+    if shown and not echoed:
         text += f"，所填为 {shown}"
     return f"{text} [{code}]"
 
@@ -156,4 +158,6 @@ def _shown(value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, list):
         return "；".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -91,9 +91,11 @@ class RowReader:
         kind_code = (
             record.pop("kind", None) if record["type"] == "correction" else record.get("kind")
         )
+        kind = self.vocabulary.kinds.get(kind_code) if isinstance(kind_code, str) else None
+        if kind is not None and isinstance(record.get("attributes"), dict):
+            record["attributes"] = _by_name(kind, record["attributes"])
         if not columns:
             return
-        kind = self.vocabulary.kinds.get(kind_code) if isinstance(kind_code, str) else None
         if kind is None:
             if record["type"] == "correction":
                 raise InvalidInput(
@@ -105,6 +107,17 @@ class RowReader:
         for header, value in columns.items():
             attributes.update(_attribute(kind, header, value))
         record["attributes"] = attributes
+
+
+def _by_name(kind: EventKind, given: dict[str, Any]) -> dict[str, Any]:
+    """A JSON ``attributes`` object may also use the Chinese labels, for keys and enum values."""
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        spec = kind.attribute_headers.get(key)
+        if spec is not None and spec.type == "enum" and isinstance(value, str):
+            value = spec.value_of(value) or value
+        out[spec.name if spec is not None else key] = value
+    return out
 
 
 def _attribute(kind: EventKind, header: str, value: Any) -> dict[str, Any]:
