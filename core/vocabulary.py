@@ -455,13 +455,6 @@ class Vocabulary:
             )
         self.kinds[kind.code] = kind
 
-    def kind_named(self, text: str) -> str | None:
-        """The code of the recordable kind a cell names, by its code or its Chinese label."""
-        for kind in self.kinds.values():
-            if kind.recordable and text in (kind.code, kind.label):
-                return kind.code
-        return None
-
     def get(self, code: str, field_name: str = "kind") -> EventKind:
         kind = self.kinds.get(code) if isinstance(code, str) else None
         if kind is None or not kind.recordable:

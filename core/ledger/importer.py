@@ -101,9 +101,7 @@ async def import_file(
     wanted = judged.keys() | {r.line for r in unread}
     rows: dict[int, Row] = {}
     explained: list[Rejection] = []
-    for row in source.rows():
-        if row.line not in wanted:
-            continue
+    for row in source.rows(wanted) if wanted else ():
         rows[row.line] = row
         if row.line in judged:
             r = judged[row.line]

@@ -7,10 +7,11 @@ format.  A file that cannot be read at all raises :class:`UnreadableFile` with o
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,15 +66,17 @@ class Source:
     )  # xlsx sheets with no header the importer knows
     total: int = 0
 
-    def rows(self) -> Iterator[Row]:
-        """The file's rows, read again from disk (files may be larger than memory)."""
+    def rows(self, lines: Container[int] | None = None) -> Iterator[Row]:
+        """The file's rows, read again from disk (files may be larger than memory); only those
+        of ``lines`` when given (JSON Lines then parses no other line)."""
         try:
             if self.format == "xlsx":
-                yield from _xlsx_rows(self)
+                found = _xlsx_rows(self)
             elif self.format == "csv":
-                yield from _csv_rows(self)
+                found = _csv_rows(self)
             else:
-                yield from _jsonl_rows(self)
+                found = _jsonl_rows(self, lines)
+            yield from (r for r in found if lines is None or r.line in lines)
         except UnreadableFile:
             raise
         except Exception as exc:  # a reader library's own error means the file is damaged
@@ -92,7 +95,7 @@ def open_source(
     encoding: str | None = None,
     known: Callable[[str], bool] = lambda h: headers.record_key(h) is not None,
 ) -> Source:
-    """The file checked through once (so a damaged file fails before anything is written)."""
+    """The file, checked: it exists, its format and encoding, its header rows and row count."""
     path = Path(path)
     if not path.exists():
         raise UnreadableFile(f"{path}：文件不存在")
@@ -118,11 +121,11 @@ def _checked(
         source.sheets, source.skipped = _xlsx_sheets(path, known)
     elif source.format == "csv":
         source.sheets = [_csv_sheet(source, known)]
-    objects = 0
-    for row in source.rows():
-        source.total += 1
-        objects += row.error is None
-    if source.format == "jsonl" and not objects:  # no object at all: some other file
+    if source.format == "jsonl":  # lines are parsed as they are imported; one must be an object
+        source.total, readable = _jsonl_count(source)
+    else:  # the whole file once, so a damaged one fails before anything is written
+        source.total, readable = sum(1 for _ in source.rows()), True
+    if not readable:
         raise UnreadableFile(f"{path.name}：没有一行是 JSON 对象，不是 JSON Lines 文件")
     return source
 
@@ -189,10 +192,10 @@ def _csv_rows(source: Source) -> Iterator[Row]:
 
 
 # -- JSON Lines ----------------------------------------------------------------------------------
-def _jsonl_rows(source: Source) -> Iterator[Row]:
+def _jsonl_rows(source: Source, lines: Container[int] | None = None) -> Iterator[Row]:
     with open(source.path, encoding=source.encoding) as fh:
         for number, line in enumerate(fh, start=1):
-            if not line.strip():
+            if not line.strip() or (lines is not None and number not in lines):
                 continue
             try:
                 record = json.loads(line)
@@ -203,6 +206,19 @@ def _jsonl_rows(source: Source) -> Iterator[Row]:
                 yield Row(number, record, line)
             else:
                 yield Row(number, {}, line, error="这一行不是 JSON 对象")
+
+
+def _jsonl_count(source: Source) -> tuple[int, bool]:
+    """(non-blank lines, whether any is a JSON object): the first object found is enough."""
+    total, found = 0, False
+    with open(source.path, encoding=source.encoding) as fh:
+        for line in fh:
+            if line.strip():
+                total += 1
+                if not found and line.lstrip().startswith("{"):
+                    with contextlib.suppress(json.JSONDecodeError):
+                        found = isinstance(json.loads(line), dict)
+    return total, found
 
 
 # -- Excel ---------------------------------------------------------------------------------------

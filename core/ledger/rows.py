@@ -29,6 +29,13 @@ class RowReader:
         self.attribute_headers = frozenset(
             h for kind in vocabulary.kinds.values() for h in kind.attribute_headers
         )
+        # A recordable kind by its code or its Chinese label (监督抽查).
+        self.kinds = {
+            name: kind.code
+            for kind in vocabulary.kinds.values()
+            if kind.recordable
+            for name in (kind.code, kind.label)
+        }
 
     def known(self, header: str) -> bool:
         """Whether a column means anything to the importer (else it is ignored, with a warning)."""
@@ -79,7 +86,7 @@ class RowReader:
         if key == "type":
             return headers.RECORD_TYPES.get(text, text.lower())
         if key == "kind":
-            return self.vocabulary.kind_named(text) or text
+            return self.kinds.get(text, text)
         if key == "action":
             return headers.CORRECTION_ACTION.value_of(text) or text
         return text
