@@ -24,7 +24,7 @@ from qcredit.core.plugins import Registry
 from qcredit.core.store.tables import Base, EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import func, select
 
-from .support import credit_code
+from .support import credit_code, gql
 
 A = credit_code(11, "110101")
 B = credit_code(12, "110102")
@@ -281,3 +281,23 @@ def test_the_format_doc_tables_match_the_vocabulary() -> None:
         for attribute in kind.attributes if kind.recordable else ():
             assert attribute.label, f"{kind.code}.{attribute.name} has no Chinese label"
             assert len(attribute.value_labels) == len(attribute.values), attribute.name
+
+
+async def test_event_kinds_query_gives_the_chinese_labels(client: Any) -> None:
+    """The labels a file may use are the ones the API lists, for a plug-in's kinds as well."""
+    result = await gql(
+        client,
+        "{ eventKinds { code label attributeSpecs { name label aliases values { code label } } } }",
+    )
+    kinds = {k["code"]: k for k in result["data"]["eventKinds"]}
+    sampling = {a["name"]: a for a in kinds["SAMPLING_INSPECTION"]["attributeSpecs"]}
+    assert kinds["SAMPLING_INSPECTION"]["label"] == "监督抽查"
+    assert sampling["result"]["label"] == "抽查结果"
+    assert sampling["result"]["values"] == [
+        {"code": "PASS", "label": "合格"},
+        {"code": "FAIL", "label": "不合格"},
+    ]
+    assert sampling["severity"]["aliases"] == ["不合格程度"]
+    assert [v["label"] for v in sampling["level"]["values"]] == ["国家", "省", "市", "县"]
+    alert = {a["name"]: a for a in kinds["RISK_ALERT"]["attributeSpecs"]}
+    assert alert["scope"]["label"] == "预警范围"
