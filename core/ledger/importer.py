@@ -105,7 +105,7 @@ async def import_file(
         rows[row.line] = row
         if row.line in judged:
             r = judged[row.line]
-            record = reader.record(row.cells, row.sheet_type)  # it was read before: it reads
+            record = reader.record(row.cells, row.sheet_type)  # read once already: reads again
             message = in_chinese(engine.registry.vocabulary, r.field, r.code, r.message, record)
             explained.append(dataclasses.replace(r, message=message))
     report.rejected = sorted(explained + unread, key=lambda r: r.line)
