@@ -112,7 +112,7 @@ def main() -> None:
         took = timed("import", str(big), "--bulk", "--no-regrade", "--database", url)
         print(f"the same file again (every record already present): {took:.1f}s")
         counts = write_file(small, args.seed + 1, args.per_record_events)
-        took = timed("import", str(small), "--database", url)
+        took = timed("import", str(small), "--per-record", "--database", url)
         print(
             f"qcredit import (per record, re-grade per batch): {counts['event']:,} events in "
             f"{took:.1f}s: {counts['event'] / took:,.0f} events/s"

@@ -32,6 +32,26 @@ class AttributeSpec:
     values: tuple[str, ...] = ()
     description: str = ""
     minimum: float | None = None
+    label: str = ""  # Chinese column name as bureaus write it (import headers, docs)
+    value_labels: tuple[str, ...] = ()  # Chinese names of ``values``, in the same order
+    aliases: tuple[str, ...] = ()  # other Chinese column names for the same attribute
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every column name a file may use for this attribute."""
+        return tuple(h for h in (self.name, self.label, *self.aliases) if h)
+
+    def value_label(self, value: str) -> str:
+        """The Chinese name of an enumerated value (the value itself when it has none)."""
+        labels = dict(zip(self.values, self.value_labels, strict=False))
+        return labels.get(value, value)
+
+    def value_of(self, text: str) -> str | None:
+        """The enumerated value a cell names, by its code or its Chinese name."""
+        if text in self.values:
+            return text
+        by_label = dict(zip(self.value_labels, self.values, strict=False))
+        return by_label.get(text)
 
     def coerce(self, raw: Any, field_name: str) -> Any:
         """Check one value and return it in canonical form."""
@@ -91,8 +111,14 @@ def parse_date(raw: Any, field_name: str) -> str:
 
 # Attributes every kind accepts: a free note and the number of the document behind the record.
 COMMON_ATTRIBUTES = (
-    AttributeSpec("note", "string", description="free remark"),
-    AttributeSpec("documentNo", "string", description="文书号: number of the decision or report"),
+    AttributeSpec("note", "string", description="free remark", label="备注"),
+    AttributeSpec(
+        "documentNo",
+        "string",
+        description="文书号: number of the decision or report",
+        label="文书号",
+        aliases=("文书编号",),
+    ),
 )
 
 
@@ -111,6 +137,11 @@ class EventKind:
         specs = {a.name: a for a in COMMON_ATTRIBUTES}
         specs.update({a.name: a for a in self.attributes})
         return specs
+
+    @cached_property
+    def attribute_headers(self) -> dict[str, AttributeSpec]:
+        """Attribute by every column name a file may use for it (name, label, aliases)."""
+        return {h: a for a in self.all_attributes.values() for h in a.headers}
 
     def validate(
         self, attributes: Mapping[str, Any] | None, prefix: str = "attributes"
@@ -141,8 +172,31 @@ class EventKind:
         return out
 
 
-def _enum(name: str, values: str, required: bool = False, description: str = "") -> AttributeSpec:
-    return AttributeSpec(name, "enum", required, tuple(values.split()), description)
+def _enum(
+    name: str,
+    values: str,
+    required: bool = False,
+    description: str = "",
+    *,
+    label: str,
+    labels: str,
+    aliases: tuple[str, ...] = (),
+) -> AttributeSpec:
+    """An enumerated attribute: its codes and their Chinese names, each a space-separated list."""
+    return AttributeSpec(
+        name,
+        "enum",
+        required,
+        tuple(values.split()),
+        description,
+        label=label,
+        value_labels=tuple(labels.split()),
+        aliases=aliases,
+    )
+
+
+def _flag(name: str, label: str, description: str = "", *aliases: str) -> AttributeSpec:
+    return AttributeSpec(name, "bool", description=description, label=label, aliases=aliases)
 
 
 CORE_EVENT_KINDS: tuple[EventKind, ...] = (
@@ -151,13 +205,32 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "监督抽查",
         EITHER,
         (
-            _enum("result", "PASS FAIL", True),
-            _enum("severity", "MINOR SERIOUS", description="for FAIL: 一般 / 严重不合格"),
-            _enum("level", "NATIONAL PROVINCIAL MUNICIPAL COUNTY"),
+            _enum("result", "PASS FAIL", True, label="抽查结果", labels="合格 不合格"),
+            _enum(
+                "severity",
+                "MINOR SERIOUS",
+                description="for FAIL: 一般 / 严重不合格",
+                label="严重程度",
+                labels="一般 严重",
+                aliases=("不合格程度",),
+            ),
+            _enum(
+                "level",
+                "NATIONAL PROVINCIAL MUNICIPAL COUNTY",
+                label="抽查层级",
+                labels="国家 省 市 县",
+            ),
         ),
     ),
     EventKind(
-        "SUPERVISION_CHECK", "监督检查", ENTERPRISE, (_enum("result", "PASS FAIL REFUSED", True),)
+        "SUPERVISION_CHECK",
+        "监督检查",
+        ENTERPRISE,
+        (
+            _enum(
+                "result", "PASS FAIL REFUSED", True, label="检查结果", labels="合格 不合格 拒绝检查"
+            ),
+        ),
     ),
     EventKind(
         "ADMINISTRATIVE_PENALTY",
@@ -169,11 +242,15 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
                 "WARNING FINE CONFISCATION LICENCE_SUSPENDED LICENCE_REVOKED "
                 "BUSINESS_LICENCE_REVOKED",
                 True,
+                label="处罚种类",
+                labels="警告 罚款 没收 暂扣许可证 吊销许可证 吊销营业执照",
             ),
-            AttributeSpec("fineYuan", "number", minimum=0),
-            AttributeSpec("minor", "bool", description="轻微违法"),
-            AttributeSpec("correctionOrdered", "bool", description="责令改正"),
-            AttributeSpec("criminalReferral", "bool", description="移送司法机关"),
+            AttributeSpec(
+                "fineYuan", "number", minimum=0, label="罚款金额（元）", aliases=("罚款金额",)
+            ),
+            _flag("minor", "轻微违法", "轻微违法"),
+            _flag("correctionOrdered", "责令改正", "责令改正"),
+            _flag("criminalReferral", "移送司法机关", "移送司法机关"),
         ),
     ),
     EventKind(
@@ -181,8 +258,15 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "产品质量事故",
         EITHER,
         (
-            _enum("severity", "GENERAL MAJOR ESPECIALLY_MAJOR", True),
-            AttributeSpec("responsible", "bool", description="对事故负有责任"),
+            _enum(
+                "severity",
+                "GENERAL MAJOR ESPECIALLY_MAJOR",
+                True,
+                label="事故等级",
+                labels="一般 重大 特别重大",
+                aliases=("严重程度",),
+            ),
+            _flag("responsible", "负有责任", "对事故负有责任", "对事故负有责任"),
         ),
     ),
     EventKind(
@@ -190,9 +274,9 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "投诉举报",
         EITHER,
         (
-            AttributeSpec("verified", "bool", description="经调查属实"),
-            AttributeSpec("resolvedInTime", "bool", description="及时解决"),
-            AttributeSpec("enterpriseResponsible", "bool", description="属于企业责任"),
+            _flag("verified", "经调查属实", "经调查属实", "属实"),
+            _flag("resolvedInTime", "及时解决", "及时解决"),
+            _flag("enterpriseResponsible", "属于企业责任", "属于企业责任", "企业责任"),
         ),
     ),
     EventKind(
@@ -201,11 +285,21 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         ENTERPRISE,
         (
             AttributeSpec(
-                "refersTo", "event", True, description="the event whose problem was fixed"
+                "refersTo",
+                "event",
+                True,
+                description="the event whose problem was fixed",
+                label="整改事件外部编号",
+                aliases=("整改事件",),
             ),
         ),
     ),
-    EventKind("PUBLIC_OPINION", "舆情通报/媒体曝光", EITHER, (AttributeSpec("verified", "bool"),)),
+    EventKind(
+        "PUBLIC_OPINION",
+        "舆情通报/媒体曝光",
+        EITHER,
+        (_flag("verified", "经核实属实", "", "属实"),),
+    ),
     EventKind(
         "LIST_ENTRY",
         "名单",
@@ -215,8 +309,12 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
                 "list",
                 "SERIOUS_DISHONESTY ABNORMAL_OPERATION BLACKLIST DISHONEST_JUDGMENT_DEBTOR",
                 True,
+                label="名单类型",
+                labels="严重违法失信名单 经营异常名录 黑名单 失信被执行人",
             ),
-            AttributeSpec("until", "date", description="date the listing ends, if known"),
+            AttributeSpec(
+                "until", "date", description="date the listing ends, if known", label="移出日期"
+            ),
         ),
     ),
     EventKind(
@@ -224,11 +322,22 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "生产许可",
         ENTERPRISE,
         (
-            _enum("status", "GRANTED NONCOMPLIANT SUSPENDED REVOKED EXPIRED", True),
-            AttributeSpec("licenceNo", "string"),
-            AttributeSpec("productCategory", "string"),
-            AttributeSpec("validUntil", "date"),
-            AttributeSpec("rectifyBy", "date", description="deadline to meet licence requirements"),
+            _enum(
+                "status",
+                "GRANTED NONCOMPLIANT SUSPENDED REVOKED EXPIRED",
+                True,
+                label="许可状态",
+                labels="获证 不符合条件 暂停 吊销 过期",
+            ),
+            AttributeSpec("licenceNo", "string", label="许可证编号"),
+            AttributeSpec("productCategory", "string", label="许可产品类别"),
+            AttributeSpec("validUntil", "date", label="有效期至"),
+            AttributeSpec(
+                "rectifyBy",
+                "date",
+                description="deadline to meet licence requirements",
+                label="整改期限",
+            ),
         ),
     ),
     EventKind(
@@ -236,8 +345,8 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         "年度自查报告",
         ENTERPRISE,
         (
-            AttributeSpec("year", "int", True, minimum=1990),
-            AttributeSpec("onTime", "bool", True),
+            AttributeSpec("year", "int", True, minimum=1990, label="报告年度"),
+            AttributeSpec("onTime", "bool", True, label="按时报告"),
         ),
     ),
     EventKind(
@@ -250,42 +359,72 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
                 "QMS_CERTIFIED BRAND_AWARD DUAL_PREVENTION_BENCHMARK OFFSITE_MONITORING "
                 "TRUSTED_CONSUMPTION TRACEABILITY",
                 True,
+                label="认证表彰类型",
+                labels="质量管理体系认证 品牌奖项 双重预防标杆 远程监控 放心消费 质量追溯",
             ),
-            AttributeSpec("until", "date"),
+            AttributeSpec("until", "date", label="有效期至"),
         ),
     ),
     EventKind(
-        "FALSE_CLAIM", "虚假宣传/虚假数据", EITHER, (_enum("harm", "NONE MINOR MAJOR", True),)
+        "FALSE_CLAIM",
+        "虚假宣传/虚假数据",
+        EITHER,
+        (_enum("harm", "NONE MINOR MAJOR", True, label="危害程度", labels="无 轻微 严重"),),
     ),
-    EventKind("COUNTERFEIT", "假冒伪劣", EITHER, (AttributeSpec("deliberate", "bool"),)),
+    EventKind("COUNTERFEIT", "假冒伪劣", EITHER, (_flag("deliberate", "故意"),)),
     EventKind(
-        "STANDARD_BREACH", "标准", EITHER, (_enum("type", "NO_STANDARD BELOW_DECLARED", True),)
+        "STANDARD_BREACH",
+        "标准",
+        EITHER,
+        (
+            _enum(
+                "type",
+                "NO_STANDARD BELOW_DECLARED",
+                True,
+                label="标准问题",
+                labels="无标准生产 低于明示标准",
+            ),
+        ),
     ),
-    EventKind("AFTER_SALES_BREACH", "售后", ENTERPRISE, (AttributeSpec("serious", "bool"),)),
+    EventKind("AFTER_SALES_BREACH", "售后", ENTERPRISE, (_flag("serious", "情节严重"),)),
     EventKind(
         "CREDIT_RATING",
         "综合信用评级",
         ENTERPRISE,
         (
-            AttributeSpec("source", "string"),
-            AttributeSpec("score", "number", minimum=0),
-            AttributeSpec("level", "string"),
+            AttributeSpec("source", "string", label="评级机构"),
+            AttributeSpec("score", "number", minimum=0, label="评分"),
+            AttributeSpec("level", "string", label="评级"),
         ),
     ),
     EventKind(
         "QUALITY_CREDIT_POINTS",
         "质量信用记分",
         EITHER,
-        (AttributeSpec("points", "number", True), AttributeSpec("rule", "string")),
+        (
+            AttributeSpec("points", "number", True, label="记分"),
+            AttributeSpec("rule", "string", label="记分依据"),
+        ),
     ),
     EventKind(
         CORRECTION_KIND,
         "更正",
         EITHER,
         (
-            _enum("action", "REVOKE AMEND ERRONEOUS REPAIR", True),
-            AttributeSpec("reason", "string", True),
-            AttributeSpec("changes", "object", description="the amended attributes (AMEND)"),
+            _enum(
+                "action",
+                "REVOKE AMEND ERRONEOUS REPAIR",
+                True,
+                label="更正方式",
+                labels="撤销 修改 错误 修复",
+            ),
+            AttributeSpec("reason", "string", True, label="更正理由"),
+            AttributeSpec(
+                "changes",
+                "object",
+                description="the amended attributes (AMEND)",
+                label="更正内容",
+            ),
         ),
         description="written by the ledger when an event is corrected; not recordable directly",
         recordable=False,

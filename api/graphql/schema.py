@@ -40,6 +40,7 @@ from qcredit.api.settings import Settings
 from qcredit.core.errors import InvalidInput
 from qcredit.core.model import CorrectionAction as CorrectionActionValue
 from qcredit.core.model import EnterpriseRole
+from qcredit.core.vocabulary import AttributeSpec
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -79,6 +80,25 @@ class EnterpriseFilter:
     )
 
 
+@strawberry.type(description="One value of an enumerated event attribute.")
+class EventAttributeValue:
+    code: str
+    label: str = strawberry.field(description="Chinese name, as an import file may write it.")
+
+
+@strawberry.type(description="An attribute an event kind takes.")
+class EventAttribute:
+    name: str
+    type: str
+    required: bool
+    description: str
+    label: str = strawberry.field(description="Chinese column name in import files.")
+    aliases: list[str] = strawberry.field(description="Other Chinese column names accepted.")
+    values: list[EventAttributeValue] = strawberry.field(
+        description="The allowed values of an enumerated attribute (empty otherwise)."
+    )
+
+
 @strawberry.type(description="An event kind and the attributes it takes.")
 class EventKind:
     code: str
@@ -86,6 +106,21 @@ class EventKind:
     on: list[str]
     attributes: JSON
     source: str
+    attribute_specs: list[EventAttribute] = strawberry.field(
+        description="The attributes, typed, with their Chinese labels."
+    )
+
+
+def _event_attribute(a: AttributeSpec) -> EventAttribute:
+    return EventAttribute(
+        name=a.name,
+        type=a.type,
+        required=a.required,
+        description=a.description,
+        label=a.label,
+        aliases=list(a.aliases),
+        values=[EventAttributeValue(code=v, label=a.value_label(v)) for v in a.values],
+    )
 
 
 @strawberry.input
@@ -246,9 +281,11 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
                         "required": a.required,
                         "values": list(a.values) or None,
                         "description": a.description,
+                        "label": a.label,
                     }
                     for a in k.all_attributes.values()
                 ],
+                attribute_specs=[_event_attribute(a) for a in k.all_attributes.values()],
             )
             for k in ctx(info).registry.vocabulary.kinds.values()
             if k.recordable

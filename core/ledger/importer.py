@@ -1,11 +1,14 @@
-"""Loading enterprises, products, events and corrections from CSV or JSON Lines.
+"""Loading enterprises, products, events and corrections from an import file.
 
-:func:`read_records` reads a file; :func:`import_records` (:mod:`~qcredit.core.ledger.per_record`)
-applies its records one by one, each in its own savepoint, and :func:`import_records_bulk` writes
-them in bulk with the same verdicts (:mod:`~qcredit.core.ledger.bulk_import`).
+:func:`import_file` reads a file (:mod:`.readers`: xlsx, CSV in UTF-8 or GBK, JSON Lines), turns
+its rows into records (:mod:`.rows`: Chinese headers and values, dates as bureaus write them) and
+loads them through :func:`import_records_bulk` (the default, :mod:`.bulk_import`) or
+:func:`import_records` (:mod:`.per_record`, one savepoint per record); both give the same verdicts.
+Rejections come back in Chinese (:mod:`.messages`) with the rows they came from, for the rejects
+file (:mod:`.rejects`).  :func:`rolled_back` runs an import that writes nothing (a dry run).
 
-Record types (JSON Lines; CSV has the same keys as columns, ``attributes`` as JSON text and
-``roles`` separated by ``;``)::
+Record types (JSON Lines; CSV and sheets have the same keys, or their Chinese headers, as columns;
+in CSV ``attributes`` is JSON text and ``roles`` are separated by ``;``)::
 
     {"type": "enterprise", "code": "…", "name": "…", "regionCode": "…", "establishedOn": "…",
      "roles": ["PRODUCER"]}
@@ -20,63 +23,120 @@ Record types (JSON Lines; CSV has the same keys as columns, ``attributes`` as JS
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
+from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
 from qcredit.core.ledger.bulk_import import BulkImport
+from qcredit.core.ledger.messages import in_chinese
 from qcredit.core.ledger.per_record import ImportReport, Rejection, apply_record, import_records
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from qcredit.core.ledger.readers import Row, Source
+from qcredit.core.ledger.rows import RowReader
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 __all__ = [
+    "FileImport",
     "ImportReport",
     "Rejection",
     "apply_record",
+    "import_file",
     "import_records",
     "import_records_bulk",
-    "read_records",
+    "rolled_back",
 ]
 
 
-def read_records(path: str | Path, fmt: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, record) pairs from a CSV or JSON Lines file; unparsable lines are
-    yielded as records with an ``_error``."""
-    path = Path(path)
-    fmt = fmt or ("csv" if path.suffix.lower() == ".csv" else "jsonl")
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        if fmt == "csv":
-            yield from _csv_records(fh)
-        else:
-            for number, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, {"_error": f"not JSON: {exc.msg}"}
-                    continue
-                yield number, record if isinstance(record, dict) else {"_error": "not an object"}
+@dataclass
+class FileImport:
+    report: ImportReport  # its rejections in Chinese, in file order
+    rows: dict[int, Row]  # the rejected rows by line, for the rejects file
+
+    def rejected_rows(self) -> list[tuple[Row, str]]:
+        return [(self.rows[r.line], r.message) for r in self.report.rejected]
 
 
-def _csv_records(fh: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(fh)  # type: ignore[arg-type]
-    for number, row in enumerate(reader, start=2):
-        record: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
+async def import_file(
+    sessions: async_sessionmaker,
+    engine: Engine,
+    source: Source,
+    *,
+    bulk: bool = True,
+    batch_size: int | None = None,
+    regrade: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> FileImport:
+    """Every row of ``source`` through the ledger's checks; accepted rows are written."""
+    reader = RowReader(engine.registry.vocabulary)
+    unread: list[Rejection] = []
+
+    def records() -> Iterator[tuple[int, dict[str, Any]]]:
+        for row in source.rows():
+            try:
+                if row.error is not None:
+                    raise InvalidInput(row.error, field="line")
+                yield row.line, reader.record(row.cells, row.sheet_type)
+            except InvalidInput as exc:  # already in Chinese, naming the column
+                unread.append(
+                    Rejection(row.line, exc.field, exc.code, f"{exc.message} [{exc.code}]")
+                )
+                if progress:
+                    progress(1)
+
+    load = import_records_bulk if bulk else import_records
+    report = await load(
+        sessions,
+        engine,
+        records(),
+        batch_size=batch_size or (20_000 if bulk else 1000),
+        regrade=regrade,
+        progress=progress,
+    )
+    # The ledger judged records; a second pass finds their rows (files may exceed memory).
+    judged = {r.line: r for r in report.rejected}
+    wanted = judged.keys() | {r.line for r in unread}
+    rows: dict[int, Row] = {}
+    explained: list[Rejection] = []
+    for row in source.rows(wanted) if wanted else ():
+        rows[row.line] = row
+        if row.line in judged:
+            r = judged[row.line]
+            record = reader.record(row.cells, row.sheet_type)  # read once already: reads again
+            message = in_chinese(engine.registry.vocabulary, r.field, r.code, r.message, record)
+            explained.append(dataclasses.replace(r, message=message))
+    report.rejected = sorted(explained + unread, key=lambda r: r.line)
+    return FileImport(report, rows)
+
+
+@asynccontextmanager
+async def rolled_back(sessions: async_sessionmaker) -> AsyncIterator[async_sessionmaker]:
+    """Sessions whose commits are savepoints of one transaction that is rolled back at the end:
+    an import through them judges every row as a real one would and leaves the database as it
+    was (``qcredit import --dry-run``)."""
+    async with sessions.kw["bind"].connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # pysqlite opens transactions itself, and RELEASE of a savepoint it did not nest
+            # commits; so the driver is told to keep out and the transaction is begun here.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        outer = await conn.begin()
+        if sqlite:
+            await conn.exec_driver_sql("BEGIN")
         try:
-            if "attributes" in record:
-                record["attributes"] = json.loads(record["attributes"])
-            if "roles" in record:
-                record["roles"] = [r for r in record["roles"].split(";") if r]
-            if "niceClass" in record:
-                record["niceClass"] = int(record["niceClass"])
-        except (ValueError, json.JSONDecodeError) as exc:
-            record = {"_error": f"bad cell: {exc}"}
-        yield number, record
+            yield async_sessionmaker(
+                bind=conn,
+                class_=AsyncSession,
+                expire_on_commit=False,
+                join_transaction_mode="create_savepoint",
+            )
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("ROLLBACK")
+            await outer.rollback()
 
 
 # -- the bulk path ---------------------------------------------------------------------------------

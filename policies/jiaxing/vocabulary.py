@@ -19,13 +19,31 @@ RISK_ALERT = EventKind(
     PRODUCT_ONLY,
     (
         AttributeSpec(
-            "scope", "enum", True, ("DOMESTIC", "FOREIGN"), "国内 / 国外（境外）发布的预警"
+            "scope",
+            "enum",
+            True,
+            ("DOMESTIC", "FOREIGN"),
+            "国内 / 国外（境外）发布的预警",
+            label="预警范围",
+            value_labels=("国内", "国外"),
         ),
-        AttributeSpec("severity", "enum", True, ("HIGH", "MEDIUM", "LOW"), "预警风险程度 高/中/低"),
         AttributeSpec(
-            "issuer", "string", description="发布机构，如 市场监管总局、欧盟 Safety Gate"
+            "severity",
+            "enum",
+            True,
+            ("HIGH", "MEDIUM", "LOW"),
+            "预警风险程度 高/中/低",
+            label="风险程度",
+            value_labels=("高", "中", "低"),
+            aliases=("严重程度",),
         ),
-        AttributeSpec("until", "date", description="预警解除日期（如有）"),
+        AttributeSpec(
+            "issuer",
+            "string",
+            description="发布机构，如 市场监管总局、欧盟 Safety Gate",
+            label="发布机构",
+        ),
+        AttributeSpec("until", "date", description="预警解除日期（如有）", label="解除日期"),
     ),
     description="嘉兴 三2: 国内外质量安全风险预警 on a product (quality data for product grading)",
 )
@@ -41,6 +59,8 @@ ENFORCEMENT_FINDING = EventKind(
             True,
             ("SERIOUS_QUALITY_VIOLATION", "UNLICENSED_PRODUCTION", "IP_INFRINGEMENT"),
             "严重质量违法行为 / 无证生产 / 侵犯知识产权",
+            label="违法行为",
+            value_labels=("严重质量违法行为", "无证生产", "侵犯知识产权"),
         ),
     ),
     description="嘉兴 四2 一是: violations found in enforcement checks (制假售假 uses COUNTERFEIT)",

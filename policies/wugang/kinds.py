@@ -17,8 +17,16 @@ KEY_INSPECTION_DESIGNATION_KIND = EventKind(
     "列入年度常规重点监督检查对象",
     ENTERPRISE,
     (
-        AttributeSpec("reason", "string", True, description="列入理由（第十二条（三））"),
-        AttributeSpec("year", "int", minimum=2022, description="名单年度；缺省为作出决定的年度"),
+        AttributeSpec(
+            "reason", "string", True, description="列入理由（第十二条（三））", label="列入理由"
+        ),
+        AttributeSpec(
+            "year",
+            "int",
+            minimum=2022,
+            description="名单年度；缺省为作出决定的年度",
+            label="名单年度",
+        ),
     ),
     description="舞钢 第十二条（三）: the bureau designates the subject for the annual key "
     "routine inspection list",
