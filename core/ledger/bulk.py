@@ -42,8 +42,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
-# The events table as a Table (a mapped class's __table__ is typed as any FromClause).
+# The tables as Tables (a mapped class's __table__ is typed as any FromClause).
 EVENTS = EventRow.metadata.tables[EventRow.__tablename__]
+ENTERPRISES = EnterpriseRow.metadata.tables[EnterpriseRow.__tablename__]
+PRODUCTS = ProductRow.metadata.tables[ProductRow.__tablename__]
 EVENT_COLUMNS = (
     "enterprise_id",
     "product_id",

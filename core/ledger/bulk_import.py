@@ -18,7 +18,10 @@ from qcredit.core.errors import Conflict, InvalidInput, NotFound, QcreditError
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import validate_credit_code
 from qcredit.core.ledger.bulk import (
+    ENTERPRISES,
     EVENT_COLUMNS,
+    EVENTS,
+    PRODUCTS,
     BulkWriter,
     CheckedEvent,
     Target,
@@ -33,7 +36,6 @@ from qcredit.core.ledger.bulk import (
 from qcredit.core.ledger.per_record import ImportReport, Rejection, import_records
 from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.store import versioning
-from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -148,7 +150,7 @@ class BulkImport:
                 continue
             new[code] = wanted[1:]
         await writer.copy(
-            EnterpriseRow.__table__,
+            ENTERPRISES,
             ("code", "name", "region_code", "town_code", "established_on", "roles", "created_at"),
             [(code, *rest, now) for code, rest in new.items()],
         )
@@ -216,7 +218,7 @@ class BulkImport:
                 continue
             new[key] = cat
         await writer.copy(
-            ProductRow.__table__,
+            PRODUCTS,
             ("enterprise_id", "trademark", "nice_class", "category", "created_at"),
             [(*key, cat, now) for key, cat in new.items()],
         )
@@ -258,8 +260,8 @@ class BulkImport:
             except QcreditError as exc:
                 self._reject(number, exc)
         result = await writer.events(rows)
-        for i, exc in result.refused.items():
-            self._reject(numbers[i], exc)
+        for i, refusal in result.refused.items():
+            self._reject(numbers[i], refusal)
         self.report.duplicates += len(result.duplicates)
         self._accept("event", len(result.inserted))
         self.touched.update(rows[i][0] for i in result.inserted)
@@ -270,7 +272,9 @@ class BulkImport:
         then the ledger checks the event; an enterprise event is checked, then its owner found."""
         if record.get("trademark"):
             eid = self._owner(record.get("enterpriseCode", ""))
-            pid = self.product_of.get((eid, record.get("trademark"), record.get("niceClass")))
+            nice = record.get("niceClass")
+            key = (eid, str(record["trademark"]), nice if isinstance(nice, int) else -1)
+            pid = self.product_of.get(key)
             if pid is None:
                 raise NotFound("no such product: register it before its events", field="trademark")
             return eid, pid, self._checked(record, today, on_product=True)
@@ -376,7 +380,7 @@ class BulkImport:
             self.touched.add(target.enterprise_id)
         try:
             async with writer.conn.begin_nested():
-                await writer.copy(EventRow.__table__, EVENT_COLUMNS, rows)
+                await writer.copy(EVENTS, EVENT_COLUMNS, rows)
         except UNIQUE_VIOLATIONS:
             return numbers
         self._accept("correction", len(rows))

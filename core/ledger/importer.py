@@ -61,7 +61,7 @@ class FileImport:
 
 
 async def import_file(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     source: Source,
     *,
@@ -113,7 +113,9 @@ async def import_file(
 
 
 @asynccontextmanager
-async def rolled_back(sessions: async_sessionmaker) -> AsyncIterator[async_sessionmaker]:
+async def rolled_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions whose commits are savepoints of one transaction that is rolled back at the end:
     an import through them judges every row as a real one would and leaves the database as it
     was (``qcredit import --dry-run``)."""
@@ -141,7 +143,7 @@ async def rolled_back(sessions: async_sessionmaker) -> AsyncIterator[async_sessi
 
 # -- the bulk path ---------------------------------------------------------------------------------
 async def import_records_bulk(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     records: Iterable[tuple[int, dict[str, Any]]],
     *,

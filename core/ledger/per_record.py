@@ -146,7 +146,7 @@ async def _apply_correction(
 
 
 async def import_records(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     records: Iterable[tuple[int, dict[str, Any]]],
     *,

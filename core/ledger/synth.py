@@ -145,7 +145,7 @@ def learn_areas(registry: Registry, today: date) -> list[Area]:
                 continue
             code = r["enterpriseCode"]
             index = (
-                product_index.get((code, r["trademark"], r.get("niceClass")))
+                product_index.get((code, str(r["trademark"]), int(r.get("niceClass") or 0)))
                 if r.get("trademark")
                 else None
             )
@@ -280,14 +280,19 @@ class Generator:
         for n, (index, kind, attrs, ev_age, template_age) in enumerate(events):
             ev_age = min(max(ev_age, 0), age)
             occurred = self.today - timedelta(days=ev_age)
-            spec = self.vocabulary.kinds.get(kind)
+            kind_spec = self.vocabulary.kinds.get(kind)
             # Date attributes (validUntil, until …) keep their distance to the event.
-            moved = _shift_dates(attrs, spec, ev_age - template_age)
+            moved = _shift_dates(attrs, kind_spec, ev_age - template_age)
             ext = f"synth-{self.seed}-{i}-{n}"
-            mark = None  # a product event only where the kind may be one (spec.on)
-            if index is not None and index < len(marks) and spec is not None and len(spec.on) > 1:
-                mark = marks[index]
-            out.append(event_record(code, kind, occurred, moved, ext, mark))
+            on_product: tuple[str, int] | None = None  # only where the kind may be (spec.on)
+            if (
+                index is not None
+                and index < len(marks)
+                and kind_spec is not None
+                and len(kind_spec.on) > 1
+            ):
+                on_product = marks[index]
+            out.append(event_record(code, kind, occurred, moved, ext, on_product))
             if rng.random() < CORRECTED_SHARE:
                 action = rng.choices(
                     [a for a, _ in CORRECTION_ACTIONS], [w for _, w in CORRECTION_ACTIONS]

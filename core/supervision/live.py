@@ -134,7 +134,7 @@ async def stage(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None
     if not events:
         return
     bind = session.get_bind()
-    kind = broker_kind(_url_key(bind.url))
+    kind = broker_kind(_url_key(bind.engine.url))
     if kind == "postgres":
         payloads = [_encode(e) for e in events]
         # One statement for the batch; PostgreSQL holds the notifications until COMMIT.
@@ -144,7 +144,7 @@ async def stage(session: AsyncSession, events: Sequence[dict[str, Any]]) -> None
         )
         return
     session.sync_session.info.setdefault(_PENDING, []).extend(events)
-    session.sync_session.info["qcredit_bus_url"] = _url_key(bind.url)
+    session.sync_session.info["qcredit_bus_url"] = _url_key(bind.engine.url)
     session.sync_session.info["qcredit_bus_kind"] = kind
 
 
@@ -269,8 +269,8 @@ class Broker:
         except ValueError:
             log.warning("ignoring a malformed event on %s", CHANNEL)
 
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self._receive(payload)
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        self._receive(str(payload))
 
     async def _listen_postgres(self) -> None:
         import asyncpg
