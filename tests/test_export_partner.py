@@ -11,6 +11,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -263,39 +264,50 @@ def _exported(rows: list[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
     )
 
 
+@dataclass(frozen=True)
+class Who:
+    """An audience: its token for GraphQL, its options for the export, the region compared."""
+
+    role: str
+    token: dict[str, Any]
+    flags: tuple[str, ...]
+    region: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.role}-{self.region or 'all'}"
+
+    def export_flags(self) -> tuple[str, ...]:
+        return (
+            *self.flags,
+            *(("--region", self.region) if self.region else ()),
+            "--format",
+            "jsonl",
+        )
+
+
+TAX = ("--for", "DEPARTMENT", "--department", "税务")
 AUDIENCES = [
-    ("PUBLIC", {}, ["--for", "PUBLIC"], None),
-    ("INDUSTRY", {}, ["--for", "INDUSTRY"], None),
-    ("DEPARTMENT", {"department": "税务"}, ["--for", "DEPARTMENT", "--department", "税务"], None),
-    (
-        "DEPARTMENT",
-        {"department": "税务"},
-        ["--for", "DEPARTMENT", "--department", "税务"],
-        "330400",
-    ),
-    ("REGULATOR", {"regions": ["230800"]}, ["--for", "REGULATOR"], "230800"),
+    Who("PUBLIC", {}, ("--for", "PUBLIC")),
+    Who("INDUSTRY", {}, ("--for", "INDUSTRY")),
+    Who("DEPARTMENT", {"department": "税务"}, TAX),
+    Who("DEPARTMENT", {"department": "税务"}, TAX, "330400"),
+    Who("REGULATOR", {"regions": ["230800"]}, ("--for", "REGULATOR"), "230800"),
 ]
 
 
-@pytest.mark.parametrize(("role", "token", "flags", "region"), AUDIENCES)
+@pytest.mark.parametrize("who", AUDIENCES, ids=str)
 async def test_the_snapshot_is_what_graphql_shows_that_role(
-    demo_app: Any,
-    demo_database_url: str,
-    tmp_path: Path,
-    role: str,
-    token: dict[str, Any],
-    flags: list[str],
-    region: str | None,
+    demo_app: Any, demo_database_url: str, tmp_path: Path, who: Who
 ) -> None:
-    where = ["--region", region] if region else []
+    role, region = who.role, who.region
     today = clock.today()
     on = {p.id: d.isoformat() for p in NAMES.values() if (d := standing_date(p, today)) is not None}
-    async with await _as(demo_app, role, **token) as c:
+    async with await _as(demo_app, role, **who.token) as c:
         shown = await _graphql_grades(c, region, on)
         past = await _graphql_grades(
             c, region, {p.id: PAST for p in NAMES.values() if p.in_force(date.fromisoformat(PAST))}
         )
-    args = (*flags, *where, "--format", "jsonl", "--snapshot")
+    args = (*who.export_flags(), "--snapshot")
     standing = await asyncio.to_thread(export, demo_database_url, tmp_path, "now", *args)
     assert shown and _exported(jsonl(standing)) == shown
     graded = await asyncio.to_thread(
@@ -307,22 +319,16 @@ async def test_the_snapshot_is_what_graphql_shows_that_role(
             assert sum(shown.values()) < sum((await _graphql_grades(admin, region, on)).values())
 
 
-@pytest.mark.parametrize(("role", "token", "flags", "region"), AUDIENCES)
+@pytest.mark.parametrize("who", AUDIENCES, ids=str)
 async def test_the_feed_is_what_graphql_feeds_that_role(
-    demo_app: Any,
-    demo_database_url: str,
-    tmp_path: Path,
-    role: str,
-    token: dict[str, Any],
-    flags: list[str],
-    region: str | None,
+    demo_app: Any, demo_database_url: str, tmp_path: Path, who: Who
 ) -> None:
     query = (
         "query($s: String) { gradeChanges(since: $s, first: 100) { endCursor hasMore "
         "changes { policy previous current asOf } } }"
     )
     fed: Counter[tuple[Any, ...]] = Counter()
-    async with await _as(demo_app, role, **token) as c:
+    async with await _as(demo_app, who.role, **who.token) as c:
         since = None
         while True:
             page = (await gql(c, query, {"s": since}))["data"]["gradeChanges"]
@@ -331,10 +337,10 @@ async def test_the_feed_is_what_graphql_feeds_that_role(
             if not page["hasMore"]:
                 break
             since = page["endCursor"]
-    args = (*flags, *(["--region", region] if region else []), "--format", "jsonl")
+    args = who.export_flags()
     rows = jsonl(await asyncio.to_thread(export, demo_database_url, tmp_path, "feed", *args))
     exported = Counter((r["policy"], r["previous"], r["current"], r["asOf"]) for r in rows)
-    if region is None:
+    if who.region is None:
         assert exported == fed
     else:  # the API's feed has no region filter: the region's part of it
         assert exported and not exported - fed

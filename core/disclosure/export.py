@@ -29,7 +29,7 @@ from qcredit.core.model import SubjectType
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store.tables import EnterpriseRow, GradeChangeRow, ProductRow, StandingGradeRow
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Change times are shown in China Standard Time, the time the bureaus and partners work in.
@@ -106,8 +106,12 @@ class ExportedSubject:
     enterprise_code: str
     enterprise_name: str
     region_code: str
-    trademark: str | None = None
-    nice_class: int | None = None
+    product: str | None = None  # trademark/Nice class, e.g. 华润/25
+
+
+def product_label(trademark: str | None, nice_class: int | None) -> str | None:
+    """How a partner names a product: its trademark and Nice class, never an internal id."""
+    return None if trademark is None else f"{trademark}/{nice_class}"
 
 
 class Namer:
@@ -131,7 +135,6 @@ class Namer:
 
     def subject_columns(self, s: ExportedSubject) -> dict[str, Any]:
         p = self.policy(s.policy_id)
-        product = f"{s.trademark}/{s.nice_class}" if s.trademark is not None else None
         return {
             "enterpriseCode": s.enterprise_code,
             "enterpriseName": s.enterprise_name,
@@ -139,7 +142,7 @@ class Namer:
             "regionName": self.region(s.region_code),
             "policy": p.name if p else s.policy_id,
             "subjectType": SUBJECT_TYPE_NAMES.get(s.subject_type, s.subject_type),
-            "product": product,
+            "product": s.product,
         }
 
     def level_name(self, policy_id: str, level: str | None) -> str | None:
@@ -161,16 +164,31 @@ def in_regions(column: Any, regions: Sequence[str]) -> ColumnElement[bool] | Non
     return or_(*[column.startswith(region_prefix(r)) for r in regions])
 
 
-def _product_join(table: Any) -> ColumnElement[bool]:
-    return and_(table.subject_type == SubjectType.PRODUCT.value, ProductRow.id == table.subject_id)
+def _with_names(
+    table: Any, visible: ColumnElement[bool] | None, regions: Sequence[str]
+) -> Select[Any]:
+    """Rows of ``table`` (standing grades or changes) the caller may see in ``regions``, with
+    the names a partner files them by: the enterprise's, and a product's trademark and class."""
+    product = and_(
+        table.subject_type == SubjectType.PRODUCT.value, ProductRow.id == table.subject_id
+    )
+    names = (EnterpriseRow.code, EnterpriseRow.name, ProductRow.trademark, ProductRow.nice_class)
+    stmt = (
+        select(table, *names)
+        .join(EnterpriseRow, EnterpriseRow.id == table.enterprise_id)
+        .outerjoin(ProductRow, product)
+    )
+    for cond in (visible, in_regions(table.region_code, regions)):
+        if cond is not None:
+            stmt = stmt.where(cond)
+    return stmt
 
 
 def subject_of(
     row: Any, code: str, name: str, trademark: str | None, nice: int | None
 ) -> ExportedSubject:
-    return ExportedSubject(
-        row.policy_id, row.subject_type, code, name, row.region_code, trademark, nice
-    )
+    product = product_label(trademark, nice)
+    return ExportedSubject(row.policy_id, row.subject_type, code, name, row.region_code, product)
 
 
 def china_time(at: datetime) -> datetime:
@@ -191,22 +209,11 @@ async def grade_changes(
     """The changes after cursor ``since`` the caller may see (``visible``: the API's condition
     on ``grade_changes``, ``None`` for all), in the given regions."""
     stmt = (
-        select(
-            GradeChangeRow,
-            EnterpriseRow.code,
-            EnterpriseRow.name,
-            ProductRow.trademark,
-            ProductRow.nice_class,
-        )
-        .join(EnterpriseRow, EnterpriseRow.id == GradeChangeRow.enterprise_id)
-        .outerjoin(ProductRow, _product_join(GradeChangeRow))
+        _with_names(GradeChangeRow, visible, regions)
         .where(GradeChangeRow.id > since)
         .order_by(GradeChangeRow.id)
         .limit(limit)
     )
-    for cond in (visible, in_regions(GradeChangeRow.region_code, regions)):
-        if cond is not None:
-            stmt = stmt.where(cond)
     namer = Namer(registry)
     rows = []
     last = since
@@ -264,20 +271,7 @@ async def standing_grades(
 ) -> Export:
     """Today's standing grades the caller may see (``visible``: the API's condition on
     ``standing_grades``, ``None`` for all), in the given regions."""
-    stmt = (
-        select(
-            StandingGradeRow,
-            EnterpriseRow.code,
-            EnterpriseRow.name,
-            ProductRow.trademark,
-            ProductRow.nice_class,
-        )
-        .join(EnterpriseRow, EnterpriseRow.id == StandingGradeRow.enterprise_id)
-        .outerjoin(ProductRow, _product_join(StandingGradeRow))
-    )
-    for cond in (visible, in_regions(StandingGradeRow.region_code, regions)):
-        if cond is not None:
-            stmt = stmt.where(cond)
+    stmt = _with_names(StandingGradeRow, visible, regions)
     namer = Namer(registry)
     rows = [
         snapshot_row(namer, subject_of(g, code, name, tm, nice), g.level, g.as_of)

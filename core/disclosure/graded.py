@@ -20,6 +20,7 @@ from qcredit.core.disclosure.export import (
     ExportedSubject,
     Namer,
     in_regions,
+    product_label,
     record_snapshot,
     snapshot_order,
     snapshot_row,
@@ -41,8 +42,7 @@ def _named(policy_id: str, s: Subject) -> ExportedSubject:
         e.code,
         e.name,
         e.town_code or e.region_code,
-        p.trademark if p else None,
-        p.nice_class if p else None,
+        product_label(p.trademark, p.nice_class) if p else None,
     )
 
 
