@@ -15,7 +15,7 @@ them — credit code, name, region, trademark and Nice class — never by intern
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from typing import Any
@@ -90,7 +90,7 @@ class Export:
     policies: tuple[Policy, ...]
     next_cursor: int | None = None
     as_of: date | None = None  # a snapshot's date (None: today's standing grades)
-    regions: tuple[str, ...] = field(default=())
+    regions: tuple[str, ...] = ()
 
     @property
     def is_feed(self) -> bool:

@@ -5,7 +5,7 @@ cells (``yyyy-mm-dd``), a frozen header row, an autofilter over the whole table 
 fitted to the content (a CJK character counts double).  The sheet 说明 states who issued it,
 when, for whom, under which policies (their legal basis and each one's disclosure notice, e.g.
 not for commercial use) and how many rows it holds.  It is written with openpyxl's write-only
-mode, which keeps memory flat for large exports.
+mode, which keeps no cell objects once a row is written.
 """
 
 from __future__ import annotations
