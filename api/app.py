@@ -8,13 +8,16 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cross_web import HTTPException
 from qcredit.api.graphql.cache import ResponseCache, cacheable
 from qcredit.api.graphql.context import Context, Services
+from qcredit.api.graphql.extensions import UNSTORABLE, unstorable
 from qcredit.api.graphql.schema import build_schema
 from qcredit.api.settings import Settings
 from qcredit.api.web import hardening
 from qcredit.api.web import pages as web
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
+from qcredit.api.web.bodies import GRAPHQL_RESPONSE, Refused, decode_json, operation_fields
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
@@ -24,9 +27,12 @@ from qcredit.core.store.migrate import upgrade
 from qcredit.core.supervision.live import Broker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -76,6 +82,8 @@ class GraphQLApp(GraphQL):
         args = (request, request_adapter, request_data, context, root_value, sub_response)
         query = getattr(request_data, "query", None)
         operation_name = getattr(request_data, "operation_name", None)
+        if isinstance(operation_name, str) and UNSTORABLE.search(operation_name):
+            return ExecutionResult(data=None, errors=[unstorable("operationName")])
         if (
             self.responses.entries <= 0
             or isinstance(request_data, list)
@@ -93,6 +101,7 @@ class GraphQLApp(GraphQL):
             context.principal,
             clock.today(),
             version,
+            getattr(request_data, "extensions", None),
         )
         entry = self.responses.get(key)
         if entry is not None:
@@ -108,13 +117,81 @@ class GraphQLApp(GraphQL):
         # Chinese names, reasons and articles as text, not \uXXXX escapes: a third of the bytes.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)  # UTF-8 or a coded refusal (strawberry: a bare 500)
+
+    async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData:
+        """One operation, each field of its JSON type, or a coded refusal (docs/hardening.md)."""
+        if request_adapter.method == "GET":
+            data: object = self.parse_query_params(request_adapter.query_params)
+        else:
+            content_type, _ = parse_content_type(request_adapter.content_type or "")
+            if content_type != "application/json":
+                raise Refused(
+                    415, "UNSUPPORTED_MEDIA_TYPE", "Send the request as application/json."
+                )
+            data = self.decode_json(await request_adapter.get_body())
+        fields = operation_fields(data)
+        transport = self._get_stream_transport_from_headers(request_adapter.headers)
+        return GraphQLRequestData(
+            query=fields["query"],
+            variables=fields.get("variables"),
+            operation_name=fields.get("operationName"),
+            extensions=fields.get("extensions"),
+            protocol=transport.protocol if transport else "http",
+        )
+
+    async def _respond(self, request: Request) -> Response:
+        """The view's answer; every refusal a JSON GraphQL error with a code, never plain text."""
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = refusal(exc)
+        except Exception:
+            log.exception("unexpected failure answering %s", request.url.path)
+            response = refusal(Refused(500, "INTERNAL_SERVER_ERROR", "Internal server error."))
+        if GRAPHQL_RESPONSE in request.headers.get("accept", "") and isinstance(response, Response):
+            as_graphql_response(response)
+        return response
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                response = await self._respond(Request(scope, receive))
+                await response(scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
         finally:
             context = scope.get("state", {}).get("qcredit_context")
             if context is not None:
                 await context.close()
+
+
+def refusal(exc: HTTPException) -> Response:
+    """An HTTP-level refusal as a GraphQL error body whose code names the problem."""
+    if isinstance(exc, Refused):
+        status, code, headers = exc.status_code, exc.code, exc.headers
+    elif isinstance(exc.__cause__, InvalidOperationTypeError):  # e.g. a mutation over GET
+        status, code, headers = 405, "METHOD_NOT_ALLOWED", {"Allow": "POST"}
+    else:
+        status = exc.status_code
+        headers = {"Allow": "GET, POST"} if status == 405 else {}
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(status, "BAD_REQUEST")
+    # ASCII escapes: strawberry's reasons may quote what was sent (an operation name).
+    body = json.dumps({"errors": [{"message": exc.reason, "extensions": {"code": code}}]})
+    return Response(body, status, headers=headers, media_type="application/json")
+
+
+def as_graphql_response(response: Response) -> None:
+    """GraphQL over HTTP for a client that accepts ``application/graphql-response+json``: that
+    media type, and 400 for a request that never reached execution (``data`` absent or null)."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return
+    response.headers["content-type"] = GRAPHQL_RESPONSE
+    if response.status_code == 200:
+        body = json.loads(response.body)
+        if isinstance(body, dict) and body.get("errors") and body.get("data") is None:
+            response.status_code = 400
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
@@ -149,7 +226,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         routes=[
             Route("/", root),
             Route("/health", health),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view answers other methods: 405 with a code
             WebSocketRoute("/graphql", graphql),
             Mount("/graphql", graphql),
             *web.routes,

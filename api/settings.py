@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from qcredit.core.store.db import default_url
 
+#: The public base URL of an app not started by ``qcredit serve`` (tests, another ASGI server)
+#: and without ``QCREDIT_PUBLIC_URL``: ``qcredit serve``'s own defaults.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
 
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -75,3 +79,8 @@ class Settings:
     trusted_documents_allow_arbitrary: bool = field(
         default_factory=lambda: _flag("QCREDIT_TRUSTED_DOCUMENTS_ALLOW_ARBITRARY", False)
     )
+
+    @property
+    def published_url(self) -> str:
+        """The base of every URL the server hands out, without a trailing slash."""
+        return (self.public_url or DEFAULT_PUBLIC_URL).rstrip("/")

@@ -191,7 +191,12 @@ def test_sub_regions_follow_gbt2260() -> None:
 @pytest.fixture(scope="module")
 async def demo(demo_database_url: str) -> Any:
     application = create_app(
-        Settings(database_url=demo_database_url, migrate_on_start=False, rate_limit_per_minute=0)
+        Settings(
+            database_url=demo_database_url,
+            migrate_on_start=False,
+            rate_limit_per_minute=0,
+            public_url="http://qcredit.test",  # published URLs come from here, not from Host
+        )
     )
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://qcredit.test") as c:

@@ -12,6 +12,7 @@ class Closed(Exception):
     def __init__(self, code: int, reason: str = "") -> None:
         super().__init__(f"closed {code} {reason}")
         self.code = code
+        self.reason = reason
 
 
 class WsClient:

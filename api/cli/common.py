@@ -42,6 +42,10 @@ def database(args: argparse.Namespace) -> str:
     return url
 
 
+class CannotStart(Exception):
+    """The command cannot run for a reason outside it (a port in use …); said in one line."""
+
+
 def progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -57,10 +61,12 @@ def progress() -> Progress:
 async def opened(args: argparse.Namespace) -> AsyncIterator[tuple[async_sessionmaker, Engine]]:
     """The database of ``--database``, migrated, with the installed policies' engine."""
     from qcredit.core.plugins import Registry
-    from qcredit.core.store.db import create_engine, sessionmaker
+    from qcredit.core.store.db import check_reachable, create_engine, sessionmaker
     from qcredit.core.store.migrate import upgrade
 
-    db = create_engine(database(args))
+    url = database(args)
+    await check_reachable(url)
+    db = create_engine(url)
     try:
         await upgrade(db)
         yield sessionmaker(db), Engine(Registry.load())

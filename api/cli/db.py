@@ -16,10 +16,12 @@ def register(sub: Subparsers) -> None:
 
 def upgrade(args: argparse.Namespace) -> int:
     from qcredit.core.store import migrate
-    from qcredit.core.store.db import create_engine
+    from qcredit.core.store.db import check_reachable, create_engine
 
     async def run() -> str | None:
-        engine = create_engine(database(args))
+        url = database(args)
+        await check_reachable(url)
+        engine = create_engine(url)
         await migrate.upgrade(engine)
         rev = await migrate.current_revision(engine)
         await engine.dispose()

@@ -1,12 +1,15 @@
 """A response cache keyed on role and data version.
 
-A query's response depends on the document and variables, on what the caller may see (role,
-regions, department, enterprise — not on which of several equal tokens it is), on the date
-(``asOf`` defaults to today) and on the data.  Every write bumps the data version in its own
-transaction (core/versioning.py), so a cached response is never served after a write, in any
-worker.  Mutations, subscriptions, responses with errors, and queries of the audit log (which
-every request writes to) are never cached.  A hit still records the reads of non-public data in
-the audit log, exactly as the original execution did.
+A query's response depends on the document, variables, operation name and request extensions,
+on what the caller may see (role, regions, department, enterprise — not on which of several equal
+tokens it is), on the date (``asOf`` defaults to today) and on the data; all of them are the key.
+Nothing else of the request shapes a response: no resolver reads its headers, host, address or
+query string (URLs the server publishes come from ``Settings.public_url``, never from ``Host``),
+so a caller cannot plant an answer that another caller then receives.  Every write bumps the
+data version in its own transaction (core/versioning.py), so a cached response is never served
+after a write, in any worker.  Mutations, subscriptions, responses with errors, and queries of
+the audit log (which every request writes to) are never cached.  A hit still records the reads
+of non-public data in the audit log, exactly as the original execution did.
 """
 
 from __future__ import annotations
@@ -81,11 +84,21 @@ class ResponseCache:
         principal: Principal,
         today: date,
         version: int,
+        extensions: Any = None,
     ) -> str:
+        # ASCII escapes: a lone surrogate in a variable must reach the schema's refusal
+        # (BAD_USER_INPUT), not fail here on encoding.
         material = json.dumps(
-            [query, variables, operation_name, rights(principal), today.isoformat(), version],
+            [
+                query,
+                variables,
+                operation_name,
+                extensions,
+                rights(principal),
+                today.isoformat(),
+                version,
+            ],
             sort_keys=True,
-            ensure_ascii=False,
             default=str,
         )
         return hashlib.sha256(material.encode()).hexdigest()

@@ -2,7 +2,10 @@
 
 Strawberry has depth, alias and token limits but no cost analysis (graphql.md §2). The estimate:
 
-* every field costs 1, or its weight from :data:`WEIGHTS` (``simulate`` grades a whole region);
+* every field costs 1, or its weight from :data:`WEIGHTS`; a field that grades or aggregates on
+  demand costs what it grades (:func:`field_weight`): a region by the level of its code
+  (:data:`REGION_WEIGHTS`: ``regionMap(asOf:)``, ``simulate``, inspection plans), one subject
+  on a past date by :data:`ON_DEMAND_ASSESSMENT`;
 * a field with a ``first`` argument multiplies what is below it by ``first`` — a literal int
   (capped at the maximum page size: more is refused by the resolver anyway), the maximum page size
   for a ``$variable`` (validation cannot see variable values), the default page size when absent.
@@ -13,15 +16,19 @@ Strawberry has depth, alias and token limits but no cost analysis (graphql.md §
   in production.
 
 The rule class is built once per limit (:func:`cost_rule` is cached), so strawberry's
-``ValidationCache``, which keys on the rule classes, keeps hitting (graphql.md §1.3).
+``ValidationCache``, which keys on the rule classes, keeps hitting (graphql.md §1.3).  Validation
+does not see variables: a region code held in one is costed as a county there, and
+:class:`VariableCost` costs the operation again with the values before it executes.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,18 +37,76 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
     ValidationRule,
     VariableNode,
     get_named_type,
     get_nullable_type,
+    get_operation_ast,
     is_list_type,
+    value_from_ast_untyped,
 )
+from strawberry.extensions import SchemaExtension
 
 #: Extra weight of fields that do more work than reading a row.
 WEIGHTS: dict[str, int] = {"assessment": 5, "assessments": 5, "history": 20, "simulate": 1000}
 #: How many items a list without ``first`` is assumed to hold (policies, reasons, levels …).
 LIST_ESTIMATE = 10
 DEFAULT_MAX_COST = 50_000
+#: Grading a region on demand, by the level of its GB/T 2260 code: each level holds some ten of
+#: the next (a province ten cities, a city ten counties, a county ten towns), so its enterprises
+#: grow tenfold.  A county with its few thousand enterprises is the unit.
+REGION_WEIGHTS: dict[str, int] = {"PROVINCE": 10_000, "CITY": 1_000, "COUNTY": 100, "TOWN": 10}
+#: A region's map of today's standing grades: one grouped count, not a grading.
+STANDING_MAP = 10
+#: ``assessment(asOf:)`` / ``assessments(asOf:)`` on a date other than today grade the subject
+#: then (``assessment`` of today reads the stored grade: its :data:`WEIGHTS` entry).
+ON_DEMAND_ASSESSMENT = 50
+_UNKNOWN = object()  # a variable whose value validation does not see
+
+
+def region_weight(code: Any) -> int:
+    """What grading the region of ``code`` costs; a province for what is not a region code."""
+    if code is _UNKNOWN:
+        return REGION_WEIGHTS["COUNTY"]  # costed again with the value (VariableCost)
+    if not isinstance(code, str) or not (code.isascii() and code.isdigit()) or len(code) < 6:
+        return REGION_WEIGHTS["PROVINCE"]
+    if len(code) > 6:
+        return REGION_WEIGHTS["TOWN"]
+    if code.endswith("0000"):
+        return REGION_WEIGHTS["PROVINCE"]
+    return REGION_WEIGHTS["CITY"] if code.endswith("00") else REGION_WEIGHTS["COUNTY"]
+
+
+def _argument(node: FieldNode, name: str, variables: dict[str, Any] | None) -> Any:
+    """An argument's value (``None`` when absent, :data:`_UNKNOWN` for an unseen variable)."""
+    for arg in node.arguments or ():
+        if arg.name.value == name:
+            if variables is None and isinstance(arg.value, VariableNode):
+                return _UNKNOWN
+            value = value_from_ast_untyped(arg.value, variables)
+            return _UNKNOWN if value is Undefined else value
+    return None
+
+
+def field_weight(node: FieldNode, variables: dict[str, Any] | None = None) -> int:
+    """What one field costs by itself, before what is below it."""
+    name = node.name.value
+    if name == "regionMap":
+        if _argument(node, "asOf", variables) is None:
+            return STANDING_MAP
+        return region_weight(_argument(node, "regionCode", variables))
+    if name == "simulate":  # grades the region twice: as it is and with the changed parameters
+        return 2 * region_weight(_argument(node, "regionCode", variables))
+    if name == "inspectionPlan":
+        return region_weight(_argument(node, "regionCode", variables))
+    if name == "drawInspectionPlan":
+        given = _argument(node, "input", variables)
+        code = given.get("regionCode", Undefined) if isinstance(given, dict) else given
+        return region_weight(_UNKNOWN if code is Undefined else code)
+    if name in ("assessment", "assessments") and _argument(node, "asOf", variables) is not None:
+        return ON_DEMAND_ASSESSMENT
+    return WEIGHTS.get(name, 1)
 
 
 def _first_of(node: FieldNode, field_def: Any, default: int, maximum: int) -> int | None:
@@ -63,8 +128,9 @@ def estimate(
     fragments: dict[str, Any],
     default_page_size: int = 20,
     max_page_size: int = 100,
+    variables: dict[str, Any] | None = None,
 ) -> int:
-    """The cost of one operation of a document."""
+    """The cost of one operation of a document (with ``variables``, their regions and dates)."""
     memo: dict[tuple[str, int | None], int] = {}
     root = schema.get_root_type(operation.operation)
     if root is None:
@@ -94,7 +160,7 @@ def estimate(
 
     def field(node: FieldNode, parent: Any, inherited: int | None, seen: frozenset[str]) -> int:
         name = node.name.value
-        weight = WEIGHTS.get(name, 1)
+        weight = 1 if name.startswith("__") else field_weight(node, variables)
         if name.startswith("__") or node.selection_set is None:
             return weight
         fields = getattr(parent, "fields", None)
@@ -126,17 +192,54 @@ def cost_rule(
             }
             cost = estimate(self.context.schema, node, fragments, default_page_size, max_page_size)
             if cost > max_cost:
-                self.report_error(
-                    GraphQLError(
-                        f"The query's estimated cost {cost} is above the maximum {max_cost}; "
-                        "ask for smaller pages or fewer fields.",
-                        node,
-                        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": max_cost},
-                    )
-                )
+                self.report_error(too_costly(node, cost, max_cost))
 
     QueryCostRule.__name__ = f"QueryCostRule{max_cost}"
     return QueryCostRule
 
 
-__all__ = ["DEFAULT_MAX_COST", "LIST_ESTIMATE", "WEIGHTS", "cost_rule"]
+def too_costly(node: OperationDefinitionNode, cost: int, max_cost: int) -> GraphQLError:
+    return GraphQLError(
+        f"The query's estimated cost {cost} is above the maximum {max_cost}; "
+        "ask for smaller pages, fewer fields or smaller regions.",
+        node,
+        extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "maxCost": max_cost},
+    )
+
+
+class VariableCost(SchemaExtension):
+    """The cost rule again, before execution, for an operation with variables: the values (a
+    province in ``$region``) that validation could not see."""
+
+    def __init__(self, max_cost: int, default_page_size: int, max_page_size: int) -> None:
+        self.limits = (default_page_size, max_page_size)
+        self.max_cost = max_cost
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context.result is None and document is not None and context.variables:
+            operation = get_operation_ast(document, context.operation_name)
+            if operation is not None and operation.variable_definitions:
+                fragments = {
+                    d.name.value: d
+                    for d in document.definitions
+                    if isinstance(d, FragmentDefinitionNode)
+                }
+                schema = context.schema._schema
+                cost = estimate(schema, operation, fragments, *self.limits, context.variables)
+                if cost > self.max_cost:
+                    error = too_costly(operation, cost, self.max_cost)
+                    context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+
+__all__ = [
+    "DEFAULT_MAX_COST",
+    "LIST_ESTIMATE",
+    "REGION_WEIGHTS",
+    "WEIGHTS",
+    "VariableCost",
+    "cost_rule",
+    "region_weight",
+]

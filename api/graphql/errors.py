@@ -34,7 +34,7 @@ _FIELD_NOT_DEFINED = re.compile(r"Field '(\w+)' is not defined by type '\w+'")
 _REQUIRED_FIELD = re.compile(r"Field '(?:\w+\.)?(\w+)' of required type '[^']+' was not provided")
 
 
-def _strip_input(path: str) -> str:
+def strip_input(path: str) -> str:
     path = re.sub(r"\[\d+\]", "", path)
     return path[len("input.") :] if path.startswith("input.") else path
 
@@ -69,17 +69,17 @@ def _literal_field(document: DocumentNode | None, error: GraphQLError) -> str | 
     ]
     if isinstance(error.nodes[0], (ArgumentNode, ObjectFieldNode)):
         names.append(error.nodes[0].name.value)
-    return _strip_input(".".join(names)) if names else None
+    return strip_input(".".join(names)) if names else None
 
 
 def input_field(error: GraphQLError, document: DocumentNode | None) -> str | None:
     """The input field a coercion or validation error is about, if it is about one."""
     m = _VARIABLE_AT.search(error.message)
     if m:
-        return _strip_input(m.group(2))
+        return strip_input(m.group(2))
     m = _VARIABLE_PATH.search(error.message)
     if m:
-        return _strip_input(m.group(2))
+        return strip_input(m.group(2))
     m = _FIELD_NOT_DEFINED.search(error.message) or _REQUIRED_FIELD.search(error.message)
     if m:
         return m.group(1)

@@ -1,12 +1,15 @@
 """Relay cursor connections with ``totalCount`` and a hard cap on page size.
 
 Cursors are opaque (base64 of the last row's key); a page asks for ``first`` rows after one.
-Asking for more than the cap is an error, not a silent truncation (graphql.md §4).
+Asking for more than the cap is an error, not a silent truncation (graphql.md §4).  A key a
+caller writes (in a cursor or an id) is read by :func:`row_key`: ASCII digits within the 64 bits a
+key column holds, so no other text ever reaches a database driver as a number.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -17,6 +20,18 @@ from strawberry import relay
 
 T = TypeVar("T")
 CURSOR_PREFIX = "cursor:"
+#: The largest key a BIGINT column (PostgreSQL) or an INTEGER one (SQLite) holds.
+MAX_KEY = (1 << 63) - 1
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def row_key(text: str) -> int | None:
+    """A row's key written in ASCII digits and within 64 bits; ``None`` for anything else
+    (``str.isdigit`` also takes "３３" and "²", and a larger number overflows the driver)."""
+    if not _ASCII_DIGITS.fullmatch(text):
+        return None
+    key = int(text)
+    return key if key <= MAX_KEY else None
 
 
 def encode_cursor(key: int) -> str:
@@ -30,9 +45,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         text = base64.b64decode(cursor, validate=True).decode()
     except Exception:
         text = ""
-    if not text.startswith(CURSOR_PREFIX) or not text[len(CURSOR_PREFIX) :].lstrip("-").isdigit():
+    key = row_key(text[len(CURSOR_PREFIX) :]) if text.startswith(CURSOR_PREFIX) else None
+    if key is None:
         raise InvalidInput("after is not a cursor this API issued", field="after")
-    return int(text[len(CURSOR_PREFIX) :])
+    return key
 
 
 def page_size(first: int | None, default: int, maximum: int) -> int:

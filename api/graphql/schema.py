@@ -10,10 +10,11 @@ from typing import Any
 import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.errors import ErrorCodes
-from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes
+from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes, StorableStrings
 from qcredit.api.graphql.pagination import (
     Connection,
     make_connection,
+    row_key,
     window,
 )
 from qcredit.api.graphql.scalars import Date
@@ -129,15 +130,16 @@ class CorrectEventInput:
 
 
 def _global_id(raw: str, type_name: str, field: str) -> int:
+    """The key of a global id of ``type_name`` (or of its bare number)."""
     try:
         gid = relay.GlobalID.from_id(raw)
     except Exception:
         gid = None
-    if gid is None or gid.type_name != type_name or not gid.node_id.isdigit():
-        if raw.isdigit():
-            return int(raw)
+    key = row_key(gid.node_id) if gid is not None and gid.type_name == type_name else None
+    key = key if key is not None else row_key(raw)
+    if key is None:
         raise InvalidInput(f"{raw!r} is not the id of a {type_name}", field=field)
-    return int(gid.node_id)
+    return key
 
 
 NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Event": Event}
@@ -154,9 +156,10 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
         except Exception:
             raise InvalidInput(f"{id!r} is not a global id", field="id") from None
         cls = NODE_TYPES.get(gid.type_name)
-        if cls is None or not gid.node_id.isdigit():
+        key = row_key(gid.node_id)
+        if cls is None or key is None:
             raise InvalidInput(f"{id!r} is not the id of an object here", field="id")
-        found = await cls.resolve_nodes(info=info, node_ids=[gid.node_id])  # type: ignore[attr-defined]
+        found = await cls.resolve_nodes(info=info, node_ids=[str(key)])  # type: ignore[attr-defined]
         return found[0]
 
     @strawberry.field(description="Every installed policy.")
@@ -309,7 +312,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     key = (settings.max_depth, settings.max_aliases)
     if key not in _RULES:
         _RULES[key] = [depth_rule(settings.max_depth, None), alias_rule(settings.max_aliases)]
-    from qcredit.api.graphql.cost import cost_rule  # cached per limit: the same class every time
+    from qcredit.api.graphql.cost import (  # cached per limit: the same class every time
+        VariableCost,
+        cost_rule,
+    )
 
     rules = [
         *_RULES[key],
@@ -320,6 +326,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ParseErrorCodes,  # before ParserCache: gives syntax errors a code
         ParserCache,
         ValidationCache,
+        StorableStrings,  # after validation, before any resolver
+        lambda: VariableCost(settings.max_cost, settings.default_page_size, settings.max_page_size),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
     ]

@@ -12,14 +12,22 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jwt
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import PUBLIC, CallerRole, Principal
-from qcredit.core.disclosure.tokens import PREFIX, principal_of, token_hash, verify_token
+from qcredit.core.disclosure.callers import PUBLIC, Principal, checked_principal
+from qcredit.core.disclosure.tokens import (
+    PREFIX,
+    TokenInfo,
+    principal_of,
+    token_hash,
+    verify_token,
+    well_formed,
+)
+from qcredit.core.errors import InvalidInput
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 
@@ -62,6 +70,9 @@ def bearer(headers: Any) -> str | None:
 
 
 def principal_from_jwt(token: str, settings: JwtSettings) -> Principal:
+    """The caller of a signed JWT.  Its signature, ``exp``, issuer and audience are PyJWT's to
+    check; its claims are validated like any input (:func:`checked_principal`), so a correctly
+    signed token that claims ``"regions": [""]`` or no region for a REGULATOR is refused."""
     if not settings.public_key:
         raise InvalidCredentials("unknown token")
     try:
@@ -75,29 +86,40 @@ def principal_from_jwt(token: str, settings: JwtSettings) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise InvalidCredentials(f"token rejected: {exc}") from None
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not sub.strip():
+        raise InvalidCredentials("token rejected: sub must be a non-blank string")
     try:
-        role = CallerRole(str(claims.get("role", "")).upper())
-    except ValueError:
-        raise InvalidCredentials("token has no known role") from None
-    regions = claims.get("regions") or []
-    if not isinstance(regions, list):
-        raise InvalidCredentials("regions must be a list")
-    return Principal(
-        role=role,
-        regions=tuple(str(r) for r in regions),
-        department=claims.get("department"),
-        enterprise_code=claims.get("enterprise"),
-        subject=f"jwt:{claims['sub']}",
-    )
+        return checked_principal(
+            role=claims.get("role"),
+            regions=claims.get("regions", ()),
+            department=claims.get("department"),
+            enterprise_code=claims.get("enterprise"),
+            subject=f"jwt:{sub}",
+        )
+    except InvalidInput as exc:
+        raise InvalidCredentials(f"token rejected: claim {exc.field}: {exc.message}") from None
 
 
 class TokenCache:
-    """Verified tokens, trusted for a few seconds without a database round trip.  Keyed by the
-    token's hash; only accepted tokens are kept, so unknown ones always reach the database."""
+    """What is known of bearer tokens, by their hash, so that most requests need no database
+    round trip:
+
+    * accepted tokens, trusted for ``seconds`` (a revoked token stops working within that time);
+      they are also *vouched for*: the rate limit gives a token a bucket of its own only once it
+      was accepted here, never to an invented one (:mod:`.rate_limit`);
+    * refused tokens (unknown, revoked, expired), remembered for ``REFUSED_SECONDS``: asking
+      again cannot make them valid — a token is random and shown only when it is created, and
+      revocation and expiry are final — so a caller repeating one costs no query.
+    """
+
+    REFUSED_SECONDS = 300.0
+    MAX_ENTRIES = 10_000
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._known: dict[str, tuple[Principal, float, datetime | None]] = {}
+        self._refused: dict[str, float] = {}
 
     def get(self, token: str) -> Principal | None:
         if self.seconds <= 0:
@@ -107,16 +129,67 @@ class TokenCache:
             return None
         principal, until, expires_at = found
         if time.monotonic() > until or (expires_at is not None and expires_at <= clock.now()):
-            self._known.pop(token_hash(token), None)
             return None
         return principal
 
     def put(self, token: str, principal: Principal, expires_at: datetime | None) -> None:
-        if self.seconds <= 0:
-            return
-        if len(self._known) > 10_000:
+        if len(self._known) > self.MAX_ENTRIES:
             self._known.clear()
         self._known[token_hash(token)] = (principal, time.monotonic() + self.seconds, expires_at)
+
+    def vouches_for(self, digest: str) -> bool:
+        """Whether the token of this SHA-256 was accepted and has not been refused since."""
+        found = self._known.get(digest)
+        return found is not None and (found[2] is None or found[2] > clock.now())
+
+    def refuse(self, token: str) -> None:
+        digest = token_hash(token)
+        self._known.pop(digest, None)
+        if len(self._refused) > self.MAX_ENTRIES:
+            self._refused.clear()
+        self._refused[digest] = time.monotonic() + self.REFUSED_SECONDS
+
+    def refused(self, token: str) -> bool:
+        until = self._refused.get(token_hash(token))
+        return until is not None and time.monotonic() <= until
+
+
+def _jwt_expiry(token: str) -> datetime | None:
+    exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int | float) else None
+
+
+async def _principal_of_bearer(
+    token: str, sessions: async_sessionmaker, cache: TokenCache | None
+) -> Principal:
+    if not well_formed(token):  # not one of ours: no query
+        raise InvalidCredentials("token unknown, revoked or expired")
+    if cache is not None:
+        known = cache.get(token)
+        if known is not None:
+            return known
+        if cache.refused(token):
+            raise InvalidCredentials("token unknown, revoked or expired")
+    async with sessions() as session:
+        stored = _stored(await verify_token(session, token))
+    if stored is None:
+        if cache is not None:
+            cache.refuse(token)
+        raise InvalidCredentials("token unknown, revoked or expired")
+    if cache is not None:
+        cache.put(token, *stored)
+    return stored[0]
+
+
+def _stored(info: TokenInfo | None) -> tuple[Principal, datetime | None] | None:
+    """An active token's caller and expiry; ``None`` for none, or for a row stored before its
+    claims were checked that no check would let in today."""
+    if info is None:
+        return None
+    try:
+        return principal_of(info), info.expires_at
+    except InvalidInput:
+        return None
 
 
 async def principal_for(
@@ -129,15 +202,8 @@ async def principal_for(
     if token is None:
         return PUBLIC
     if token.startswith(PREFIX):
-        known = cache.get(token) if cache is not None else None
-        if known is not None:
-            return known
-        async with sessions() as session:
-            info = await verify_token(session, token)
-        if info is None:
-            raise InvalidCredentials("token unknown, revoked or expired")
-        principal = principal_of(info)
-        if cache is not None:
-            cache.put(token, principal, info.expires_at)
-        return principal
-    return principal_from_jwt(token, jwt_settings)
+        return await _principal_of_bearer(token, sessions, cache)
+    principal = principal_from_jwt(token, jwt_settings)
+    if cache is not None:  # vouched for, for the rate limit; JWTs are checked every time
+        cache.put(token, principal, _jwt_expiry(token))
+    return principal

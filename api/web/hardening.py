@@ -38,7 +38,12 @@ def middleware(settings: Settings, limiter: RateLimiter | None = None) -> list[M
     limiter = limiter or make_rate_limiter(settings)
     if limiter is not None:
         stack.append(
-            Middleware(RateLimitMiddleware, limiter=limiter, exempt=settings.rate_limit_exempt)
+            Middleware(
+                RateLimitMiddleware,
+                limiter=limiter,
+                exempt=settings.rate_limit_exempt,
+                trusted_proxies=settings.forwarded_allow_ips,
+            )
         )
     stack.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes))
     if settings.trusted_documents:

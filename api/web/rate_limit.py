@@ -1,6 +1,7 @@
 """HTTP 429 once a caller's token bucket is empty (docs/hardening.md).
 
-A bucket per bearer token (hashed; never kept in clear) or per client address. The bucket store
+A bucket per accepted bearer token (hashed; never kept in clear) or per client address — the
+socket's peer, or ``X-Forwarded-For`` when the peer is a trusted proxy. The bucket store
 is behind :class:`RateLimiter`: in this process (:class:`MemoryRateLimiter`) or shared through
 Redis (:class:`RedisRateLimiter`, ``QCREDIT_RATE_LIMIT_REDIS_URL``).
 """
@@ -13,7 +14,7 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -126,48 +127,96 @@ class RedisRateLimiter(RateLimiter):
         await self.redis.aclose()
 
 
-def rate_limit_key(scope: Scope) -> str:
-    """``token:<sha256>`` for a bearer token, else ``ip:<client address>``."""
+Networks = Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+
+
+def _networks(entries: Iterable[str]) -> Networks:
+    return [ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip()]
+
+
+def _within(address: str, networks: Networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(scope: Scope, trusted_proxies: Networks = ()) -> str:
+    """The caller's address: the socket's peer, unless that peer is a trusted proxy — then the
+    nearest address of ``X-Forwarded-For`` that is not itself a trusted proxy (read from the
+    right, as each proxy appends the address it saw).  A caller that is not a trusted proxy
+    cannot choose the address it is limited under."""
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    if not trusted_proxies or not _within(peer, trusted_proxies):
+        return peer
+    forwarded = header(scope, b"x-forwarded-for")
+    for hop in reversed([h.strip() for h in (forwarded or "").split(",") if h.strip()]):
+        if not _within(hop, trusted_proxies):
+            return hop
+    return peer
+
+
+def rate_limit_key(
+    scope: Scope,
+    vouched: Callable[[str], bool] | None = None,
+    trusted_proxies: Networks = (),
+) -> str:
+    """``token:<sha256>`` for a bearer token the server has accepted (``vouched``), else
+    ``ip:<client address>``.  An unknown, invalid or invented token shares the anonymous bucket
+    of its address: a fresh token per request must not mean a fresh bucket per request, and the
+    database lookup of an unknown token is paid from that bucket (:mod:`.auth`)."""
     auth = header(scope, b"authorization")
     if auth:
         scheme, _, token = auth.strip().partition(" ")
         if scheme.lower() == "bearer" and token.strip():
-            return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
+            digest = hashlib.sha256(token.strip().encode()).hexdigest()
+            if vouched is not None and vouched(digest):
+                return "token:" + digest
+    return "ip:" + client_address(scope, trusted_proxies)
 
 
-def _networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(e.strip(), strict=False) for e in entries if e.strip()]
+def _token_cache(scope: Scope) -> Any:
+    """The GraphQL view's :class:`~qcredit.api.web.auth.TokenCache`, if this app has one."""
+    state = getattr(scope.get("app"), "state", None)
+    return getattr(getattr(state, "graphql", None), "tokens", None)
 
 
 class RateLimitMiddleware:
     """HTTP 429 ``RATE_LIMITED`` with ``Retry-After`` once a caller's bucket is empty.
 
     Clients whose address is in ``exempt`` (addresses or networks) are not counted at all.
+    ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (``--forwarded-allow-ips``).
     WebSocket handshakes count as one request; a refused one is closed (HTTP 403).
     """
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter, exempt: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        exempt: Iterable[str] = (),
+        trusted_proxies: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self.limiter = limiter
         self.exempt = _networks(exempt)
+        self.trusted_proxies = _networks(trusted_proxies)
 
-    def _exempt(self, scope: Scope) -> bool:
-        client = scope.get("client")
-        if not client or not self.exempt:
-            return False
-        try:
-            address = ipaddress.ip_address(client[0])
-        except ValueError:
-            return False
-        return any(address in net for net in self.exempt)
+    def _key(self, scope: Scope) -> str | None:
+        """The bucket of this request; ``None`` for an exempt client."""
+        if self.exempt and _within(client_address(scope, self.trusted_proxies), self.exempt):
+            return None
+        tokens = _token_cache(scope)
+        vouched = tokens.vouches_for if tokens is not None else None
+        return rate_limit_key(scope, vouched, self.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] not in {"http", "websocket"} or self._exempt(scope):
+        key = self._key(scope) if scope["type"] in {"http", "websocket"} else None
+        if key is None:
             await self.app(scope, receive, send)
             return
-        wait = await self.limiter.acquire(rate_limit_key(scope))
+        wait = await self.limiter.acquire(key)
         if wait <= 0:
             await self.app(scope, receive, send)
             return

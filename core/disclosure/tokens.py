@@ -7,21 +7,24 @@ there is nothing to brute-force, unlike a password.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import CallerRole, Principal
+from qcredit.core.disclosure.callers import CallerRole, Principal, checked_principal
 from qcredit.core.errors import InvalidInput, NotFound
-from qcredit.core.identifiers import validate_credit_code, validate_region_code
 from qcredit.core.store.convert import aware
 from qcredit.core.store.tables import TokenRow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 PREFIX = "qc_"
+# What create_token makes: the prefix and 32 random bytes in URL-safe base64 (43 characters).
+# Anything else is refused without asking the database.
+TOKEN_FORMAT = re.compile(r"qc_[A-Za-z0-9_-]{43}")
 
 
 def token_hash(token: str) -> str:
@@ -60,10 +63,20 @@ def _info(row: TokenRow) -> TokenInfo:
     )
 
 
+def well_formed(token: str) -> bool:
+    return TOKEN_FORMAT.fullmatch(token) is not None
+
+
 def principal_of(info: TokenInfo) -> Principal:
-    """The caller a token stands for; the audit log names it ``token:<id>``."""
-    return Principal(
-        info.role, info.regions, info.department, info.enterprise_code, info.id, f"token:{info.id}"
+    """The caller a token stands for; the audit log names it ``token:<id>``.  Its stored claims
+    are checked again (:class:`InvalidInput` for a row no check would let in today)."""
+    return checked_principal(
+        role=info.role.value,
+        regions=info.regions,
+        department=info.department,
+        enterprise_code=info.enterprise_code,
+        token_id=info.id,
+        subject=f"token:{info.id}",
     )
 
 
@@ -77,32 +90,21 @@ async def create_token(
     expires_days: int | None = None,
     label: str | None = None,
 ) -> tuple[str, TokenInfo]:
-    """A new token (returned once, in clear) and what it allows."""
-    try:
-        r = CallerRole(role)
-    except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(CallerRole)}", field="role") from None
-    if r is CallerRole.PUBLIC:
-        raise InvalidInput("PUBLIC needs no token", field="role")
-    region_list = [validate_region_code(c, "region") for c in regions]
-    if r in (CallerRole.REGULATOR, CallerRole.REVIEWER) and not region_list:
-        raise InvalidInput(f"a {r.value} token needs at least one --region", field="region")
-    if r is CallerRole.SUBJECT:
-        if not enterprise_code:
-            raise InvalidInput("a SUBJECT token needs --enterprise", field="enterprise")
-        enterprise_code = validate_credit_code(enterprise_code, "enterprise")
-    if r is CallerRole.DEPARTMENT and not department:
-        raise InvalidInput("a DEPARTMENT token needs --department", field="department")
+    """A new token (returned once, in clear) and what it allows.  Its claims pass the same
+    checks as a JWT's (:func:`checked_principal`)."""
+    claimed = checked_principal(
+        role=role, regions=list(regions), department=department, enterprise_code=enterprise_code
+    )
     if expires_days is not None and expires_days <= 0:
         raise InvalidInput("--expires must be a positive number of days", field="expires")
     token = PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     row = TokenRow(
         token_hash=token_hash(token),
-        role=r.value,
-        regions=",".join(region_list),
-        department=department,
-        enterprise_code=enterprise_code,
+        role=claimed.role.value,
+        regions=",".join(claimed.regions),
+        department=claimed.department,
+        enterprise_code=claimed.enterprise_code,
         label=label,
         created_at=now,
         expires_at=now + timedelta(days=expires_days) if expires_days else None,

@@ -7,12 +7,14 @@ chooses the async driver (aiosqlite, asyncpg), so nobody has to know SQLAlchemy'
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from qcredit.core.errors import InvalidInput
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,6 +31,54 @@ _ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgres": "postgresql+asyncpg",
 }
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used: the message names it (never its password) and the cause,
+    in one line for the person starting the server."""
+
+
+def shown(raw: str) -> str:
+    """The URL as it may be printed: the password masked."""
+    try:
+        return make_url(raw).render_as_string(hide_password=True)
+    except Exception:
+        return raw
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        exc = exc.orig
+    text = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or repr(exc)
+    return text.strip().splitlines()[0]
+
+
+async def check_reachable(raw: str) -> None:
+    """Connect once, or raise :class:`DatabaseUnavailable` saying why (refused, unknown host,
+    no such database, wrong role …)."""
+    url = async_url(raw)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        folder = Path(url.database).expanduser().resolve().parent
+        if not folder.is_dir():  # checked first: aiosqlite's failure leaves a thread behind
+            raise DatabaseUnavailable(
+                f"cannot open the database at {shown(raw)}: no directory {folder}"
+            )
+    engine = create_engine(raw)
+    try:
+        async with engine.connect():
+            pass
+    except (OSError, DBAPIError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {shown(raw)}: {_cause(exc)}"
+        ) from exc
+    finally:
+        await engine.dispose()
 
 
 def default_url() -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -40,3 +41,21 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(_read)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def require_current(engine: AsyncEngine, shown_url: str) -> None:
+    """Raise :class:`~qcredit.core.store.db.DatabaseUnavailable` unless the schema is at the
+    head revision — for a server that does not migrate on start (``QCREDIT_MIGRATE_ON_START=0``)
+    and would otherwise fail on its first query."""
+    from qcredit.core.store.db import DatabaseUnavailable
+
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        raise DatabaseUnavailable(
+            f"the database at {shown_url} is at migration {current or 'none'}, not {head}: "
+            "run `qcredit db upgrade` (QCREDIT_MIGRATE_ON_START=0 does not migrate on start)"
+        )

@@ -11,6 +11,7 @@ from qcredit.api.graphql.pagination import (
     decode_cursor,
     make_connection,
     page_size,
+    row_key,
     window,
 )
 from qcredit.api.graphql.types.enterprise import (
@@ -350,9 +351,10 @@ class AccessMutation:
         self, info: Info, id: strawberry.ID, approve: bool, reason: str
     ) -> DisclosureRequest:
         c = ctx(info)
-        if not str(id).isdigit():
+        key = row_key(str(id))
+        if key is None:
             raise InvalidInput("not a disclosure request id", field="id")
         async with c.transaction() as s:
-            row = await disclosure.decide(s, c.principal, int(id), approve=approve, reason=reason)
+            row = await disclosure.decide(s, c.principal, key, approve=approve, reason=reason)
             await s.commit()
         return DisclosureRequest.of(row)

@@ -238,8 +238,9 @@ async def badges(c: Context, ent: EnterpriseValue) -> list[BadgeView]:
 
 
 def verification_url(c: Context, code: str) -> str:
-    base = str(c.request.base_url) if c.request is not None else "/"
-    return f"{base.rstrip('/')}/verify/{code}"
+    """The verification page of an enterprise, under the configured public URL: never under the
+    request's Host, which any caller chooses (and the response cache would hand on)."""
+    return f"{c.settings.published_url}/verify/{code}"
 
 
 @strawberry.type

@@ -12,14 +12,18 @@ previous grade only when that one was.
 
 WebSocket connections authenticate like HTTP requests: ``Authorization: Bearer …`` in the
 handshake headers, or in the ``connection_init`` payload (``{"Authorization": "Bearer …"}``),
-which browsers must use.  A refused token closes the connection (4403).
+which browsers must use.  A refused token closes the connection (4403), and so does a token
+revoked or expired while the connection is open: each subscription checks it again every second
+(through the token cache) and never delivers past it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import aclosing
+from contextlib import aclosing, suppress
 from typing import TYPE_CHECKING, Any
 
 import strawberry
@@ -318,19 +322,77 @@ def change_for(principal: Principal, e: Mapping[str, Any]) -> AssessmentChange |
     )
 
 
+# How often a subscription asks again whether its token still holds (through the token cache,
+# so a revoked bearer token is cut off within QCREDIT_TOKEN_CACHE_SECONDS plus this).
+RECHECK_SECONDS = 1.0
+CUT_OFF = 4403  # graphql-transport-ws: Forbidden
+
+
+def _credentials(c: Context) -> dict[str, str] | None:
+    """The Authorization the connection authenticated with: ``connection_init``'s, else the
+    handshake's; ``None`` for a PUBLIC subscriber."""
+    params = getattr(c, "connection_params", None) or {}
+    for key, value in params.items():
+        if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
+            return {"authorization": value}
+    header = c.request.headers.get("authorization") if c.request is not None else None
+    return {"authorization": header} if header else None
+
+
+async def _still_authorised(c: Context, credentials: dict[str, str] | None) -> Principal | None:
+    """The subscriber as its token says *now*: ``None`` once the token is revoked or expired."""
+    from qcredit.api.web.auth import InvalidCredentials, principal_for
+
+    if credentials is None:
+        return c.principal
+    view = c.request.scope["app"].state.graphql
+    try:
+        return await principal_for(credentials, c.services.sessions, view.jwt, view.tokens)
+    except InvalidCredentials:
+        return None
+
+
+async def _cut_off(c: Context) -> None:
+    """Close the connection of a revoked or expired token: every operation on it ends, and the
+    context refuses identity from now on.  Then wait: the protocol handler cancels this
+    operation when the socket's disconnect arrives."""
+    from starlette.websockets import WebSocketState
+
+    c.auth_error = "token revoked or expired"
+    if c.request.application_state is WebSocketState.CONNECTED:
+        with suppress(OSError, RuntimeError):  # the client went first
+            await c.request.close(code=CUT_OFF, reason="token revoked or expired")
+    await asyncio.Event().wait()
+
+
 async def _live(
     info: Info, kind: str, policy: str, region_code: str
 ) -> AsyncGenerator[tuple[Principal, dict[str, Any]], None]:
     """The broker's events of one kind under ``policy`` in the region (and its sub-regions),
-    each with the subscriber; what the subscriber may see is the caller's to decide."""
+    each with the subscriber as its token says now; what it may see is the caller's to decide.
+
+    The token is checked again at least every ``RECHECK_SECONDS``, with or without events, and
+    before anything is delivered after that: a revoked or expired token closes the connection
+    (``CUT_OFF``) instead of streaming on with the rights it had when the socket opened."""
     c = ctx(info)
     region = _check(c, policy, region_code)
-    principal = c.principal
+    credentials = _credentials(c)
+    principal = await _still_authorised(c, credentials)
+    checked = time.monotonic()
     async with _broker(info).subscribe() as queue:
         while True:
-            e = await queue.get()
+            if principal is None:
+                await _cut_off(c)
+            try:
+                e = await asyncio.wait_for(queue.get(), RECHECK_SECONDS)
+            except TimeoutError:
+                e = None
+            if time.monotonic() - checked >= RECHECK_SECONDS:
+                principal, checked = await _still_authorised(c, credentials), time.monotonic()
             if (
-                e.get("type") == kind
+                principal is not None
+                and e is not None
+                and e.get("type") == kind
                 and e.get("policy") == policy
                 and region_covers(region, e.get("regionCode") or "")
             ):
@@ -382,7 +444,7 @@ async def authenticate_connection(view: Any, context: Context) -> None:
         raise ConnectionRejectionError()
     try:
         context._principal = await principal_for(
-            {"authorization": header}, view.services.sessions, view.jwt
+            {"authorization": header}, view.services.sessions, view.jwt, view.tokens
         )
         context.auth_error = None
     except InvalidCredentials:

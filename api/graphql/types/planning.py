@@ -15,6 +15,7 @@ import datetime as dt
 
 import strawberry
 from qcredit.api.graphql.context import Context
+from qcredit.api.graphql.pagination import row_key
 from qcredit.api.graphql.types.enterprise import Event, ctx
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.core.disclosure import audit
@@ -287,9 +288,10 @@ async def _drawn(
 
 
 def _plan_id(raw: str) -> int:
-    if not raw.isdigit():
+    key = row_key(raw)
+    if key is None:
         raise InvalidInput(f"{raw!r} is not a plan id", field="id")
-    return int(raw)
+    return key
 
 
 @strawberry.type
@@ -443,10 +445,11 @@ class PlanningMutation:
         c = ctx(info)
         principal = c.principal
         principal.require_role(*PLANNERS)
-        if not str(input.plan_item_id).isdigit():
+        item_key = row_key(str(input.plan_item_id))
+        if item_key is None:
             raise InvalidInput(f"{input.plan_item_id!r} is not a plan item id", field="planItemId")
         async with c.transaction() as s:
-            item, plan = await plan_store.item_with_plan(s, int(input.plan_item_id))
+            item, plan = await plan_store.item_with_plan(s, item_key)
             _require_planner(principal, plan.region_code, "planItemId")
             item_id, plan_id = item.id, plan.id
             event, changes = await plan_store.record_result(
