@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from qcredit.api.cli.common import Subparsers, console, opened, with_db, write_output
 from qcredit.core import clock
-from qcredit.core.disclosure.callers import CallerRole, Principal
+from qcredit.core.disclosure.callers import CallerRole, Principal, checked_principal
 from qcredit.core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -62,19 +62,22 @@ class Request:
 
 
 def _principal(args: argparse.Namespace, regions: tuple[str, ...]) -> Principal:
+    """The caller the export is for, validated as a token's claims are."""
     role = CallerRole(args.role)
-    department = (args.department or "").strip() or None
-    if role is CallerRole.DEPARTMENT and department is None:
+    if role is CallerRole.DEPARTMENT and args.department is None:
         raise InvalidInput("--for DEPARTMENT needs --department NAME", field="department")
     if role is not CallerRole.DEPARTMENT and args.department is not None:
         raise InvalidInput("--department goes only with --for DEPARTMENT", field="department")
     if role is CallerRole.REGULATOR and not regions:
         raise InvalidInput("--for REGULATOR needs the --region it acts for", field="region")
-    return Principal(
-        role=role,
+    if role is CallerRole.PUBLIC:
+        return Principal(subject="cli:PUBLIC")
+    return checked_principal(
+        role=role.value,
+        # For the bureau --region is also where it acts; a partner's regions only filter.
         regions=regions if role in (CallerRole.REGULATOR, CallerRole.ADMIN) else (),
-        department=department,
-        subject=f"cli:{department or role.value}",
+        department=args.department,
+        subject=f"cli:{(args.department or role.value).strip()}",
     )
 
 
