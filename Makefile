@@ -7,7 +7,7 @@ QCREDIT := $(VENV)/bin/qcredit
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup serve demo test lint schema bench clean
+.PHONY: setup serve demo test lint schema bench clean vendor
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,28 @@ test: setup lint
 
 schema: setup
 	$(QCREDIT) schema > schema.graphql
+
+# The browser libraries the pages load, served by the app itself (docs/offline.md): the table in
+# $(VENDOR)/README.md is the manifest. Each npm tarball must match the pinned integrity and the
+# registry's; only the listed files are kept, and they replace the vendored folders at the end.
+VENDOR := api/web/static/vendor
+
+vendor:
+	@set -eu; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	grep -E '^\| [a-z]' $(VENDOR)/README.md | grep -v '^| package ' | \
+	while IFS='|' read -r _ pkg ver licence integrity files _; do \
+	  pkg=$$(echo $$pkg); ver=$$(echo $$ver); licence=$$(echo $$licence); integrity=$$(echo $$integrity); \
+	  registry=$$(npm view "$$pkg@$$ver" dist.integrity); \
+	  [ "$$registry" = "$$integrity" ] || { echo "$$pkg@$$ver: registry says $$registry" >&2; exit 1; }; \
+	  tgz=$$(npm pack --silent --pack-destination "$$tmp" "$$pkg@$$ver" | tail -n 1); \
+	  actual=sha512-$$(openssl dgst -sha512 -binary "$$tmp/$$tgz" | openssl base64 -A); \
+	  [ "$$actual" = "$$integrity" ] || { echo "$$pkg@$$ver: tarball is $$actual" >&2; exit 1; }; \
+	  mkdir -p "$$tmp/out/$$pkg-$$ver"; \
+	  for f in $$files; do tar -xzf "$$tmp/$$tgz" -O "package/$$f" > "$$tmp/out/$$pkg-$$ver/$${f##*/}"; done; \
+	  echo "vendored $$pkg@$$ver ($$licence): $$files"; \
+	done; \
+	find $(VENDOR) -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +; \
+	cp -R "$$tmp/out/." $(VENDOR)/
 
 clean:
 	rm -rf $(VENV) qcredit.db qcredit.db-wal qcredit.db-shm

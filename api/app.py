@@ -18,6 +18,7 @@ from qcredit.api.web import hardening
 from qcredit.api.web import pages as web
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
 from qcredit.api.web.bodies import GRAPHQL_RESPONSE, Refused, decode_json, operation_fields
+from qcredit.api.web.graphiql import OfflineGraphQL
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
@@ -29,7 +30,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -39,7 +39,7 @@ from strawberry.types import ExecutionResult
 log = logging.getLogger("qcredit.api")
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(OfflineGraphQL):
     """Strawberry's ASGI view with a per-request context whose session is closed afterwards."""
 
     def __init__(self, services: Services, **kwargs: Any) -> None:

@@ -29,7 +29,13 @@ from qcredit.core.model import (
     Product,
     SubjectType,
 )
-from qcredit.core.temporal import established_for, in_calendar_year, within_months, within_years
+from qcredit.core.temporal import (
+    established_for,
+    in_calendar_year,
+    overlaps,
+    within_months,
+    within_years,
+)
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,18 @@ class Facts:
     def between(self, start: date, end: date, *kinds: str, **attrs: Any) -> list[Fact]:
         return [f for f in self.of(*kinds, **attrs) if start <= f.occurred_on <= end]
 
+    def in_effect_between(
+        self, start: date, end: date, *kinds: str, ends: str = "until", **attrs: Any
+    ) -> list[Fact]:
+        """Events that held at any time in ``[start, end]``: an event holds from the day it
+        happened to the date in its ``ends`` attribute (ISO, inclusive; absent: still holding).
+        "列入过…名单" within a window, including a listing that has since ended."""
+        return [
+            f
+            for f in self.of(*kinds, **attrs)
+            if overlaps(f.occurred_on, _date_or_none(f.get(ends)), start, end)
+        ]
+
     def latest(self, *kinds: str, **attrs: Any) -> Fact | None:
         found = self.of(*kinds, **attrs)
         return found[-1] if found else None
@@ -215,6 +233,10 @@ class Facts:
 
     def product_categories(self) -> set[str]:
         return {p.category for p in self.products if p.category}
+
+
+def _date_or_none(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def ids(facts: Iterable[Fact]) -> tuple[int, ...]:

@@ -58,6 +58,7 @@ class Policy(ABC):
     version: ClassVar[str] = "1"  # the code of the version these rules implement
     version_label: ClassVar[str] = ""  # its name, e.g. 修订版
     region_codes: ClassVar[tuple[str, ...]]
+    region_article: ClassVar[str] = ""  # the article that fixes the region, cited when outside
     effective_from: ClassVar[date | None] = None
     effective_until: ClassVar[date | None] = None
     levels: ClassVar[tuple[Level, ...]]
@@ -133,7 +134,8 @@ class Policy(ABC):
         if facts.subject_type not in self.subject_types:
             return f"{self.id} does not grade {facts.subject_type.value.lower()}s"
         if not self.covers_region(facts.enterprise.region_code):
-            return f"{facts.enterprise.region_code} is outside {self.id}'s jurisdiction"
+            where = f"（{self.region_article}）" if self.region_article else ""
+            return f"{facts.enterprise.region_code} is outside {self.id}'s jurisdiction{where}"
         return None
 
     def history_dates(self, facts: Facts, params: ParameterView) -> Sequence[date]:

@@ -51,10 +51,17 @@ def window_start(as_of: date, *, years: int = 0, months: int = 0) -> date:
     The inverse of :func:`within_years`: ``within_years(d, as_of, n)`` ⇔ ``window_start(as_of,
     years=n) <= d <= as_of``.
     """
-    back = add_months(as_of, -(12 * years + months))
-    # add_months clamps to month end; when as_of is a month end that was clamped (e.g. 02-28 from
-    # 02-29), every day whose period still reaches as_of is at or after this value.
-    return back
+    span = 12 * years + months
+    back = add_months(as_of, -span)
+    # add_months clamps to a month's end: from 2024-02-29 one year back is 2023-02-28, whose
+    # period ends on 2024-02-28 and so does not reach as_of; the window then starts a day later.
+    return back if add_months(back, span) >= as_of else back + timedelta(days=1)
+
+
+def overlaps(first: date, last: date | None, start: date, end: date) -> bool:
+    """A span from ``first`` to ``last`` (both days included; ``None``: still running) has at
+    least one day in ``[start, end]`` — "at any time within the window"."""
+    return first <= end and (last is None or start <= last)
 
 
 def established_for(established_on: date | None, as_of: date, years: int) -> bool:

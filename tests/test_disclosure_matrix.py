@@ -27,7 +27,7 @@ from sqlalchemy import select
 # What the texts say the public may see without any review (level → visible).
 PUBLIC_FROM_TEXT = {
     "haojiang": {"A": True, "B": False, "C": False, "D": False, "O": False},  # 四（一）
-    "jiamusi": {"A": False, "B": False, "C": False, "D": False},  # 三（五）, 五（三）
+    "jiamusi": {"A": False, "B": False, "C": False, "D": False, "N": False},  # 三（五）, 五（三）
     "wugang": {"A": False, "B": False, "C": False, "D": False},  # silent → not public
     "bingtuan": {"A": False, "B": False, "C": False, "D": False},  # 第七条 deleted → silent
     "jiaxing": {lv: False for lv in ("AA", "A", "B", "C", "GENERAL", "ELEVATED", "HIGH")},
@@ -35,7 +35,8 @@ PUBLIC_FROM_TEXT = {
 # Partner departments without any review.
 DEPARTMENT_FROM_TEXT = {
     "haojiang": {"A": True, "B": True, "C": True, "D": True, "O": True},  # 四（三）
-    "jiamusi": {"A": False, "B": False, "C": False, "D": False},  # 五（三）; A/D after review
+    # 五（三）; A and D only after review
+    "jiamusi": {"A": False, "B": False, "C": False, "D": False, "N": False},
     "jiaxing": {lv: True for lv in ("AA", "A", "B", "C", "GENERAL", "ELEVATED", "HIGH")},
     "wugang": {"A": False, "B": False, "C": False, "D": False},  # after the bureau's review
     "bingtuan": {"A": False, "B": False, "C": False, "D": False},  # 第五条, after review

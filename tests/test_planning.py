@@ -289,6 +289,7 @@ def expected_checks(policy_id: str, c: Candidate, params: Any) -> int | None:
         return {
             "A": None,
             "B": None,
+            "N": None,  # 暂不定级: ordinary supervision, only in the random pool
             "C": params["plan_c_checks_per_year"],
             "D": params["plan_d_checks_per_year"],
         }[c.level]

@@ -11,6 +11,9 @@ from qcredit.core.temporal import (
     consecutive,
     established_for,
     in_calendar_year,
+    overlaps,
+    window_start,
+    within_months,
     within_years,
 )
 
@@ -65,3 +68,48 @@ def test_evaluation_calendar() -> None:
     assert november.previous_period(date(2023, 5, 1)) == (date(2021, 11, 1), date(2022, 10, 31))
     year = EvaluationCalendar()
     assert year.period_of(date(2024, 12, 31)) == (date(2024, 1, 1), date(2024, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "years", "months"),
+    [
+        (date(2024, 2, 29), 1, 0),  # one year back is clamped to 2023-02-28
+        (date(2024, 3, 31), 0, 1),  # one month back is clamped to 2024-02-29
+        (date(2025, 2, 28), 1, 0),
+        (date(2024, 6, 30), 1, 0),
+        (date(2024, 12, 31), 0, 3),
+    ],
+)
+def test_window_start_is_the_exact_inverse_of_within(as_of: date, years: int, months: int) -> None:
+    start = window_start(as_of, years=years, months=months)
+    span = 12 * years + months
+    for offset in range(-3, 4):
+        d = date.fromordinal(start.toordinal() + offset)
+        inside = within_years(d, as_of, years) if not months else within_months(d, as_of, span)
+        assert inside is (start <= d <= as_of), d
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "inside"),
+    [
+        (date(2023, 1, 10), date(2023, 6, 29), False),  # ended the day before the window
+        (date(2023, 1, 10), date(2023, 6, 30), True),  # ended on the window's first day
+        (date(2024, 6, 30), None, True),  # began on its last day, still running
+        (date(2024, 7, 1), None, False),  # began after it
+        (date(2022, 1, 1), None, True),  # began before, still running
+    ],
+)
+def test_overlaps_any_day_of_the_window(first: date, last: date | None, inside: bool) -> None:
+    assert overlaps(first, last, date(2023, 6, 30), date(2024, 6, 30)) is inside
+
+
+def test_in_effect_between_counts_a_listing_that_has_since_ended() -> None:
+    from qcredit.core.testing import SubjectBuilder
+
+    b = SubjectBuilder(established_on="2015-01-01", region_code="110101")
+    ended = b.event("LIST_ENTRY", "2024-01-10", list="ABNORMAL_OPERATION", until="2024-03-01")
+    b.event("LIST_ENTRY", "2022-01-10", list="BLACKLIST", until="2023-06-29")
+    running = b.event("LIST_ENTRY", "2023-01-10", list="BLACKLIST")
+    facts = b.enterprise_subject().facts(date(2024, 6, 30))
+    found = facts.in_effect_between(date(2023, 6, 30), date(2024, 6, 30), "LIST_ENTRY")
+    assert [f.id for f in found] == [running, ended]

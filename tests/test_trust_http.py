@@ -120,9 +120,16 @@ async def test_what_one_caller_sends_never_changes_what_another_receives(
 
     monkeypatch.delenv("QCREDIT_PUBLIC_URL", raising=False)
     monkeypatch.setattr("uvicorn.run", lambda *a, **kw: None)
-    args = argparse.Namespace(database=demo_database_url, host="10.1.2.3", port=8123, workers=1)
+    monkeypatch.setattr(serve, "check_startup", lambda args: None)  # no port is bound here
+    args = argparse.Namespace(
+        database=demo_database_url,
+        host="127.0.0.2",
+        port=8123,
+        workers=1,
+        forwarded_allow_ips=None,
+    )
     assert serve.run(args) == 0
-    assert Settings().published_url == "http://10.1.2.3:8123"
+    assert Settings().published_url == "http://127.0.0.2:8123"
     monkeypatch.setenv("QCREDIT_PUBLIC_URL", "https://credit.example.gov.cn")
     assert serve.run(args) == 0
     assert Settings().published_url == "https://credit.example.gov.cn"

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from qcredit.core.contract import Assessment, Audience
 from qcredit.core.disclosure.callers import CallerRole, Principal
-from qcredit.core.disclosure.reviews import RequestState, Verdict, verdict
+from qcredit.core.disclosure.reviews import RequestState, Verdict, standing_since, verdict
 from qcredit.core.errors import Forbidden
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import Enterprise
-from qcredit.core.store.tables import DisclosureRequestRow, StandingGradeRow
-from sqlalchemy import and_, exists, or_
+from qcredit.core.store.tables import DisclosureRequestRow, GradeChangeRow, StandingGradeRow
+from sqlalchemy import and_, exists, inspect, or_
 from sqlalchemy.sql import ColumnElement
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ async def assessment_verdict(c: Context, a: Assessment) -> Verdict:
 async def require_visible(c: Context, a: Assessment) -> Assessment:
     result = await assessment_verdict(c, a)
     if not result.visible:
+        # needsReview and the reason reach the subject only: the verdict is the same for
+        # everyone else, whatever the hidden level (docs/hardening.md, no refusal oracle).
         raise Forbidden(
             f"this assessment is not disclosed to you: {result.reason}",
             field="assessment",
@@ -119,12 +121,16 @@ def grade_visible(
                 EnterpriseRow.code == principal.enterprise_code,
             )
         )
+    # An approval publishes the standing grade it was given for: a feed row is that grade
+    # change itself; a standing grade is its subject's latest change.
+    since = table.id if inspect(table).mapper.class_ is GradeChangeRow else standing_since(table)
     approved = exists().where(
         DisclosureRequestRow.policy_id == table.policy_id,
         DisclosureRequestRow.subject_type == table.subject_type,
         DisclosureRequestRow.subject_id == table.subject_id,
         DisclosureRequestRow.level == level,
         DisclosureRequestRow.state == RequestState.APPROVED.value,
+        DisclosureRequestRow.grade_change_id == since,
     )
     conds.append(table.open_to.contains(audience.value))
     conds.append(and_(table.review_to.contains(audience.value), approved))

@@ -10,7 +10,13 @@ first (:class:`~qcredit.core.policy.Disclosure`).  This module applies that deci
 * not allowed → hidden: the API answers ``null`` with a ``FORBIDDEN`` error, and lists and counts
   leave the subject out.
 
-An approval is for one level: when the grade changes, the publication lapses with it.
+An approval is for one standing grade — the grade change that made it — not for a level code:
+when the grade changes, the publication lapses with it, and a return to the same level needs a
+new review.
+
+A caller who may not see a grade learns nothing of why: the refusal is the same whatever the
+level and whatever rule withholds it (no article, no "needs a review").  Only the subject itself
+is told why (the bureau in charge sees every grade).
 """
 
 from __future__ import annotations
@@ -29,9 +35,15 @@ from qcredit.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Una
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy
 from qcredit.core.store import versioning
-from qcredit.core.store.tables import DisclosureRequestRow, EnterpriseRow, StandingGradeRow
-from sqlalchemy import select, tuple_
+from qcredit.core.store.tables import (
+    DisclosureRequestRow,
+    EnterpriseRow,
+    GradeChangeRow,
+    StandingGradeRow,
+)
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 SubjectKey = tuple[str, str, int]  # (policy id, subject type, subject id)
 
@@ -64,13 +76,31 @@ class Verdict:
     needs_review: bool = False
 
 
+# The one refusal every caller but the subject gets: a text that varied with the rule (its
+# article, "needs a review") would tell the hidden level apart.
+WITHHELD = Verdict(False, "its publicity rules do not disclose it to you")
+
+
 def verdict(
     disclosures: Sequence[Disclosure],
     audience: Audience,
     level: str,
     approved: set[tuple[str, str]],
 ) -> Verdict:
-    """May ``audience`` see this grade, given the approved (level, audience) pairs?"""
+    """May ``audience`` see this grade, given the approved (level, audience) pairs of its
+    standing grade?  A refusal says why to the subject only."""
+    result = _verdict(disclosures, audience, level, approved)
+    if result.visible or audience is Audience.SUBJECT:
+        return result
+    return WITHHELD
+
+
+def _verdict(
+    disclosures: Sequence[Disclosure],
+    audience: Audience,
+    level: str,
+    approved: set[tuple[str, str]],
+) -> Verdict:
     if audience is Audience.REGULATOR:
         return Verdict(True, "the bureau in charge")
     rule = next((d for d in disclosures if d.audience is audience), None)
@@ -95,7 +125,8 @@ def verdict(
 async def approved_for(
     session: AsyncSession, keys: Iterable[SubjectKey]
 ) -> dict[SubjectKey, set[tuple[str, str]]]:
-    """Approved (level, audience) pairs per subject, in one statement."""
+    """Approved (level, audience) pairs per subject, in one statement: only approvals given for
+    the subject's standing grade as it stands (its latest grade change)."""
     wanted = list(set(keys))
     out: dict[SubjectKey, set[tuple[str, str]]] = defaultdict(set)
     if not wanted:
@@ -116,10 +147,32 @@ async def approved_for(
             ).in_(wanted)
         )
         .where(DisclosureRequestRow.state == RequestState.APPROVED.value)
+        .where(DisclosureRequestRow.grade_change_id == standing_since(DisclosureRequestRow))
     )
     for policy_id, subject_type, subject_id, level, aud in rows:
         out[(policy_id, subject_type, subject_id)].add((level, aud))
     return out
+
+
+def _latest_change(policy_id: Any, subject_type: Any, subject_id: Any) -> Select[int]:
+    return select(func.max(GradeChangeRow.id)).where(
+        GradeChangeRow.policy_id == policy_id,
+        GradeChangeRow.subject_type == subject_type,
+        GradeChangeRow.subject_id == subject_id,
+    )
+
+
+def standing_since(table: Any) -> ColumnElement[int | None]:
+    """The id of the latest grade change of the subject of ``table``'s row (correlated): what its
+    standing grade has been since."""
+    latest = _latest_change(table.policy_id, table.subject_type, table.subject_id)
+    return latest.correlate_except(GradeChangeRow).scalar_subquery()
+
+
+async def _since(
+    session: AsyncSession, policy_id: str, subject_type: str, subject_id: int
+) -> int | None:
+    return (await session.execute(_latest_change(policy_id, subject_type, subject_id))).scalar()
 
 
 async def _standing(
@@ -172,6 +225,7 @@ async def request_disclosure(
         region_code=region,
         kind=k.value,
         level=standing.level,
+        grade_change_id=await _since(session, policy.id, subject_type.value, sid),
         audience=Audience.PUBLIC.value,
         state=RequestState.PENDING.value,
         reason=reason.strip(),
@@ -270,7 +324,8 @@ async def decide(
     standing = await session.get(
         StandingGradeRow, (row.policy_id, row.subject_type, row.subject_id)
     )
-    if approve and (standing is None or standing.level != row.level):
+    since = await _since(session, row.policy_id, row.subject_type, row.subject_id)
+    if approve and (standing is None or since != row.grade_change_id):
         raise Conflict("the grade has changed since the request; ask again", field="id")
     row.state = (RequestState.APPROVED if approve else RequestState.REJECTED).value
     row.reviewer = principal.subject

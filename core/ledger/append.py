@@ -17,7 +17,7 @@ from typing import Any
 
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, NotFound
-from qcredit.core.facts import correction_states
+from qcredit.core.facts import CorrectionState, correction_states
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
 from qcredit.core.model import (
     CORRECTION_KIND,
@@ -246,6 +246,7 @@ async def _append(
     digest: str,
     *,
     corrects_id: int | None = None,
+    correction_seq: int | None = None,
 ) -> EventRow:
     """Append one checked event (recorded now) to the ledger."""
     row = EventRow(
@@ -258,22 +259,52 @@ async def _append(
         external_id=external_id,
         content_digest=digest,
         corrects_id=corrects_id,
+        correction_seq=correction_seq,
     )
     return await _insert(session, row)
 
 
 async def _insert(session: AsyncSession, row: EventRow) -> EventRow:
-    """Insert, turning a concurrent insert of the same externalId into idempotency or CONFLICT."""
+    """Insert, turning a concurrent insert of the same externalId, or of another correction of
+    the same state of an event, into idempotency or CONFLICT."""
     try:
         async with session.begin_nested():
             session.add(row)
             await session.flush()
     except IntegrityError:
         existing = await _idempotent(session, row.external_id, row.content_digest)
+        if existing is None and row.corrects_id is not None:
+            existing = await _same_correction(session, row)
         if existing is None:
             raise
         return existing
     return row
+
+
+async def _same_correction(session: AsyncSession, row: EventRow) -> EventRow:
+    """The correction that won the race for ``row``'s place: the same correction (an identical
+    request) is returned as stored; another one is a CONFLICT — the caller corrected a state of
+    the event that is no longer its state."""
+    winner = (
+        await session.execute(
+            select(EventRow).where(
+                EventRow.corrects_id == row.corrects_id,
+                EventRow.correction_seq == row.correction_seq,
+            )
+        )
+    ).scalar_one_or_none()
+    if winner is None:
+        raise Conflict(
+            f"event {row.corrects_id} is being corrected by another request; read it again",
+            field="eventId",
+        )
+    if (winner.content_digest, winner.external_id) == (row.content_digest, row.external_id):
+        return winner
+    raise Conflict(
+        f"event {row.corrects_id} was corrected by another request (correction {winner.id}); "
+        "read its status and correct that if needed",
+        field="eventId",
+    )
 
 
 async def record_event(
@@ -326,17 +357,24 @@ async def record_event(
     return Recorded(convert.event(row), True)
 
 
+async def _corrections_of(session: AsyncSession, event_ids: list[int]) -> list[EventRow]:
+    return list(
+        (await session.execute(select(EventRow).where(EventRow.corrects_id.in_(event_ids))))
+        .scalars()
+        .all()
+    )
+
+
+def _statuses(ids: list[int], corrections: Iterable[EventRow]) -> dict[int, EventStatus]:
+    states = correction_states(convert.event(r) for r in corrections)
+    return {i: states[i].status if i in states else EventStatus.ACTIVE for i in ids}
+
+
 async def event_statuses(session: AsyncSession, event_ids: Iterable[int]) -> dict[int, EventStatus]:
     ids = list(event_ids)
     if not ids:
         return {}
-    rows = (
-        (await session.execute(select(EventRow).where(EventRow.corrects_id.in_(ids))))
-        .scalars()
-        .all()
-    )
-    states = correction_states(convert.event(r) for r in rows)
-    return {i: states[i].status if i in states else EventStatus.ACTIVE for i in ids}
+    return _statuses(ids, await _corrections_of(session, ids))
 
 
 @dataclass(frozen=True)
@@ -403,6 +441,25 @@ def correction_of(
     return corr, digest
 
 
+def _check_changes_state(
+    target: CorrectionTarget, corr: Mapping[str, Any], states: Mapping[int, CorrectionState]
+) -> None:
+    """A correction must change the state the event is in: nothing is left to correct of a void
+    event, and an AMEND to the attributes it already has is a repeat — of two writers who saw the
+    same state and amended it alike, the second one lands here."""
+    state = states.get(target.id)
+    if state is not None and state.void:
+        raise Conflict(
+            f"event {target.id} is already {state.status.value}; nothing left to correct",
+            field="eventId",
+        )
+    current = {**target.attributes, **(state.changes if state else {})}
+    if corr["action"] == CorrectionAction.AMEND.value and corr["changes"] == current:
+        raise Conflict(
+            f"event {target.id} already has these attributes; nothing to amend", field="eventId"
+        )
+
+
 async def correct_event(
     session: AsyncSession,
     vocabulary: Vocabulary,
@@ -431,13 +488,12 @@ async def correct_event(
     if existing is not None:
         return convert.event(existing), convert.event(target)
     # Checked after idempotency, so re-sending a revocation with its externalId is not a conflict.
-    status = (await event_statuses(session, [target_id]))[target_id]
-    if status in (EventStatus.REVOKED, EventStatus.ERRONEOUS):
-        raise Conflict(
-            f"event {target_id} is already {status.value}; nothing left to correct", field="eventId"
-        )
+    earlier = await _corrections_of(session, [target_id])
+    _check_changes_state(of, corr, correction_states(convert.event(r) for r in earlier))
+    # The correction corrects the state the event has after ``earlier``: its number is unique per
+    # event in the database, so of two writers correcting the same state only one lands.
     row = await _append(
         session, target.enterprise_id, target.product_id, CORRECTION_KIND, on, corr, ext, digest,
-        corrects_id=target.id,
+        corrects_id=target.id, correction_seq=len(earlier) + 1,
     )  # fmt: skip
     return convert.event(row), convert.event(target)

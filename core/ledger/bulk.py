@@ -42,6 +42,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
+# The events table as a Table (a mapped class's __table__ is typed as any FromClause).
+EVENTS = EventRow.metadata.tables[EventRow.__tablename__]
 EVENT_COLUMNS = (
     "enterprise_id",
     "product_id",
@@ -52,6 +54,7 @@ EVENT_COLUMNS = (
     "external_id",
     "content_digest",
     "corrects_id",
+    "correction_seq",
 )
 # Items per IN (…) look-up: asyncpg binds at most 32,767 parameters; SQLite's limit is lower.
 LOOKUP_CHUNK = 900
@@ -97,7 +100,7 @@ def check_event(
     return CheckedEvent(kind, occurred, attrs, ext)
 
 
-def check_enterprise(record: dict[str, Any], today: date) -> tuple:
+def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:
     """(code, name, county, town, established, roles) as :func:`ledger.register_enterprise`
     would store them."""
     code = validate_credit_code(record.get("code", ""), "code")
@@ -153,7 +156,7 @@ class BulkWriter:
         raw = await self.conn.get_raw_connection()
         return raw.driver_connection
 
-    async def copy(self, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    async def copy(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Append rows: COPY on PostgreSQL, one executemany on SQLite."""
         if not rows:
             return
@@ -189,10 +192,10 @@ class BulkWriter:
                 out[ext] = (eid, digest)
         return out
 
-    async def enterprise_ids(self, codes: Sequence[str]) -> dict[str, tuple]:
+    async def enterprise_ids(self, codes: Sequence[str]) -> dict[str, tuple[Any, ...]]:
         """code → (id, name, county, town, established, roles) of registered enterprises."""
         t = EnterpriseRow.__table__
-        out: dict[str, tuple] = {}
+        out: dict[str, tuple[Any, ...]] = {}
         for part in _chunks(sorted(set(codes)), self.chunk):
             rows = await self.conn.execute(
                 select(
@@ -241,7 +244,7 @@ class BulkWriter:
         existing = await self.existing_events(
             [ev.external_id for _, _, ev in rows if ev.external_id is not None]
         )
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         for i, ((eid, pid, ev), digest) in enumerate(zip(rows, digests, strict=True)):
             ext = ev.external_id
             if ext is not None:
@@ -269,10 +272,11 @@ class BulkWriter:
                     ext,
                     digest,
                     None,
+                    None,
                 )
             )
             result.inserted.append(i)
-        await self.copy(EventRow.__table__, EVENT_COLUMNS, out)
+        await self.copy(EVENTS, EVENT_COLUMNS, out)
         return result
 
 

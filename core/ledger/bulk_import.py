@@ -8,9 +8,11 @@ accepted, already present (same data again), or rejected with the same code and 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from typing import Any
 
+import asyncpg
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, NotFound, QcreditError
 from qcredit.core.grading.engine import Engine
@@ -33,15 +35,18 @@ from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Numbered = tuple[int, dict[str, Any]]
+# What the drivers raise when a bulk insert breaks a unique index (the bulk path writes through
+# the driver's own connection, below SQLAlchemy's exception wrapping).
+UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 # (line, target, (effective date, correction attributes, externalId, content digest))
 CheckedCorrection = tuple[int, Target, tuple[date, dict[str, Any], str | None, str]]
 
 
 class BulkImport:
-    def __init__(self, sessions: async_sessionmaker, vocabulary: Vocabulary) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], vocabulary: Vocabulary) -> None:
         self.sessions = sessions
         self.vocabulary = vocabulary
         self.report = ImportReport()
@@ -117,14 +122,14 @@ class BulkImport:
             await self._touch_deferred(deferred)
 
     async def _enterprises(self, writer: BulkWriter, items: list[Numbered], today: date) -> None:
-        checked: list[tuple[int, tuple]] = []
+        checked: list[tuple[int, tuple[Any, ...]]] = []
         for number, record in items:
             try:
                 checked.append((number, check_enterprise(record, today)))
             except QcreditError as exc:
                 self._reject(number, exc)
         stored = await writer.enterprise_ids([c[1][0] for c in checked])
-        new: dict[str, tuple] = {}
+        new: dict[str, tuple[Any, ...]] = {}
         now = clock.now()
         for number, wanted in checked:
             code = wanted[0]
@@ -300,8 +305,12 @@ class BulkImport:
         checked = self._check_corrections(items, targets, today)
         existing = await writer.existing_events([c[2][2] for c in checked if c[2][2] is not None])
         fresh, deferred = _needing_history(items, targets, checked, existing)
-        await self._write_corrections(writer, fresh, existing)
-        return deferred
+        lost = await self._write_corrections(writer, fresh, existing)
+        # Another writer corrected one of these events since they were read (the database's one
+        # correction per state refused the batch): the per-record path judges each record
+        # against what is stored now — CONFLICT, a repeat, or a correction of the new state.
+        by_number = dict(items)
+        return deferred + [(number, by_number[number]) for number in lost]
 
     def _check_corrections(
         self, items: list[Numbered], targets: dict[str, Target], today: date
@@ -328,11 +337,13 @@ class BulkImport:
         writer: BulkWriter,
         checked: list[CheckedCorrection],
         existing: dict[str, tuple[int, str]],
-    ) -> None:
+    ) -> list[int]:
         """Repeats are duplicates, an externalId reused for other data is refused, the rest is
-        written in one go."""
+        written in one go; if a concurrent writer stored a correction of one of these events
+        first, none is written and their record numbers are returned."""
         now = clock.now()
         rows = []
+        numbers = []
         for number, target, (on, corr, ext, digest) in checked:
             if ext is not None and ext in existing:
                 if existing[ext][1] == digest:
@@ -358,11 +369,18 @@ class BulkImport:
                     ext,
                     digest,
                     target.id,
+                    1,  # the bulk path writes only first corrections (see _needing_history)
                 )
             )
+            numbers.append(number)
             self.touched.add(target.enterprise_id)
-        await writer.copy(EventRow.__table__, EVENT_COLUMNS, rows)
+        try:
+            async with writer.conn.begin_nested():
+                await writer.copy(EventRow.__table__, EVENT_COLUMNS, rows)
+        except UNIQUE_VIOLATIONS:
+            return numbers
         self._accept("correction", len(rows))
+        return []
 
     async def _touch_deferred(self, deferred: list[Numbered]) -> None:
         async with self.sessions() as session:

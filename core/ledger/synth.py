@@ -63,8 +63,10 @@ class Area:
     towns: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     histories: list[Template] = field(default_factory=list)
     products: list[tuple[int, str | None]] = field(default_factory=list)  # (Nice class, category)
-    enterprise_events: list[tuple[str, dict, int]] = field(default_factory=list)  # kind, attrs, age
-    product_events: list[tuple[str, dict, int]] = field(default_factory=list)
+    enterprise_events: list[tuple[str, dict[str, Any], int]] = field(
+        default_factory=list
+    )  # kind, attrs, age
+    product_events: list[tuple[str, dict[str, Any], int]] = field(default_factory=list)
 
 
 @dataclass
@@ -75,7 +77,9 @@ class Template:
     roles: list[str]
     age_days: int | None
     products: list[tuple[int, str | None]]
-    events: list[tuple[int | None, str, dict, int]]  # (product index or None, kind, attrs, age)
+    events: list[
+        tuple[int | None, str, dict[str, Any], int]
+    ]  # (product index or None, kind, attrs, age)
 
 
 def _days(raw: Any, today: date) -> int | None:
@@ -169,7 +173,7 @@ def credit_code(seed: int, index: int, county: str) -> str:
     return numbered_credit_code(seed * 10_000_000 + index, county)
 
 
-def _shift_dates(attrs: dict, spec: EventKind | None, days: int) -> dict:
+def _shift_dates(attrs: dict[str, Any], spec: EventKind | None, days: int) -> dict[str, Any]:
     """Move date attributes (validUntil, until, rectifyBy …) with the event they belong to."""
     if spec is None or not days:
         return attrs
@@ -252,7 +256,7 @@ class Generator:
         # Events: the template's history shifted back, then the area's pool, then anything.
         shift = rng.randint(0, HISTORY_SHIFT_DAYS)
         # (product index or None, kind, attributes, age in days, the template event's age)
-        events: list[tuple[int | None, str, dict, int, int]] = []
+        events: list[tuple[int | None, str, dict[str, Any], int, int]] = []
         if t:
             for index, kind, attrs, ev_age in t.events:
                 events.append((index, kind, attrs, ev_age + shift, ev_age))

@@ -65,6 +65,10 @@ class EventRow(Base):
     __table_args__ = (
         Index("ix_events_enterprise_occurred", "enterprise_id", "occurred_on", "id"),
         Index("ix_events_product_occurred", "product_id", "occurred_on", "id"),
+        # One correction per state of an event: the n-th correction of an event is stored once,
+        # however many writers (API workers, the importer) race to store it.  NULLs (events that
+        # correct nothing) are distinct in a unique index on both databases.
+        Index("uq_events_correction_seq", "corrects_id", "correction_seq", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -77,6 +81,8 @@ class EventRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     content_digest: Mapped[str] = mapped_column(String(64))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), index=True)
+    # For a correction: 1 for the first correction of ``corrects_id``, 2 for the next …
+    correction_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class AssessmentRow(Base):
@@ -172,6 +178,9 @@ class DisclosureRequestRow(Base):
     region_code: Mapped[str] = mapped_column(String(9))
     kind: Mapped[str] = mapped_column(String(16))  # PUBLICATION (apply) / EXPOSURE (re-check)
     level: Mapped[str] = mapped_column(String(16))
+    # The grade change that made the standing grade this request is for: an approval publishes
+    # that standing grade only, and lapses with the next change (even back to the same level).
+    grade_change_id: Mapped[int | None] = mapped_column(ForeignKey("grade_changes.id"))
     audience: Mapped[str] = mapped_column(String(16), default="PUBLIC")
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
@@ -186,7 +195,11 @@ class GradeChangeRow(Base):
     """Every change of a standing grade, in order: the feed partner departments pull."""
 
     __tablename__ = "grade_changes"
-    __table_args__ = (Index("ix_grade_changes_policy", "policy_id", "id"),)
+    __table_args__ = (
+        Index("ix_grade_changes_policy", "policy_id", "id"),
+        # The latest change of a subject: what its standing grade has been since.
+        Index("ix_grade_changes_subject", "policy_id", "subject_type", "subject_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -20,13 +20,15 @@ async def _inspectors_of(session: AsyncSession, region: str) -> list[InspectorRo
         name = SURNAMES[(n * 7 + len(region)) % len(SURNAMES)] + GIVEN[n]
         inspectors.append(
             await roster.register_inspector(
-                session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region
+                session, f"{region}-{n + 1:02d}", f"{name}（{region}）", region, by=roster.LOADER
             )
         )
     return inspectors
 
 
-async def register_demo_inspectors(sessions: async_sessionmaker, registry: Registry) -> None:
+async def register_demo_inspectors(
+    sessions: async_sessionmaker[AsyncSession], registry: Registry
+) -> None:
     """The region's first inspector declares a conflict with its first two enterprises."""
     async with sessions() as s:
         for policy in registry.all_policies():

@@ -176,7 +176,7 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-_BACKGROUND: set[asyncio.Task] = set()
+_BACKGROUND: set[asyncio.Task[None]] = set()
 
 
 def _publish_redis(events: list[dict[str, Any]]) -> None:
@@ -215,7 +215,7 @@ class Broker:
         self.url = _url_key(database_url)
         self.kind = kind or broker_kind(self.url)
         self._queues: set[asyncio.Queue[dict[str, Any]]] = set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._started = False
         self._ready: asyncio.Event | None = None
 

@@ -1,8 +1,11 @@
 """The conditions of 第十一条（二）–（九） (A) and 第十二条（二）–（五） (B), mapped onto events.
 
-Every "近1年" is rolling: the year ending on the grading date, an event exactly one year before
-included (core.temporal.within_years).  Each function returns the Reasons of the conditions that
-FAIL, so an empty list means the level's conditions all hold.
+Every "近1年" is the window of the evaluation (``evaluation.Evaluation.window``): in the annual
+evaluation of 第十五条 the evaluated calendar year, in a dynamic re-grade the year ending on the
+grading date (an event exactly one year before included).  "近1年…受到过/列入过/属于" asks about
+any day of that window: a listing that has since ended still counts (第十一条（五）（六）、第十二条
+（四）（五）).  Each function returns the Reasons of the conditions that FAIL, so an empty list
+means the level's conditions all hold.
 """
 
 from __future__ import annotations
@@ -12,8 +15,13 @@ from typing import Any
 
 from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.temporal import within_years
-from qcredit.policies.bingtuan.exclusions import listings, publicised_penalties
+from qcredit.policies.bingtuan.evaluation import Evaluation
+from qcredit.policies.bingtuan.exclusions import (
+    counted_penalties,
+    listed_within,
+    listings,
+    publicised_penalties,
+)
 from qcredit.policies.bingtuan.licences import noncompliant_licences
 
 Params = Mapping[str, Any]
@@ -23,31 +31,33 @@ LISTS = ("ABNORMAL_OPERATION", "SERIOUS_DISHONESTY", "BLACKLIST")
 DEBTOR = "DISHONEST_JUDGMENT_DEBTOR"
 
 
-def _recent(facts: Facts, params: Params, *kinds: str, **attrs: Any) -> list[Fact]:
-    return facts.within_years(params["recent_years"], *kinds, **attrs)
+def _recent(facts: Facts, ev: Evaluation, params: Params, *kinds: str, **attrs: Any) -> list[Fact]:
+    start, end = ev.window(params["recent_years"])
+    return facts.between(start, end, *kinds, **attrs)
 
 
 def _fail(rule: str, article: str, text: str, events: list[Fact]) -> Reason:
     return Reason(rule, article, text, ids(sorted(events, key=lambda f: (f.occurred_on, f.id))))
 
 
-def recent_penalties(facts: Facts, params: Params) -> list[Fact]:
-    """近1年 penalties that still count (第十条（一）: not past their publicity period)."""
-    years = params["recent_years"]
-    return [
-        f
-        for f in publicised_penalties(facts, params)
-        if within_years(f.occurred_on, facts.as_of, years)
-    ]
+def recent_penalties(facts: Facts, ev: Evaluation, params: Params) -> list[Fact]:
+    """近1年 受到过行政处罚: every penalty of the window, a warning included (《行政处罚法》
+    第九条 lists 警告、通报批评 first among penalties), unless 第十条（一） takes it out."""
+    return counted_penalties(facts, ev, params["recent_years"], params)
+
+
+def _listed(facts: Facts, ev: Evaluation, params: Params, *lists: str) -> list[Fact]:
+    return listed_within(facts, *ev.window(params["recent_years"]), *lists)
 
 
 # --- conditions shared by A and B -------------------------------------------------------------
-def licence_conditions(facts: Facts, rule: str, article: str) -> list[Reason]:
+def licence_conditions(facts: Facts, ev: Evaluation, rule: str, article: str) -> list[Reason]:
     """（二）企业不存在使用与产品不相符原辅材料、生产条件不符合卫生等级及行政许可要求的.
 
-    A state, not a 近1年 window: the latest record of a licence finds its conditions not met.
+    A state, not a 近1年 window: the latest record of a licence, by the evaluated day, finds its
+    conditions not met.
     """
-    if bad := noncompliant_licences(facts):
+    if bad := noncompliant_licences(facts, ev.end):
         return [
             _fail(
                 rule,
@@ -59,15 +69,19 @@ def licence_conditions(facts: Facts, rule: str, article: str) -> list[Reason]:
     return []
 
 
-def refused_checks(facts: Facts, params: Params, rule: str, article: str) -> list[Reason]:
-    if refused := _recent(facts, params, "SUPERVISION_CHECK", result="REFUSED"):
+def refused_checks(
+    facts: Facts, ev: Evaluation, params: Params, rule: str, article: str
+) -> list[Reason]:
+    if refused := _recent(facts, ev, params, "SUPERVISION_CHECK", result="REFUSED"):
         return [_fail(rule, article, "企业近1年存在拒绝监督检查等违法行为", refused)]
     return []
 
 
-def penalties_or_listings(facts: Facts, params: Params, rule: str, article: str) -> list[Reason]:
+def penalties_or_listings(
+    facts: Facts, ev: Evaluation, params: Params, rule: str, article: str
+) -> list[Reason]:
     """近1年受到过行政处罚、被列入过经营异常、严重违法失信企业名单和其他"黑名单"."""
-    found = recent_penalties(facts, params) + listings(facts, *LISTS)
+    found = recent_penalties(facts, ev, params) + _listed(facts, ev, params, *LISTS)
     if found:
         return [
             _fail(
@@ -80,19 +94,21 @@ def penalties_or_listings(facts: Facts, params: Params, rule: str, article: str)
     return []
 
 
-def judgment_debtor(facts: Facts, rule: str, article: str) -> list[Reason]:
-    if found := listings(facts, DEBTOR):
+def judgment_debtor(
+    facts: Facts, ev: Evaluation, params: Params, rule: str, article: str
+) -> list[Reason]:
+    if found := _listed(facts, ev, params, DEBTOR):
         return [_fail(rule, article, "企业近1年属于失信被执行人", found)]
     return []
 
 
 # --- 第十一条 A ----------------------------------------------------------------------------------
-def a_conditions(facts: Facts, params: Params) -> list[Reason]:
+def a_conditions(facts: Facts, ev: Evaluation, params: Params) -> list[Reason]:
     """第十一条（二）–（九） that fail."""
-    failing = licence_conditions(facts, "a.licence_conditions", "第十一条（二）")
+    failing = licence_conditions(facts, ev, "a.licence_conditions", "第十一条（二）")
 
-    exposure = _recent(facts, params, "PUBLIC_OPINION", verified=True)
-    complaints = _recent(facts, params, "COMPLAINT", verified=True)
+    exposure = _recent(facts, ev, params, "PUBLIC_OPINION", verified=True)
+    complaints = _recent(facts, ev, params, "COMPLAINT", verified=True)
     strong = complaints if len(complaints) >= params["strong_complaints_min"] else []
     if exposure or strong:
         failing.append(
@@ -105,12 +121,12 @@ def a_conditions(facts: Facts, params: Params) -> list[Reason]:
         )
 
     problems = (
-        _recent(facts, params, "SAMPLING_INSPECTION", result="FAIL")
-        + _recent(facts, params, "SUPERVISION_CHECK", result={"FAIL", "REFUSED"})
+        _recent(facts, ev, params, "SAMPLING_INSPECTION", result="FAIL")
+        + _recent(facts, ev, params, "SUPERVISION_CHECK", result={"FAIL", "REFUSED"})
         + exposure
-        + _recent(facts, params, "STANDARD_BREACH")
-        + _recent(facts, params, "COUNTERFEIT")
-        + _recent(facts, params, "QUALITY_ACCIDENT", responsible=lambda v: v is not False)
+        + _recent(facts, ev, params, "STANDARD_BREACH")
+        + _recent(facts, ev, params, "COUNTERFEIT")
+        + _recent(facts, ev, params, "QUALITY_ACCIDENT", responsible=lambda v: v is not False)
     )
     if problems:
         failing.append(
@@ -123,10 +139,11 @@ def a_conditions(facts: Facts, params: Params) -> list[Reason]:
             )
         )
 
-    failing += penalties_or_listings(facts, params, "a.penalty_or_listing", "第十一条（五）")
-    failing += judgment_debtor(facts, "a.judgment_debtor", "第十一条（六）")
+    failing += penalties_or_listings(facts, ev, params, "a.penalty_or_listing", "第十一条（五）")
+    failing += judgment_debtor(facts, ev, params, "a.judgment_debtor", "第十一条（六）")
 
-    adverse = publicised_penalties(facts, params) + listings(facts, *LISTS, DEBTOR)
+    # （七） "尚在影响期内": a state on the evaluated day, of information of any age.
+    adverse = publicised_penalties(facts, ev, params) + listings(facts, ev.end, *LISTS, DEBTOR)
     if adverse:
         failing.append(
             _fail(
@@ -137,7 +154,7 @@ def a_conditions(facts: Facts, params: Params) -> list[Reason]:
             )
         )
 
-    if false := _recent(facts, params, "FALSE_CLAIM"):
+    if false := _recent(facts, ev, params, "FALSE_CLAIM"):
         failing.append(
             _fail(
                 "a.concealment_or_false_promise",
@@ -163,10 +180,10 @@ def a_conditions(facts: Facts, params: Params) -> list[Reason]:
 
 
 # --- 第十二条 B ----------------------------------------------------------------------------------
-def b_conditions(facts: Facts, params: Params) -> list[Reason]:
+def b_conditions(facts: Facts, ev: Evaluation, params: Params) -> list[Reason]:
     """第十二条（二）–（五） that fail."""
-    failing = licence_conditions(facts, "b.licence_conditions", "第十二条（二）")
-    failing += refused_checks(facts, params, "b.refused_check", "第十二条（三）")
-    failing += penalties_or_listings(facts, params, "b.penalty_or_listing", "第十二条（四）")
-    failing += judgment_debtor(facts, "b.judgment_debtor", "第十二条（五）")
+    failing = licence_conditions(facts, ev, "b.licence_conditions", "第十二条（二）")
+    failing += refused_checks(facts, ev, params, "b.refused_check", "第十二条（三）")
+    failing += penalties_or_listings(facts, ev, params, "b.penalty_or_listing", "第十二条（四）")
+    failing += judgment_debtor(facts, ev, params, "b.judgment_debtor", "第十二条（五）")
     return failing

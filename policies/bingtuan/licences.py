@@ -15,21 +15,26 @@ def _valid_until(fact: Fact) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-def valid_licences(facts: Facts) -> list[Fact]:
-    """GRANTED licence records still held on the grading date.
+def _records_by(facts: Facts, on: date) -> list[Fact]:
+    return [f for f in facts.of("LICENCE") if f.occurred_on <= on]
+
+
+def valid_licences(facts: Facts, on: date | None = None) -> list[Fact]:
+    """GRANTED licence records still held on ``on`` (default: the grading date).
 
     A grant counts when its ``validUntil`` (if recorded) is not before the grading date — the last
     day of validity still counts — and no later SUSPENDED/REVOKED/EXPIRED record exists for the
     same licence number.  A NONCOMPLIANT record does not end the licence (it is 第十一条（二）'s
     concern); a later GRANTED record for the same number renews it.
     """
-    records = facts.of("LICENCE")  # oldest first, by (occurred_on, id)
+    on = facts.as_of if on is None else on
+    records = _records_by(facts, on)  # oldest first, by (occurred_on, id)
     held = []
     for i, grant in enumerate(records):
         if grant.get("status") != "GRANTED":
             continue
         until = _valid_until(grant)
-        if until is not None and until < facts.as_of:
+        if until is not None and until < on:
             continue
         number = grant.get("licenceNo")
         ended = any(
@@ -41,9 +46,10 @@ def valid_licences(facts: Facts) -> list[Fact]:
     return held
 
 
-def noncompliant_licences(facts: Facts) -> list[Fact]:
-    """Licences whose latest record finds the licence conditions not met (not yet re-granted)."""
+def noncompliant_licences(facts: Facts, on: date) -> list[Fact]:
+    """Licences whose latest record by ``on`` finds the licence conditions not met (not yet
+    re-granted)."""
     latest: dict[str | None, Fact] = {}
-    for f in facts.of("LICENCE"):
+    for f in _records_by(facts, on):
         latest[f.get("licenceNo")] = f
     return [f for f in latest.values() if f.get("status") == "NONCOMPLIANT"]

@@ -6,20 +6,28 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qcredit.core.contract import Disclosure, Grading, History, Level, Measure, Reason
+from qcredit.core.contract import (
+    Assessment,
+    Disclosure,
+    Figure,
+    Grading,
+    History,
+    Level,
+    Measure,
+    Reason,
+)
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Policy
-from qcredit.core.temporal import EvaluationCalendar, window_start
 from qcredit.policies.bingtuan.conditions import a_conditions, b_conditions, recent_penalties
-from qcredit.policies.bingtuan.exclusions import listings
+from qcredit.policies.bingtuan.evaluation import Evaluation, evaluation
+from qcredit.policies.bingtuan.exclusions import exclusion_reasons, listings
 from qcredit.policies.bingtuan.licences import valid_licences
 from qcredit.policies.bingtuan.measures import disclosures, supervision
 from qcredit.policies.bingtuan.scoring import Deduction, deductions, reasons, score
 
 ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
-CALENDAR_YEAR = EvaluationCalendar(1, 1, 12)
 
 # GB/T 2260 codes of the Corps' division-cities (师市合一).  The Corps and its divisions have no
 # codes of their own; the "66" prefix some national systems use is unconfirmed and not a GB/T 2260
@@ -34,6 +42,7 @@ class BingtuanPolicy(Policy):
     document_no = ""  # the revision table carries no 文号
     version = "revised-1"
     region_codes = DIVISION_CITIES
+    region_article = "第二条"  # 兵团各级市场监督管理部门 grade enterprises registered in the Corps
     # 第二十三条: "本方案自发布之日起实施" — the publication date is not in the text, so no start
     # date can be stated (None: the engine treats it as open); the revision dropped the 2-year
     # trial period, so there is no end date either.
@@ -83,13 +92,14 @@ class BingtuanPolicy(Policy):
         return None
 
     def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
-        found = deductions(facts, params)
+        ev = evaluation(facts.as_of, params)
+        found = deductions(facts, ev, params)
         points = score(found, params)
-        a_fail = a_conditions(facts, params)
-        b_fail = b_conditions(facts, params)
-        serious = self._serious(facts, params)
-        base = reasons(found)
-        details = self._details(facts, params, found, points)
+        a_fail = a_conditions(facts, ev, params)
+        b_fail = b_conditions(facts, ev, params)
+        serious = self._serious(facts, ev, params)
+        base = [*self._scope(facts), *reasons(found), *exclusion_reasons(facts, ev, params)]
+        details = self._details(facts, ev, params, found, points)
         a_min, b_min, c_min = params["a_min_score"], params["b_min_score"], params["c_min_score"]
 
         if points < c_min or serious:
@@ -163,10 +173,30 @@ class BingtuanPolicy(Policy):
         return Grading("C", points, (*base, *why, *b_fail), tuple(blockers), details)
 
     @staticmethod
-    def _serious(facts: Facts, params: ParameterView) -> list[Reason]:
+    def _scope(facts: Facts) -> list[Reason]:
+        """Why the enterprise is graded (第二、三条) and why the text applies (第二十三条)."""
+        held = valid_licences(facts)
+        numbers = "、".join(sorted({str(f.get("licenceNo") or "未登记编号") for f in held}))
+        return [
+            Reason(
+                "scope.licence_holder",
+                "第二条、第三条",
+                f"在兵团辖区登记注册并持有有效的工业产品生产许可证（{numbers}），"
+                "属重点工业产品生产许可证获证企业",
+                ids(held),
+            ),
+            Reason(
+                "scope.in_force",
+                "第二十三条",
+                "本办法自发布之日起实施，修订后未设试行期或终止日期",
+            ),
+        ]
+
+    @staticmethod
+    def _serious(facts: Facts, ev: Evaluation, params: ParameterView) -> list[Reason]:
         """Local default D cases whatever the score (C and D articles are not in the text)."""
         out = []
-        if listed := listings(facts, *params["d_lists"]):
+        if listed := listings(facts, ev.end, *params["d_lists"]):
             out.append(
                 Reason(
                     "d.serious_dishonesty_list",
@@ -177,7 +207,7 @@ class BingtuanPolicy(Policy):
             )
         revoked = [
             f
-            for f in recent_penalties(facts, params)
+            for f in recent_penalties(facts, ev, params)
             if f.get("measure") in set(params["d_penalty_measures"])
             or f.get("criminalReferral") is True
         ]
@@ -194,28 +224,40 @@ class BingtuanPolicy(Policy):
 
     @staticmethod
     def _details(
-        facts: Facts, params: ParameterView, found: list[Deduction], points: float
+        facts: Facts, ev: Evaluation, params: ParameterView, found: list[Deduction], points: float
     ) -> dict[str, Any]:
-        """第十五条: each first quarter grades the previous year; later in the year the grade is
-        the dynamic adjustment of the current year.  The windows themselves roll from the date."""
-        as_of = facts.as_of
-        annual = as_of.month <= params["annual_evaluation_last_month"]
-        start, end = (
-            CALENDAR_YEAR.previous_period(as_of) if annual else CALENDAR_YEAR.period_of(as_of)
-        )
+        """第十五条: the year judged and the 近1年 window (``evaluation``: in the first quarter the
+        previous calendar year as a whole, else per ``grade_outside_first_quarter``)."""
+        start, end = ev.window(params["recent_years"])
         return {
-            "evaluationYear": start.year,
-            "annualEvaluation": annual,
-            "evaluationPeriod": {"from": start.isoformat(), "to": end.isoformat()},
-            "window": {
-                "from": window_start(as_of, years=params["recent_years"]).isoformat(),
-                "to": as_of.isoformat(),
+            "evaluationYear": ev.year,
+            "annualEvaluation": ev.annual,
+            "evaluationPeriod": {
+                "from": f"{ev.year}-01-01",
+                "to": f"{ev.year}-12-31",
             },
-            "selfInspectionYear": as_of.year - params["self_inspection_report_lag_years"],
+            "window": {"from": start.isoformat(), "to": end.isoformat()},
+            "selfInspectionYear": facts.as_of.year - params["self_inspection_report_lag_years"],
             "score": points,
             "deductions": {d.dimension: d.points for d in found},
             "licences": sorted({str(f.get("licenceNo") or "") for f in valid_licences(facts)}),
         }
+
+    def figures(self, assessment: Assessment) -> Sequence[Figure]:
+        """第十五条: the year this grade evaluates, and whether it is the annual evaluation."""
+        d = assessment.details
+        if "evaluationYear" not in d:
+            return ()
+        kind = "年度评价" if d["annualEvaluation"] else "动态调整"
+        return (
+            Figure(
+                "evaluationYear",
+                "评价年度",
+                int(d["evaluationYear"]),
+                "第十五条",
+                f"{d['evaluationYear']}年度（{kind}）",
+            ),
+        )
 
     def supervision(
         self, grading: Grading, facts: Facts, params: ParameterView

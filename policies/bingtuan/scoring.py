@@ -14,8 +14,9 @@ from typing import Any
 
 from qcredit.core.contract import Reason
 from qcredit.core.facts import Fact, Facts, ids
-from qcredit.core.temporal import within_years
-from qcredit.policies.bingtuan.exclusions import publicised_penalties
+from qcredit.core.temporal import established_for
+from qcredit.policies.bingtuan.evaluation import Evaluation
+from qcredit.policies.bingtuan.exclusions import counted_penalties
 from qcredit.policies.bingtuan.licences import noncompliant_licences, valid_licences
 
 
@@ -29,26 +30,29 @@ class Deduction:
 
 
 Params = Mapping[str, Any]
+Found = tuple[float, list[Fact], str]  # points, the events behind them, a note
 
 
-def _windowed(facts: Facts, params: Params, *kinds: str, **attrs: Any) -> list[Fact]:
-    return facts.within_years(params["score_window_years"], *kinds, **attrs)
+def _windowed(
+    facts: Facts, ev: Evaluation, params: Params, *kinds: str, **attrs: Any
+) -> list[Fact]:
+    return facts.between(*ev.window(params["score_window_years"]), *kinds, **attrs)
 
 
-def _enterprise_type(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
+def _enterprise_type(facts: Facts, ev: Evaluation, params: Params) -> Found:
     years = params["type_young_enterprise_years"]
-    if facts.established_for(years):
+    if established_for(facts.enterprise.established_on, ev.end, years):
         return 0, [], ""
     return params["type_young_enterprise_deduction"], [], f"成立未满{years}年"
 
 
-def _quality_risk(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
+def _quality_risk(facts: Facts, ev: Evaluation, params: Params) -> Found:
     points: float = 0
     events: list[Fact] = []
     notes = []
     risky = [
         f
-        for f in valid_licences(facts)
+        for f in valid_licences(facts, ev.end)
         if f.get("productCategory") in set(params["high_risk_categories"])
     ]
     if risky:
@@ -58,7 +62,9 @@ def _quality_risk(facts: Facts, params: Params) -> tuple[float, list[Fact], str]
             "高风险产品类别：" + "、".join(sorted({f.get("productCategory") for f in risky}))
         )
     table = params["quality_accident_deduction"]
-    accidents = _windowed(facts, params, "QUALITY_ACCIDENT", responsible=lambda v: v is not False)
+    accidents = _windowed(
+        facts, ev, params, "QUALITY_ACCIDENT", responsible=lambda v: v is not False
+    )
     for f in accidents:
         points += table[f.get("severity")]
     if accidents:
@@ -67,13 +73,13 @@ def _quality_risk(facts: Facts, params: Params) -> tuple[float, list[Fact], str]
     return points, events, "；".join(notes)
 
 
-def _licence(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    bad = noncompliant_licences(facts)
+def _licence(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    bad = noncompliant_licences(facts, ev.end)
     return len(bad) * params["licence_noncompliant_deduction"], bad, "生产许可条件不符合要求"
 
 
-def _sampling(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    fails = _windowed(facts, params, "SAMPLING_INSPECTION", result="FAIL")
+def _sampling(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    fails = _windowed(facts, ev, params, "SAMPLING_INSPECTION", result="FAIL")
     points = sum(
         params["sampling_fail_serious_deduction"]
         if f.get("severity") == "SERIOUS"
@@ -83,8 +89,8 @@ def _sampling(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
     return points, fails, f"监督抽查不合格{len(fails)}次"
 
 
-def _inspection(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    bad = _windowed(facts, params, "SUPERVISION_CHECK", result={"FAIL", "REFUSED"})
+def _inspection(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    bad = _windowed(facts, ev, params, "SUPERVISION_CHECK", result={"FAIL", "REFUSED"})
     points = sum(
         params["check_refused_deduction"]
         if f.get("result") == "REFUSED"
@@ -94,13 +100,8 @@ def _inspection(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
     return points, bad, f"监督检查不合格或拒绝检查{len(bad)}次"
 
 
-def _penalty(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    years = params["score_window_years"]
-    penalties = [
-        f
-        for f in publicised_penalties(facts, params)
-        if within_years(f.occurred_on, facts.as_of, years)
-    ]
+def _penalty(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    penalties = counted_penalties(facts, ev, params["score_window_years"], params)
     points: float = 0
     for f in penalties:
         if f.get("measure") in set(params["d_penalty_measures"]) or f.get("criminalReferral"):
@@ -112,19 +113,17 @@ def _penalty(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
     return points, penalties, f"行政处罚{len(penalties)}次"
 
 
-def _complaints(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    found = _windowed(facts, params, "COMPLAINT", verified=True)
+def _complaints(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    found = _windowed(facts, ev, params, "COMPLAINT", verified=True)
     return len(found) * params["complaint_deduction"], found, f"经核实的投诉举报{len(found)}件"
 
 
-def _public_opinion(facts: Facts, params: Params) -> tuple[float, list[Fact], str]:
-    found = _windowed(facts, params, "PUBLIC_OPINION", verified=True)
+def _public_opinion(facts: Facts, ev: Evaluation, params: Params) -> Found:
+    found = _windowed(facts, ev, params, "PUBLIC_OPINION", verified=True)
     return len(found) * params["public_opinion_deduction"], found, f"经核实的舆情通报{len(found)}次"
 
 
-DIMENSIONS: tuple[
-    tuple[str, str, Callable[[Facts, Params], tuple[float, list[Fact], str]]], ...
-] = (
+DIMENSIONS: tuple[tuple[str, str, Callable[[Facts, Evaluation, Params], Found]], ...] = (
     ("enterprise_type", "企业类型", _enterprise_type),
     ("quality_risk", "质量风险", _quality_risk),
     ("administrative_licence", "行政许可", _licence),
@@ -136,11 +135,11 @@ DIMENSIONS: tuple[
 )
 
 
-def deductions(facts: Facts, params: Params) -> list[Deduction]:
+def deductions(facts: Facts, ev: Evaluation, params: Params) -> list[Deduction]:
     cap = params["dimension_max_deduction"]
     out = []
     for key, label, rule in DIMENSIONS:
-        points, events, detail = rule(facts, params)
+        points, events, detail = rule(facts, ev, params)
         out.append(Deduction(key, label, min(points, cap), tuple(events), detail))
     return out
 

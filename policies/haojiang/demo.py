@@ -14,7 +14,9 @@ is off by default).
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from qcredit.core.testing.demo import CreditCodes, Ledger, day_between, shuffled, spaced_days
 
@@ -199,7 +201,7 @@ class _Builder:
                 out.append(self.product(code, word, nice, category))
         return out
 
-    def event(self, subject: Subject, kind: str, on: date, **attributes: object) -> str | None:
+    def event(self, subject: Subject, kind: str, on: date, **attributes: Any) -> str | None:
         if isinstance(subject, tuple):
             code, trademark, nice = subject
             return self.ledger.event(code, kind, on, (trademark, nice), **attributes)
@@ -217,7 +219,7 @@ class _Builder:
 
 
 def _series(
-    b: _Builder, subject: Subject, values: list[tuple[float, str]], year: int = 2024
+    b: _Builder, subject: Subject, values: Sequence[tuple[float, str]], year: int = 2024
 ) -> None:
     """Record points events, one every few months from ``year`` on."""
     days = spaced_days(b.rng, date(year, 3, 10), (70, 140), count=len(values))
@@ -227,7 +229,7 @@ def _series(
 
 def _designed(b: _Builder) -> None:
     # Operators, one per category, the boundaries included (五（二）: 12 → A, 6 → C, 0 → D).
-    operators = [
+    operators: list[tuple[str, list[tuple[float, str]]]] = [
         ("garment", [(4, GOOD[3][1]), (3, GOOD[2][1]), (3, GOOD[5][1]), (2, GOOD[0][1])]),  # 12 A
         (
             "chemical",
@@ -302,10 +304,10 @@ def _designed(b: _Builder) -> None:
         ("chemical", 1, "胶粘剂", [(2, GOOD[0][1]), (2, GOOD[0][1]), (-4, BAD[0][1])]),  # 0 D
         ("garment", 25, "针织内衣", [(2, GOOD[0][1]), (-8, BAD[1][1])]),  # −6 D
     ]
-    for industry, nice, category, values in products:
+    for industry, nice, category, scored in products:
         code, word = b.operator(industry, date(b.rng.randint(1998, 2019), 3, 15))
         product = b.product(code, word, nice, category)
-        _series(b, product, values)
+        _series(b, product, scored)
         # a second product of the same operator, never scored → O
         extra = [(n, c) for n, c in INDUSTRIES[industry][2] if n != nice]
         if extra:
@@ -340,16 +342,17 @@ def _ordinary(b: _Builder, count: int) -> None:
         industry = b.rng.choice(kinds)
         established = date(b.rng.randint(1990, 2025), b.rng.randint(1, 12), b.rng.randint(1, 28))
         code, word = b.operator(industry, established)
-        products = []
+        catalogued: list[tuple[str, str, int]] = []
         if INDUSTRIES[industry][2]:
-            products = b.catalogue_products(code, word, industry, b.rng.randint(1, 3))
-        for subject, chance in [(code, 0.6), *((p, 0.4) for p in products)]:
+            catalogued = b.catalogue_products(code, word, industry, b.rng.randint(1, 3))
+        chances: list[tuple[Subject, float]] = [(code, 0.6), *((p, 0.4) for p in catalogued)]
+        for subject, chance in chances:
             if b.rng.random() >= chance:
                 continue
             for _ in range(b.rng.randint(1, 5)):
                 pts, rule = b.rng.choice(GOOD if b.rng.random() < 0.8 else BAD)
                 b.points(subject, b.day(b.rng.choice([2024, 2025, 2026])), pts, rule)
-        for p in products:
+        for p in catalogued:
             if b.rng.random() < 0.35:
                 fail = b.rng.random() < 0.15
                 b.event(
@@ -368,7 +371,7 @@ def _ordinary(b: _Builder, count: int) -> None:
             )
 
 
-def demo_records(today: date) -> list[dict]:
+def demo_records(today: date) -> list[dict[str, Any]]:
     b = _Builder(today)
     _designed(b)
     _ordinary(b, 52)

@@ -20,13 +20,15 @@ from typing import Any
 from qcredit.core.facts import Fact, Facts
 from qcredit.core.model import SubjectType
 from qcredit.core.temporal import within_years
+from qcredit.policies.haojiang.exclusions import exclusion
 
 POINTS_KIND = "QUALITY_CREDIT_POINTS"
 
 
 def excluded(category: str | None, params: Mapping[str, Any]) -> bool:
-    """一（一）: food, food additives, cosmetics, measuring instruments, special equipment."""
-    return category is not None and category.strip() in params["excluded_categories"]
+    """一（一）: food, food additives, cosmetics, measuring instruments, special equipment
+    (``exclusions``: by taxonomy)."""
+    return exclusion(category, params) is not None
 
 
 def in_scope_events(facts: Facts, params: Mapping[str, Any]) -> list[Fact]:

@@ -22,8 +22,9 @@ from qcredit.core.model import SubjectType
 from qcredit.core.parameters import ParameterView
 from qcredit.core.policy import Policy
 from qcredit.policies.haojiang.categories import category, needs_text, rule_text
+from qcredit.policies.haojiang.exclusions import exclusion
 from qcredit.policies.haojiang.notices import HaojiangNotices
-from qcredit.policies.haojiang.points import cumulative_points, excluded
+from qcredit.policies.haojiang.points import cumulative_points
 from qcredit.policies.haojiang.publicity import USE_LIMIT, disclosures
 from qcredit.policies.haojiang.supervision import clean_run_reason, level_measures
 
@@ -61,14 +62,17 @@ class HaojiangPolicy(Policy):
         if base is not None:
             return base
         if facts.subject_type is SubjectType.PRODUCT and facts.product is not None:
-            if excluded(facts.product.category, params):
-                return f"一（一）：{EXCLUSION_TEXT}（产品类别：{facts.product.category}）"
+            found = exclusion(facts.product.category, params)
+            if found is not None:
+                cat = facts.product.category
+                return f"一（一）：{found.text()}（产品类别：{cat}）；{EXCLUSION_TEXT}"
             return None
         # An operator all of whose products are excluded is an operator of excluded products; an
         # operator with no product registered yet stays in scope (一（一）).
-        if facts.products and all(excluded(p.category, params) for p in facts.products):
-            cats = "、".join(sorted(facts.product_categories()))
-            return f"一（一）：{EXCLUSION_TEXT}（经营者产品均属：{cats}）"
+        found_all = [(p.category, exclusion(p.category, params)) for p in facts.products]
+        if found_all and all(e is not None for _, e in found_all):
+            each = "；".join(f"{e.text()}（{c}）" for c, e in found_all if e is not None)
+            return f"一（一）：经营者产品均不纳入本方案：{each}；{EXCLUSION_TEXT}"
         return None
 
     def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:

@@ -9,8 +9,8 @@ designed on purpose so that every class of 佳市监发〔2020〕42号 appears o
 * B 基本守信 — established 2–3 years, or a failed sampling / penalty in the last three years but
   not this year, or an own complaint solved in time this year;
 * C 失信 — a failed sampling or refused check this year, a licence under rectification, a minor
-  false claim, an unresolved complaint, a general accident, a fine this year, or the text's gap
-  (established less than 2 years);
+  false claim, an unresolved complaint, a general accident, or a fine this year;
+* N 暂不定级 — the text's gap: clean, but established less than 2 years ago;
 * D 严重失信 — an expired or revoked licence, overdue rectification, two failed samplings in a
   row this year, deliberate counterfeiting, a major false claim or accident, production without a
   standard, a revocation-level penalty, a serious after-sales breach.
@@ -244,8 +244,9 @@ class _Demo(Demo):
         ent, number = c_case(), f"佳市监罚〔{today.year}〕88号"
         self.penalty(ent, ty(), "FINE", fineYuan=30000.0, correctionOrdered=True, documentNo=number)
         self.event(c_case(), "STANDARD_BREACH", ty(), product=True, type="BELOW_DECLARED")
-        for _ in range(3):  # the gap: clean but established less than 2 years ago
-            ent = self.firm(self.established(0.3, 1.8), intent="C")
+        # N 暂不定级 — the gap: clean but established less than 2 years ago.
+        for _ in range(3):
+            ent = self.firm(self.established(0.3, 1.8), intent="N")
             self.licence(ent)
             self.clean_history(ent)
 

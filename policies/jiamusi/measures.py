@@ -68,6 +68,24 @@ SUPERVISION: dict[str, tuple[Measure, ...]] = {
             "四（三）",
         ),
     ),
+    # N 暂不定级 (local default, rules.NOT_YET_GRADED): the text has no measures for an enterprise
+    # it cannot yet class; it stays under ordinary supervision with its quality file (三（五）),
+    # helped towards 基本守信 as B is (四（二）, cited by analogy), and none of C's or D's
+    # measures for wrongdoing.
+    "N": (
+        Measure(
+            MeasureKind.MONITORING,
+            "依企业质量档案（三（五））动态跟踪其质量信用状况，按日常监管实施监督；依法设立满2年且"
+            "无失信情形的，按三（二）定级（local default：参照四（二））",
+            "四（二）",
+        ),
+        Measure(
+            MeasureKind.GUIDANCE,
+            "鼓励和帮助企业增强质量意识、加强质量管理，早日成为守信企业"
+            "（local default：参照四（二））",
+            "四（二）",
+        ),
+    ),
     "D": (
         Measure(MeasureKind.BLACKLIST, "将D级企业纳入黑名单", "四（四）"),
         Measure(
@@ -145,7 +163,9 @@ def disclosures(level: str) -> tuple[Disclosure, ...]:
             ),
         ]
     else:
-        internal = f"{level}级企业作为内部监管依据，不对外公示；内控信息要严格保密"
+        # B, C — and N 暂不定级, which is neither of the classes that may be published (A, D).
+        who = "暂不定级企业" if level == "N" else f"{level}级企业"
+        internal = f"{who}作为内部监管依据，不对外公示；内控信息要严格保密"
         outside = [
             Disclosure(Audience.PUBLIC, False, False, internal, "五（三）"),
             Disclosure(Audience.DEPARTMENT, False, False, internal, "五（三）"),

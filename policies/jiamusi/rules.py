@@ -27,6 +27,8 @@ from qcredit.policies.jiamusi.measures import SUPERVISION, disclosures
 from qcredit.policies.jiamusi.notices import JiamusiNotices
 
 ENTERPRISES = frozenset({SubjectType.ENTERPRISE})
+NOT_YET_GRADED = "N"
+GAP_LEVELS = (NOT_YET_GRADED, "B")  # C and D need a criterion of their own (三（三）、三（四）)
 
 
 class JiamusiPolicy(Policy):
@@ -46,8 +48,21 @@ class JiamusiPolicy(Policy):
     levels = (
         Level("A", "守信", 1, "green", "三（一）守信（A级）", ENTERPRISES),
         Level("B", "基本守信", 2, "blue", "三（二）基本守信（B级）", ENTERPRISES),
-        Level("C", "失信", 3, "yellow", "三（三）失信（C级）；四（三）黄牌警告", ENTERPRISES),
-        Level("D", "严重失信", 4, "red", "三（四）严重失信（D级）；四（四）黑名单", ENTERPRISES),
+        # Not a credit class: 失信 (C) and 严重失信 (D) are defined by what an enterprise did
+        # (三（三）、三（四）), so a clean enterprise that cannot yet be B (依法设立未满2年,
+        # 三（二）1) is not graded at all until it can (local default, ``gap_level``).  Ranked
+        # between B and C: no wrongdoing, but no track record either — so inspection plans visit
+        # it before B and after C, and the best and worst ranks stay A (守信) and D (黑名单).
+        Level(
+            NOT_YET_GRADED,
+            "暂不定级",
+            3,
+            "grey",
+            "成立不满2年且无失信（C级）、严重失信（D级）情形，暂不定级（三（二）1；local default）",
+            ENTERPRISES,
+        ),
+        Level("C", "失信", 4, "yellow", "三（三）失信（C级）；四（三）黄牌警告", ENTERPRISES),
+        Level("D", "严重失信", 5, "red", "三（四）严重失信（D级）；四（四）黑名单", ENTERPRISES),
     )
     parameters_file = Path(__file__).with_name("parameters.toml")
 
@@ -91,16 +106,25 @@ class JiamusiPolicy(Policy):
     def _gap(
         level: str, gaps_b: list[Reason], gaps_a: list[Reason], details: dict[str, Any]
     ) -> Grading:
-        """No C/D criterion holds, yet B's own criteria are not all met — a case the text leaves
-        open; ``gap_level`` (local default C) decides."""
+        """No C/D criterion holds, yet B's own criteria are not all met (an enterprise established
+        less than 2 years, 三（二）1) — a case the text leaves open.  ``gap_level`` decides:
+        N 暂不定级 (local default) or B; never C, defined by wrongdoing (三（三）)."""
+        if level not in GAP_LEVELS:
+            raise ValueError(f"gap_level must be one of {GAP_LEVELS}, not {level!r}")
+        if level == "B":
+            gap = Reason(
+                "gap.b_criteria_not_met",
+                "三（二）1",
+                "不符合基本守信（B级）标准但无失信情形，文件未作规定，按本地默认确定为B级"
+                "（local default）",
+            )
+            return Grading("B", None, (gap, *gaps_b), tuple(gaps_a), details)
         gap = Reason(
             "gap.b_criteria_not_met",
             "三（二）1",
-            f"不符合基本守信（B级）标准且无失信情形，文件未作规定，按本地默认确定为{level}级"
-            "（local default）",
+            "成立不满2年，暂不定级：未见失信（C级）、严重失信（D级）情形（三（三）、三（四）），"
+            "尚不符合基本守信（B级）“依法设立满2年”的标准（local default）",
         )
-        if level == "B":
-            return Grading("B", None, (gap, *gaps_b), tuple(gaps_a), details)
         return Grading(level, None, (gap, *gaps_b), tuple(gaps_b), details)
 
     def supervision(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from qcredit.core.contract import Reason
 from qcredit.core.model import Product
 
 
@@ -35,4 +36,14 @@ def catalogue_label(params: Mapping[str, Any]) -> str:
     return (
         f"《全国重点工业产品质量安全监管目录》{params['catalogue_category_count']}大类"
         f"{params['catalogue_kind_count']}种"
+    )
+
+
+def scope_reason(products: Iterable[Product], params: Mapping[str, Any]) -> Reason:
+    """三1: why the subject is graded — its catalogued products' 大类."""
+    found = sorted({c for p in products if (c := catalogue_category(p.category, params))})
+    return Reason(
+        "scope.catalogue",
+        "三1",
+        f"产品类别（{'、'.join(found)}）列入{catalogue_label(params)}，属重点监管范围",
     )

@@ -428,7 +428,7 @@ def _profile(rng: random.Random, e: _Enterprise, profile: str, today: date) -> N
         )
 
 
-def demo_records(today: date) -> list[dict]:
+def demo_records(today: date) -> list[dict[str, Any]]:
     rng = random.Random(SEED)
     names = shuffled(rng, TRADE_NAMES)
     codes = CreditCodes(rng)

@@ -27,6 +27,7 @@ from qcredit.policies.jiaxing.catalogue import (
     catalogue_category,
     catalogue_label,
     catalogued_products,
+    scope_reason,
 )
 from qcredit.policies.jiaxing.enterprises import classify, health_code, supervision_mode
 from qcredit.policies.jiaxing.levels import LEVELS, MODE_LABELS, worst_tier
@@ -62,6 +63,7 @@ class JiaxingPolicy(Policy):
     document_no = ""
     version = "2020.04.22-1"
     region_codes = ("330400",)  # 嘉兴市, covering 南湖区 330402 … 桐乡市 330483
+    region_article = "三1"  # 监管范围: 全市 (我市 = 嘉兴市, the issuing bureau's city)
     effective_from = date(2020, 4, 22)  # the date the 市局 signed the notice
     # 试行 guidance with no end date and no validity period in the text: in force until replaced.
     effective_until = None
@@ -112,7 +114,7 @@ class JiaxingPolicy(Policy):
         risk = assess_product(facts, facts.product.category, params)
         return Grading(
             level=risk.tier,
-            reasons=risk.reasons,
+            reasons=(scope_reason(facts.products, params), *risk.reasons),
             blockers=risk.blockers,
             details={
                 "subject": "product",
@@ -137,7 +139,7 @@ class JiaxingPolicy(Policy):
         mode, mode_article = supervision_mode(cls.level, governing, facts.enterprise.roles, params)
         return Grading(
             level=cls.level,
-            reasons=cls.reasons,
+            reasons=(scope_reason(facts.products, params), *cls.reasons),
             blockers=cls.blockers,
             details={
                 "subject": "enterprise",

@@ -19,6 +19,15 @@ from qcredit.policies.wugang.history import accidents_in_lock, evaluation_calend
 from qcredit.policies.wugang.scoring import indicator, rectifications
 
 RANKS = {"A": 1, "B": 2, "C": 3, "D": 4}
+
+# 第十三条 has two paragraphs.  The first holds four provisions, one per sentence after the
+# opening one (自动分级，动态更新): 2 失信违法 raises the level, 3 confirmed rectification lowers
+# it (cited by ``scoring``), 4 the C→A one-year lock, 5 the accident no-downgrade lock; the
+# second paragraph holds the relief grounds.  Each provision is cited by its own paragraph and
+# sentence so that a reader can tell them apart.
+C_TO_A_LOCK = "第十三条第一款第四句"
+ACCIDENT_LOCK = "第十三条第一款第五句"
+RELIEF = "第十三条第二款"
 CODES = {rank: code for code, rank in RANKS.items()}
 
 
@@ -48,7 +57,7 @@ def _fined_and_ordered(fact: Fact) -> bool:
 def forced_d(facts: Facts, params: Mapping[str, Any]) -> list[Constraint]:
     """第六条 D级: "存在被依法责令改正并处罚款以及近3年发生过产品质量事故，可能导致重大和特别重大
     事故等情形" — either situation alone makes a D.  A penalty whose problem was rectified and
-    confirmed no longer does (第十三条: 整改确认后下调)."""
+    confirmed no longer does (第十三条第一款第三句: 整改确认后下调)."""
     out: list[Constraint] = []
     fixed = rectifications(facts)
     penalties = [
@@ -113,7 +122,7 @@ def reliefs(facts: Facts, params: Mapping[str, Any]) -> list[Reason]:
         out.append(
             Reason(
                 "relief.no_accident_3y",
-                "第十三条",
+                RELIEF,
                 f"自{since}起连续三年以上未发生产品质量事故，予以下调信用风险等级",
                 (last.id,) if last else (),
             )
@@ -132,7 +141,7 @@ def reliefs(facts: Facts, params: Mapping[str, Any]) -> list[Reason]:
     ):
         found = _recognised(facts, type_)
         if found:
-            out.append(Reason(rule, "第十三条", text, ids(found)))
+            out.append(Reason(rule, RELIEF, text, ids(found)))
     return out
 
 
@@ -152,20 +161,7 @@ def caps(facts: Facts, history: History, params: Mapping[str, Any]) -> list[Cons
                 ),
             )
         )
-    start, end = evaluation_calendar(params).previous_period(facts.as_of)
-    prior = history.on(end)
-    if prior is not None and prior.level in params["cap_previous_period_levels"]:
-        out.append(
-            Constraint(
-                RANKS["B"],
-                Reason(
-                    "cap.previous_period_c_or_d",
-                    "第七条（二）",
-                    f"上个评价周期（{start}至{end}）内信用风险等级为{prior.level}级，不得划分为A级",
-                    ids(f for f in facts.between(start, end) if indicator(f, end, params)),
-                ),
-            )
-        )
+    out += previous_period_cap(facts, history, params)
     accidents = facts.within_years(params["cap_accident_years"], "QUALITY_ACCIDENT")
     if accidents:
         out.append(
@@ -182,6 +178,41 @@ def caps(facts: Facts, history: History, params: Mapping[str, Any]) -> list[Cons
     return out
 
 
+def previous_period_cap(
+    facts: Facts, history: History, params: Mapping[str, Any]
+) -> list[Constraint]:
+    """第七条（二） "上个评价周期内信用风险等级为C级或D级的": C or D at any time in the previous
+    period, not only on its last day (``history.checkpoints`` grades every date it may have
+    started on)."""
+    start, end = evaluation_calendar(params).previous_period(facts.as_of)
+    held = [
+        g
+        for g in history.known()
+        if start <= g.as_of <= end and g.level in params["cap_previous_period_levels"]
+    ]
+    if not held:
+        return []
+    levels = "或".join(sorted({g.level for g in held}))
+    first, last = held[0].as_of, held[-1].as_of
+    when = f"{first}" if first == last else f"{first}至{last}间"
+    return [
+        Constraint(
+            RANKS["B"],
+            Reason(
+                "cap.previous_period_c_or_d",
+                "第七条（二）",
+                f"上个评价周期（{start}至{end}）内信用风险等级曾为{levels}级（{when}），"
+                "不得划分为A级",
+                ids(
+                    f
+                    for f in facts.between(start, end)
+                    if indicator(f, f.occurred_on, params) is not None
+                ),
+            ),
+        )
+    ]
+
+
 # -- 第十三条: locks ---------------------------------------------------------------------------
 def c_to_a_lock(facts: Facts, history: History, params: Mapping[str, Any]) -> list[Constraint]:
     """C级一年内不得调整至A级 (and D, a fortiori, when ``lock_c_to_a_includes_d``)."""
@@ -196,7 +227,7 @@ def c_to_a_lock(facts: Facts, history: History, params: Mapping[str, Any]) -> li
             RANKS["B"],
             Reason(
                 "lock.c_to_a_1y",
-                "第十三条",
+                C_TO_A_LOCK,
                 f"{last.as_of}信用风险等级为{last.level}级；C级一年内不得调整至A级"
                 + ("（D级风险更高，同样适用）" if last.level == "D" else ""),
                 ids(f for f in facts.events if f.occurred_on in {g.as_of for g in held}),
@@ -218,7 +249,7 @@ def accident_lock(facts: Facts, history: History, params: Mapping[str, Any]) -> 
                 RANKS[worst.level],
                 Reason(
                     "lock.accident_3y",
-                    "第十三条",
+                    ACCIDENT_LOCK,
                     f"{accident.occurred_on}发生产品质量事故，三年内不得下调信用风险等级"
                     f"（事故后曾为{worst.level}级，{worst.as_of}）",
                     (accident.id,),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import Any
 
 from qcredit.core.testing.demo import CreditCodes, Ledger, day_between, shuffled
 
@@ -222,7 +223,7 @@ class _Builder:
 
     def fine(self, code: str, on: date, yuan: int, number: str) -> str | None:
         """A fine with correction ordered (第六条 while it is not rectified)."""
-        facts = {"fineYuan": yuan, "correctionOrdered": True, "documentNo": number}
+        facts: dict[str, Any] = {"fineYuan": yuan, "correctionOrdered": True, "documentNo": number}
         return self.ledger.event(code, "ADMINISTRATIVE_PENALTY", on, measure="FINE", **facts)
 
     def day(self, year: int, start_month: int = 1, end_month: int = 12) -> date:
@@ -411,7 +412,7 @@ def _ordinary(b: _Builder, count: int) -> None:
             )
 
 
-def demo_records(today: date) -> list[dict]:
+def demo_records(today: date) -> list[dict[str, Any]]:
     b = _Builder(today)
     _designed(b)
     _ordinary(b, 60)

@@ -1,11 +1,16 @@
 """Which earlier grades Wugang needs (第七条（二）, 第十三条) and when they were taken.
 
 The engine grades the subject on the dates returned by :func:`checkpoints` first (recursively,
-memoised per date) and hands the grades back as ``History``.  A grade only worsens when something
-adverse is recorded (an event that scores risk points, a new rating) or when a recognition
-lapses; time passing only lets windows expire, which lowers risk.  So the dates of those events —
-plus the start of each look-back window — are enough to see every level the subject held inside
-the window.
+memoised per date) and hands the grades back as ``History``.  A level is constant between two
+dates on which something changes: an event is recorded, or a window edge passes.  Of the window
+edges, only two can make a level *worse*: a recognition lapsing (第十三条第二款 relief ends, the
+day after ``until``) and the turn of an evaluation period (第七条（二） starts capping at B).
+Every other edge — an event dropping out of a 3-year indicator window or out of 第六条's 近3年,
+a listing's ``until`` passing, the 第七条 caps and 第十三条 locks expiring, three accident-free
+years being reached — only lowers risk.  So the level held at any time inside a window is the
+level on its first day or on one of the dates where it can worsen inside it (the events and the
+lapses); grading on those dates sees every level the subject held in the window, and in
+particular whether it was ever C or D (the turn of a period caps at B, never at C or D).
 """
 
 from __future__ import annotations
@@ -49,10 +54,18 @@ def change_dates(facts: Facts, params: Mapping[str, Any]) -> list[date]:
     return sorted(dates)
 
 
-def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
+def checkpoints(
+    facts: Facts, params: Mapping[str, Any], first_day: date | None = None
+) -> list[date]:
+    """The dates to grade first; ``first_day`` is the policy's first day in force — a window that
+    starts earlier is seen from that day on (no grade exists before it, 第十七条)."""
     as_of = facts.as_of
-    wanted: set[date] = {evaluation_calendar(params).previous_period(as_of)[1]}
     changes = change_dates(facts, params)
+    # 第七条（二） "上个评价周期内…为C级或D级": every level held in the previous period — its first
+    # and last day and every date inside it on which the level may have worsened.
+    start, end = evaluation_calendar(params).previous_period(as_of)
+    wanted: set[date] = {start, end}
+    wanted.update(d for d in changes if start <= d <= end)
     # 第十三条 "C级一年内不得调整至A级": every level held since one year ago.
     lock_start = window_start(as_of, years=params["lock_c_to_a_years"])
     wanted.add(lock_start)
@@ -66,6 +79,8 @@ def checkpoints(facts: Facts, params: Mapping[str, Any]) -> list[date]:
         # … and the level each evaluation period since the accident ended on.
         periods = evaluation_calendar(params).periods_between(first, as_of)
         wanted.update(end for _, end in periods)
+    if first_day is not None:
+        wanted = {max(d, first_day) for d in wanted}
     return sorted(d for d in wanted if d < as_of)
 
 

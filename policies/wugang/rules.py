@@ -5,8 +5,8 @@ Order (each step cites its article):
 2. score band A–D (第六条, band limits local defaults);
 3. relief (第十三条第二款) lowers the band by a number of levels per ground;
 4. constraints — D situations (第六条), never-A caps (第七条), the C→A and accident locks
-   (第十三条) — each allow no better than a level; the final level is the worst of the relieved
-   band and every constraint, so caps and locks always win over relief.
+   (第十三条第一款第四、五句) — each allow no better than a level; the final level is the worst
+   of the relieved band and every constraint, so caps and locks always win over relief.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class WugangPolicy(Policy):
         return super().out_of_scope(facts, params)
 
     def history_dates(self, facts: Facts, params: ParameterView) -> Sequence[date]:
-        return hist.checkpoints(facts, params)
+        return hist.checkpoints(facts, params, self.effective_from)
 
     def grade(self, facts: Facts, history: History, params: ParameterView) -> Grading:
         risk = risk_score(facts, params)
@@ -145,7 +145,7 @@ class WugangPolicy(Policy):
     def _band_reason(risk: RiskScore, band: str, relieved: int, params: ParameterView) -> Reason:
         text = f"风险分{risk.score:g}分（百分制，分值越高风险越高），对应{band}级"
         if RANKS[band] != relieved:
-            text += f"；依第十三条下调后为{CODES[relieved]}级"
+            text += f"；依第十三条第二款下调后为{CODES[relieved]}级"
         return Reason("band.score", "第六条", text, ids(risk.contributing()))
 
     @staticmethod

@@ -210,7 +210,7 @@ def score_reasons(risk: RiskScore, params: Mapping[str, Any]) -> list[Reason]:
             reasons.append(
                 Reason(
                     "rectification.confirmed",
-                    "第十三条",
+                    "第十三条第一款第三句",
                     f"{i.label}（{i.fact.occurred_on}）经整改确认，消除隐患，按{i.points:g}分计"
                     "（采取措施，消除产品质量安全隐患经整改确认后，系统自动下调信用风险等级）",
                     (i.fact.id, i.rectified_by),

@@ -20,7 +20,6 @@ from .citations import (
     assert_scope_cited,
     cited_articles,
     rule_articles,
-    uncited,
 )
 
 POLICY = BingtuanPolicy()
@@ -74,6 +73,9 @@ def young(points: float) -> dict[str, Any]:
     return {"type_young_enterprise_deduction": points, "dimension_max_deduction": 100}
 
 
+DEBTOR = "DISHONEST_JUDGMENT_DEBTOR"
+
+
 def fine(on: str, yuan: float = 50000, **more: Any) -> Ev:
     return ev("ADMINISTRATIVE_PENALTY", on, measure="FINE", fineYuan=yuan, **more)
 
@@ -81,13 +83,6 @@ def fine(on: str, yuan: float = 50000, **more: Any) -> Ev:
 def sampling_fail(on: str) -> Ev:
     return ev("SAMPLING_INSPECTION", on, result="FAIL")
 
-
-# Cases whose article the text fixes but no reason carries: gaps in the code (see uncited()).
-EXCLUSION_UNCITED = uncited("第十条 exclusions are applied without a reason citing 第十条")
-IN_SCOPE_UNCITED = uncited(
-    "a subject in scope and in force gets no reason citing 第二、三、二十三条"
-)
-REGION_UNCITED = uncited("the out-of-region reason (Policy.out_of_scope) does not cite 第二条")
 
 CASES = [
     # --- 第十一条 A -------------------------------------------------------------------------
@@ -358,17 +353,14 @@ CASES = [
     pytest.param(
         Case("第十条（一）", "C", [fine("2024-03-30", 5000)], fired="b.penalty_or_listing"),
         id="第十条（一）-small-fine-publicised-3-months-last-day-C",
-        marks=EXCLUSION_UNCITED,
     ),
     pytest.param(
         Case("第十条（一）", "A", [fine("2024-03-29", 5000)], score=100),
         id="第十条（一）-small-fine-past-3-months-publicity-A",
-        marks=EXCLUSION_UNCITED,
     ),
     pytest.param(
         Case("第十条（一）", "C", [fine("2024-03-29", 10000)], fired="b.penalty_or_listing"),
         id="第十条（一）-fine-at-threshold-is-not-lower-amount-C",
-        marks=EXCLUSION_UNCITED,
     ),
     pytest.param(
         Case(
@@ -378,17 +370,26 @@ CASES = [
             fired="b.penalty_or_listing",
         ),
         id="第十条（一）-fine-amount-unknown-3-years-C",
-        marks=EXCLUSION_UNCITED,
     ),
     pytest.param(
         Case(
-            "第十条（一）",
-            "A",
+            "第十二条（四）",
+            "C",
             [ev("ADMINISTRATIVE_PENALTY", "2024-05-10", measure="WARNING")],
-            score=100,
+            fired="b.penalty_or_listing",
+            absent="publicity_period.running",
         ),
-        id="第十条（一）-warning-not-publicised-A",
-        marks=EXCLUSION_UNCITED,
+        id="第十二条（四）-warning-is-a-penalty-行政处罚法第九条-C",
+    ),
+    pytest.param(
+        Case(
+            "第十一条（五）",
+            "A",
+            [ev("ADMINISTRATIVE_PENALTY", "2023-06-29", measure="WARNING")],
+            score=100,
+            absent="a.penalty_or_listing",
+        ),
+        id="第十一条（五）-warning-1y-plus-1d-before-A",
     ),
     pytest.param(
         Case(
@@ -396,27 +397,64 @@ CASES = [
             "C",
             [ev("ADMINISTRATIVE_PENALTY", "2024-05-10", measure="WARNING")],
             params={"warning_publicised": True},
+            fired="publicity_period.running",
         ),
         id="第十条（一）-warning-publicised-parameter-C",
-        marks=EXCLUSION_UNCITED,
+    ),
+    pytest.param(
+        Case(
+            "第十二条（四）",
+            "C",
+            [ev("LIST_ENTRY", "2024-01-10", list="ABNORMAL_OPERATION", until="2024-06-29")],
+            fired="b.penalty_or_listing",
+        ),
+        id="第十二条（四）-listing-ended-the-day-before-still-listed-within-1y-C",
+    ),
+    pytest.param(
+        Case(
+            "第十二条（四）",
+            "C",
+            [ev("LIST_ENTRY", "2024-01-10", list="ABNORMAL_OPERATION", until="2024-06-30")],
+            fired="b.penalty_or_listing",
+        ),
+        id="第十二条（四）-listing-ends-on-grading-day-C",
+    ),
+    pytest.param(
+        Case(
+            "第十二条（四）",
+            "C",
+            [ev("LIST_ENTRY", "2022-01-10", list="BLACKLIST", until="2023-06-30")],
+            fired="b.penalty_or_listing",
+        ),
+        id="第十二条（四）-listing-ended-on-the-first-day-of-the-year-C",
     ),
     pytest.param(
         Case(
             "第十条（六）",
             "A",
-            [ev("LIST_ENTRY", "2024-01-10", list="ABNORMAL_OPERATION", until="2024-06-29")],
+            [ev("LIST_ENTRY", "2022-01-10", list="BLACKLIST", until="2023-06-29")],
+            fired="exclusion.impact_period",
         ),
-        id="第十条（六）-listing-ended-the-day-before-A",
-        marks=EXCLUSION_UNCITED,
+        id="第十条（六）-listing-ended-the-day-before-the-year-A",
+    ),
+    pytest.param(
+        Case(
+            "第十二条（五）",
+            "C",
+            [ev("LIST_ENTRY", "2023-01-10", list=DEBTOR, until="2023-06-30")],
+            fired="b.judgment_debtor",
+        ),
+        id="第十二条（五）-debtor-until-first-day-of-the-year-C",
     ),
     pytest.param(
         Case(
             "第十条（六）",
-            "C",
-            [ev("LIST_ENTRY", "2024-01-10", list="ABNORMAL_OPERATION", until="2024-06-30")],
+            "A",
+            [ev("LIST_ENTRY", "2023-01-10", list=DEBTOR, until="2023-06-29")],
+            fired="exclusion.impact_period",
+            absent="b.judgment_debtor",
         ),
-        id="第十条（六）-listing-ends-on-grading-day-C",
-        marks=EXCLUSION_UNCITED,
+        id="第十条（六）-debtor-ended-the-day-before-the-year-A",
     ),
     # --- C and D: local defaults; each cites the article it leans on ------------------------
     pytest.param(
@@ -514,7 +552,6 @@ CASES = [
             base=False,
         ),
         id="第三条-licence-valid-until-grading-day-in",
-        marks=IN_SCOPE_UNCITED,
     ),
     pytest.param(
         Case(
@@ -540,7 +577,6 @@ CASES = [
     pytest.param(
         Case("第三条", "A", [ev("LICENCE", "2024-03-01", status="REVOKED", licenceNo="XK2")]),
         id="第三条-other-licence-revoked-still-in",
-        marks=IN_SCOPE_UNCITED,
     ),
     pytest.param(
         Case(
@@ -552,34 +588,25 @@ CASES = [
             ],
         ),
         id="第三条-licence-granted-again-in",
-        marks=IN_SCOPE_UNCITED,
     ),
-    pytest.param(
-        Case("第二条", "A", region="659012"), id="第二条-白杨市-659012-in", marks=IN_SCOPE_UNCITED
-    ),
+    pytest.param(Case("第二条", "A", region="659012"), id="第二条-白杨市-659012-in"),
     pytest.param(
         Case("第二条", None, region="659013"),
         id="第二条-659013-not-a-division-city-out",
-        marks=REGION_UNCITED,
     ),
     pytest.param(
         Case("第二条", None, region="650100"),
         id="第二条-乌鲁木齐市-650100-out",
-        marks=REGION_UNCITED,
     ),
-    pytest.param(
-        Case("第二条", None, region="230800"), id="第二条-佳木斯-out", marks=REGION_UNCITED
-    ),
+    pytest.param(Case("第二条", None, region="230800"), id="第二条-佳木斯-out"),
     # --- 第二十三条 in force from publication (date unknown): open --------------------------
     pytest.param(
         Case("第二十三条", "B", [OPEN_LICENCE], base=False, as_of=date(2015, 6, 30)),
         id="第二十三条-no-start-date-early-date-works",
-        marks=IN_SCOPE_UNCITED,
     ),
     pytest.param(
         Case("第二十三条", "B", [OPEN_LICENCE], base=False, as_of=date(2040, 6, 30)),
         id="第二十三条-no-end-date-years-later-works",
-        marks=IN_SCOPE_UNCITED,
     ),
 ]
 
@@ -671,6 +698,109 @@ def test_evaluation_period(as_of: date, year: int, annual: bool) -> None:
     assert result.details["selfInspectionYear"] == as_of.year - 1
 
 
+REPORT_2024 = ev("SELF_INSPECTION_REPORT", "2024-12-20", year=2024, onTime=True)
+Q1_FIRST, Q1_LAST, AFTER_Q1 = date(2025, 1, 1), date(2025, 3, 31), date(2025, 4, 1)
+
+# 第十五条: the annual evaluation of 2024, run on the first or the last day of 2025's first
+# quarter, judges 2024 as a whole: same facts, same evaluation.  The day after the quarter the
+# local default (grade_outside_first_quarter = dynamic) re-grades on the rolling year.
+ANNUAL_CASES = [
+    pytest.param(
+        "第十一条（四）",
+        [sampling_fail("2024-01-01")],
+        "B",
+        "A",
+        "a.quality_problem_found",
+        id="第十五条-fail-on-first-day-of-evaluated-year",
+    ),
+    pytest.param(
+        "第十一条（四）",
+        [sampling_fail("2024-12-31")],
+        "B",
+        "B",
+        "a.quality_problem_found",
+        id="第十五条-fail-on-last-day-of-evaluated-year",
+    ),
+    pytest.param(
+        "第十一条（四）",
+        [sampling_fail("2023-12-31")],
+        "A",
+        "A",
+        "a.quality_problem_found",
+        id="第十五条-fail-the-day-before-the-evaluated-year",
+    ),
+    pytest.param(
+        "第十一条（四）",
+        [sampling_fail("2025-01-15")],
+        "A",
+        "B",
+        "a.quality_problem_found",
+        id="第十五条-fail-after-the-evaluated-year-counts-from-april",
+    ),
+    pytest.param(
+        "第十条（一）",
+        [fine("2024-11-15", 5000)],
+        "C",
+        "A",
+        "publicity_period.running",
+        id="第十五条-small-fine-publicised-on-31-December",
+    ),
+    pytest.param(
+        "第十二条（四）",
+        [ev("LIST_ENTRY", "2024-03-01", list="ABNORMAL_OPERATION", until="2024-04-01")],
+        "C",
+        "C",
+        "b.penalty_or_listing",
+        id="第十五条-listing-ended-inside-the-evaluated-year",
+    ),
+]
+
+
+@pytest.mark.parametrize(("article", "events", "q1", "after", "rule"), ANNUAL_CASES)
+def test_annual_evaluation_judges_the_previous_year_as_a_whole(
+    article: str, events: list[Ev], q1: str, after: str, rule: str
+) -> None:
+    first, last = (
+        grade(Case(article, q1, [REPORT_2024, *events], as_of=d)) for d in (Q1_FIRST, Q1_LAST)
+    )
+    assert first.level == last.level == q1
+    assert [r.rule for r in first.reasons] == [r.rule for r in last.reasons]
+    assert (
+        first.details["window"]
+        == last.details["window"]
+        == {
+            "from": "2024-01-01",
+            "to": "2024-12-31",
+        }
+    )
+    assert first.details["evaluationYear"] == 2024 and first.details["annualEvaluation"]
+    if q1 != "A":
+        assert rule in {r.rule for r in (*first.reasons, *first.blockers)}
+    for result in (first, last):
+        if result.level != "A":
+            assert_cites(article, cited_articles(result))
+    dynamic = grade(Case(article, after, [REPORT_2024, *events], as_of=AFTER_Q1))
+    assert dynamic.level == after
+    assert dynamic.details["evaluationYear"] == 2025 and not dynamic.details["annualEvaluation"]
+    assert dynamic.details["window"] == {"from": "2024-04-01", "to": "2025-04-01"}
+
+
+@pytest.mark.parametrize(("article", "events", "q1", "after", "rule"), ANNUAL_CASES)
+def test_standing_mode_keeps_the_annual_evaluation_after_the_first_quarter(
+    article: str, events: list[Ev], q1: str, after: str, rule: str
+) -> None:
+    standing = {"grade_outside_first_quarter": "standing"}
+    later = grade(Case(article, q1, [REPORT_2024, *events], as_of=AFTER_Q1, params=standing))
+    assert later.level == q1
+    assert later.details["evaluationYear"] == 2024 and later.details["annualEvaluation"]
+
+
+def test_evaluation_year_is_a_figure() -> None:
+    (figure,) = POLICY.figures(grade(Case("第十五条", "A", [REPORT_2024], as_of=Q1_LAST)))
+    assert figure.name == "evaluationYear" and figure.article == "第十五条"
+    assert figure.value == 2024 and "年度评价" in (figure.value_label or "")
+
+
 def test_q1_grading_needs_last_years_report() -> None:
     report = ev("SELF_INSPECTION_REPORT", "2025-02-01", year=2024, onTime=True)
     assert grade(Case("第十一条（九）", "A", [report], as_of=date(2025, 2, 1))).level == "A"
@@ -707,7 +837,8 @@ def test_amended_penalty_part_changes_the_grade() -> None:
     p = b.event("ADMINISTRATIVE_PENALTY", "2024-01-10", measure="LICENCE_REVOKED")
     assert assess(POLICY, b.enterprise_subject(), AS_OF).level == "D"
     b.correct(p, "AMEND", on="2024-02-01", changes={"measure": "WARNING"})
-    assert assess(POLICY, b.enterprise_subject(), AS_OF).level == "A"
+    # still a penalty within 近1年 (a warning, 《行政处罚法》第九条), no longer a revocation
+    assert assess(POLICY, b.enterprise_subject(), AS_OF).level == "C"
 
 
 def test_erroneous_licence_revocation_restores_scope() -> None:

@@ -15,7 +15,7 @@ from qcredit.core.testing import SubjectBuilder
 from qcredit.policies.haojiang import HaojiangPolicy
 from qcredit.policies.haojiang.categories import category
 
-from .citations import assert_cites, cited_articles
+from .citations import assert_cites, assert_mentions, cited_articles
 
 POLICY = HaojiangPolicy()
 REGION = "440512"
@@ -253,6 +253,82 @@ def test_excluded_product_categories(cat: str) -> None:
         b.product_subject(pid).facts(date(2024, 6, 1)), POLICY.parameters.at(date(2024, 6, 1))
     )
     assert reason is not None and "一（一）" in reason and cat in reason
+
+
+# 一（一） by taxonomy: (category, the class the reason must name, the matched name or None).
+TAXONOMY_CASES = [
+    pytest.param("乘客电梯", "特种设备（电梯）", id="一（一）-特种设备-乘客电梯"),
+    pytest.param("锅炉", "特种设备（锅炉）", id="一（一）-特种设备-锅炉"),
+    pytest.param("液化石油气钢瓶/气瓶", "特种设备（气瓶）", id="一（一）-特种设备-slash-kind"),
+    pytest.param("桥式起重机", "特种设备（起重机）", id="一（一）-特种设备-起重机"),
+    pytest.param("大型游乐设施", "特种设备（大型游乐设施）", id="一（一）-特种设备-游乐设施"),
+    pytest.param("叉车", "特种设备（叉车）", id="一（一）-特种设备-场内专用机动车辆"),
+    pytest.param("智能电能表", "计量器具（电能表）", id="一（一）-计量器具-电能表"),
+    pytest.param("冷水水表", "计量器具（水表）", id="一（一）-计量器具-水表"),
+    pytest.param("电子计价秤", "计量器具（秤）", id="一（一）-计量器具-电子秤"),
+    pytest.param("电子血压计", "计量器具（血压计）", id="一（一）-计量器具-血压计"),
+    pytest.param("燃油加油机", "计量器具（加油机）", id="一（一）-计量器具-加油机"),
+    pytest.param("出租汽车计价器", "计量器具（出租汽车计价器）", id="一（一）-计量器具-计价器"),
+    pytest.param("碳酸饮料", "食品（饮料）", id="一（一）-食品-饮料"),
+    pytest.param("中式糕点", "食品（糕点）", id="一（一）-食品-糕点"),
+    pytest.param("乳制品", "食品（乳制品）", id="一（一）-食品-乳制品"),
+    pytest.param("复合调味品", "食品（调味品）", id="一（一）-食品-调味品"),
+    pytest.param("食用植物油", "食品（食用植物油）", id="一（一）-食品-食用油"),
+    pytest.param("食品用香料", "食品添加剂（食品用香料）", id="一（一）-食品添加剂-香料"),
+    pytest.param("天然色素", "食品添加剂（色素）", id="一（一）-食品添加剂-色素"),
+    pytest.param("氨基酸洗面奶", "化妆品（洗面奶）", id="一（一）-化妆品-洗面奶"),
+    pytest.param("口红", "化妆品（口红）", id="一（一）-化妆品-口红"),
+    pytest.param("去屑洗发水", "化妆品（洗发水）", id="一（一）-化妆品-洗发水"),
+    pytest.param("护肤品", "化妆品（护肤品）", id="一（一）-化妆品-护肤品"),
+]
+
+
+@pytest.mark.parametrize(("cat", "named"), TAXONOMY_CASES)
+def test_excluded_by_taxonomy(cat: str, named: str) -> None:
+    b = builder()
+    pid = b.product("海湾牌", 9, cat)
+    assert grade_product(b, pid) is None and grade_enterprise(b) is None
+    on = date(2024, 6, 1)
+    reason = POLICY.out_of_scope(b.product_subject(pid).facts(on), POLICY.parameters.at(on))
+    assert_mentions("一（一）", reason)
+    assert f"{named}不纳入本方案" in reason and cat in reason
+
+
+@pytest.mark.parametrize(
+    "cat",
+    [
+        pytest.param("电梯导轨", id="一（一）-in-scope-电梯导轨-a-part"),
+        pytest.param("电能表箱", id="一（一）-in-scope-电能表箱-a-box"),
+        pytest.param("食品机械", id="一（一）-in-scope-食品机械-machinery"),
+        pytest.param("食品用塑料包装", id="一（一）-in-scope-食品用塑料包装"),
+        pytest.param("照明电器", id="一（一）-in-scope-照明电器"),
+    ],
+)
+def test_industrial_products_named_like_excluded_ones_stay_in_scope(cat: str) -> None:
+    b = builder()
+    pid = b.product("海湾牌", 9, cat)
+    b.event("QUALITY_CREDIT_POINTS", "2024-01-01", product=pid, points=12)
+    assert grade_product(b, pid) is not None
+
+
+def test_a_deployment_extends_a_class_by_parameter_override() -> None:
+    b = builder()
+    pid = b.product("海湾牌", 7, "电动葫芦")
+    b.event("QUALITY_CREDIT_POINTS", "2024-01-01", product=pid, points=12)
+    assert grade_product(b, pid) is not None
+    wider = POLICY.parameters.with_overrides(
+        {
+            "excluded_special_equipment": [
+                *POLICY.parameters.at(date(2024, 6, 1))["excluded_special_equipment"],
+                "电动葫芦",
+            ]
+        }
+    )
+    assert assess(POLICY, b.product_subject(pid), date(2024, 6, 1), parameters=wider) is None
+    view = POLICY.parameters.at(date(2024, 6, 1))
+    assert "特种设备目录" in view.parameter("excluded_special_equipment").source
+    assert "计量器具目录" in view.parameter("excluded_measuring_instruments").source
+    assert view.parameter("excluded_food").is_local_default
 
 
 @pytest.mark.parametrize(

@@ -148,16 +148,26 @@ CASES = [
     pytest.param(
         Case(
             "三（二）1",
-            "C",
+            "N",
             established="2022-07-01",
             fired="gap.b_criteria_not_met",
             blocker="b.established_years",
         ),
-        id="三（二）1-established-2y-minus-1d-gap-C",
+        id="三（二）1-established-2y-minus-1d-not-yet-graded-N",
     ),
     pytest.param(
-        Case("三（二）1", "C", established=None, fired="gap.b_criteria_not_met"),
-        id="三（二）1-establishment-unknown-gap-C",
+        Case("三（二）1", "N", established=None, fired="gap.b_criteria_not_met"),
+        id="三（二）1-establishment-unknown-not-yet-graded-N",
+    ),
+    pytest.param(
+        Case(
+            "三（三）2",
+            "C",
+            [fail("2024-03-01")],
+            established="2023-01-01",
+            fired="c.failed_inspection_this_year",
+        ),
+        id="三（三）2-young-with-a-C-criterion-C",
     ),
     pytest.param(
         Case(
@@ -637,8 +647,14 @@ def test_in_force_window(on: date, in_force: bool) -> None:
 def test_metadata() -> None:
     assert POLICY.id == "jiamusi"
     assert POLICY.document_no == "佳市监发〔2020〕42号"
-    assert [lvl.code for lvl in POLICY.levels] == ["A", "B", "C", "D"]
-    assert [lvl.label for lvl in POLICY.levels] == ["守信", "基本守信", "失信", "严重失信"]
+    assert [lvl.code for lvl in POLICY.levels] == ["A", "B", "N", "C", "D"]
+    assert [lvl.label for lvl in POLICY.levels] == [
+        "守信",
+        "基本守信",
+        "暂不定级",
+        "失信",
+        "严重失信",
+    ]
     assert POLICY.effective_from == date(2020, 7, 10) and POLICY.effective_until is None
     for p in POLICY.parameters.all():
         assert p.source
@@ -705,6 +721,18 @@ def test_supervision_b() -> None:
     assert set(kinds) == {MeasureKind.GUIDANCE}
 
 
+def test_supervision_n_not_yet_graded() -> None:
+    """N 暂不定级: ordinary supervision with a quality file, none of C's measures for wrongdoing."""
+    kinds = _measures(Case("三（二）1", "N", established="2023-01-01"))
+    assert set(kinds) == {MeasureKind.MONITORING, MeasureKind.GUIDANCE}
+    assert all("local default" in m.text for ms in kinds.values() for m in ms)
+
+
+def test_gap_level_c_is_refused() -> None:
+    with pytest.raises(ValueError, match="gap_level"):
+        grade(Case("三（二）1", "C", established="2023-01-01", params={"gap_level": "C"}))
+
+
 def test_supervision_c() -> None:
     kinds = _measures(Case("三（三）", "C", [fail("2024-03-01")]))
     assert MeasureKind.KEY_INSPECTION_LIST in kinds
@@ -729,6 +757,7 @@ LEVEL_CASES = {
     "B": Case("三（二）", "B", established="2022-01-01"),
     "C": Case("三（三）", "C", [fail("2024-03-01")]),
     "D": Case("三（四）", "D", [ev("COUNTERFEIT", "2024-03-01", deliberate=True)]),
+    "N": Case("三（二）1", "N", established="2023-01-01"),
 }
 # (allowed, needs_review) per level and audience
 PUBLICITY = {
@@ -736,6 +765,7 @@ PUBLICITY = {
     "B": {"PUBLIC": (False, False), "DEPARTMENT": (False, False), "INDUSTRY": (False, False)},
     "C": {"PUBLIC": (False, False), "DEPARTMENT": (False, False), "INDUSTRY": (False, False)},
     "D": {"PUBLIC": (True, True), "DEPARTMENT": (True, True), "INDUSTRY": (True, True)},
+    "N": {"PUBLIC": (False, False), "DEPARTMENT": (False, False), "INDUSTRY": (False, False)},
 }
 
 
@@ -743,7 +773,7 @@ PUBLICITY = {
     ("level", "audience"),
     [
         pytest.param(lvl, aud, id=f"五（三）-{lvl}-{aud.value}")
-        for lvl in "ABCD"
+        for lvl in "ABCDN"
         for aud in Audience
     ],
 )
@@ -759,7 +789,7 @@ def test_publicity(level: str, audience: Audience) -> None:
         assert d.allowed and "local default" in d.text
     else:
         assert (d.allowed, d.needs_review) == PUBLICITY[level][audience.value]
-    if level in "BC" and audience in (Audience.PUBLIC, Audience.DEPARTMENT, Audience.INDUSTRY):
+    if level in "BCN" and audience in (Audience.PUBLIC, Audience.DEPARTMENT, Audience.INDUSTRY):
         assert "不对外公示" in d.text and d.article == "五（三）"
     if level == "A" and audience is Audience.PUBLIC:
         assert "自愿申请" in d.text and "省级" in d.text

@@ -24,7 +24,7 @@ from qcredit.policies import jiaxing
 from qcredit.policies.jiaxing.rules import JiaxingPolicy
 from qcredit.policies.jiaxing.vocabulary import JIAXING_EVENT_KINDS, RISK_ALERT
 
-from .citations import assert_cites, assert_scope_cited, cited_articles, uncited
+from .citations import assert_cites, assert_scope_cited, cited_articles
 
 POLICY = JiaxingPolicy()
 AS_OF = date(2024, 6, 30)
@@ -159,23 +159,17 @@ def test_in_force_window(as_of: date, in_force: bool) -> None:
 
 # ------------------------------------------------------------------------------ scope (三1)
 # Scope cases whose article no reason carries: gaps in the code (see uncited()).
-IN_SCOPE_UNCITED = uncited("a subject in the catalogue gets no reason citing 三1")
-REGION_UNCITED = uncited("no article fixes the region; Policy.out_of_scope cites none")
 
 
 @pytest.mark.parametrize(
     ("article", "category", "in_scope"),
     [
-        pytest.param("三1", FURNITURE, True, id="三1-catalogue-category", marks=IN_SCOPE_UNCITED),
-        pytest.param(
-            "三1", "日用化学制品及卫生用品", True, id="三1-13th-category", marks=IN_SCOPE_UNCITED
-        ),
+        pytest.param("三1", FURNITURE, True, id="三1-catalogue-category"),
+        pytest.param("三1", "日用化学制品及卫生用品", True, id="三1-13th-category"),
         pytest.param("三1", "化妆品", False, id="三1-not-in-catalogue"),
         pytest.param("三1", None, False, id="三1-no-category"),
-        pytest.param("三1", "童车", True, id="三1-catalogue-kind-mapped", marks=IN_SCOPE_UNCITED),
-        pytest.param(
-            "三1", "儿童用品/童车", True, id="三1-category-slash-kind", marks=IN_SCOPE_UNCITED
-        ),
+        pytest.param("三1", "童车", True, id="三1-catalogue-kind-mapped"),
+        pytest.param("三1", "儿童用品/童车", True, id="三1-category-slash-kind"),
         pytest.param("三1", "美妆/口红", False, id="三1-slash-unknown-category"),
     ],
 )
@@ -206,7 +200,6 @@ def test_out_of_scope_reason_cites_article() -> None:
             "330402",
             True,
             id="三1-enterprise-with-catalogue-product",
-            marks=IN_SCOPE_UNCITED,
         ),
         pytest.param(
             "三1",
@@ -214,16 +207,11 @@ def test_out_of_scope_reason_cites_article() -> None:
             "330483",
             True,
             id="三1-one-catalogued-product",
-            marks=IN_SCOPE_UNCITED,
         ),
         pytest.param("三1", ["化妆品"], "330402", False, id="三1-enterprise-no-catalogue-product"),
         pytest.param("三1", [], "330402", False, id="三1-enterprise-without-products"),
-        pytest.param(
-            "region", [FURNITURE], "330400", True, id="region-嘉兴市-itself", marks=REGION_UNCITED
-        ),
-        pytest.param(
-            "region", [FURNITURE], "440512", False, id="region-outside-嘉兴", marks=REGION_UNCITED
-        ),
+        pytest.param("三1", [FURNITURE], "330400", True, id="三1-region-嘉兴市-itself"),
+        pytest.param("三1", [FURNITURE], "440512", False, id="三1-region-outside-嘉兴"),
     ],
 )
 def test_enterprise_scope(article: str, products: list[str], region: str, in_scope: bool) -> None:
@@ -361,8 +349,10 @@ def test_product_tier(article: str, category: str, events: list[Ev], expected: s
     result = grade_product(category, events)
     assert result is not None
     assert result.level == expected
-    assert all(r.article == article for r in result.reasons)
-    assert result.reasons[0].rule == "product.features"
+    scope, *tiering = result.reasons
+    assert scope.rule == "scope.catalogue" and scope.article == "三1"
+    assert all(r.article == article for r in tiering)
+    assert tiering[0].rule == "product.features"
     assert_cites(article, cited_articles(result))
 
 

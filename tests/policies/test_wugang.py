@@ -85,6 +85,11 @@ def accident(on: str, severity: str = "GENERAL", **attrs: Any) -> Ev:
     return ("QUALITY_ACCIDENT", on, {"severity": severity, **attrs})
 
 
+def listing(on: str, until: str) -> Ev:
+    """A serious-dishonesty listing in effect from ``on`` to ``until`` (50 risk points)."""
+    return ("LIST_ENTRY", on, {"list": "SERIOUS_DISHONESTY", "until": until})
+
+
 def recognition(on: str, type_: str, **attrs: Any) -> Ev:
     return ("RECOGNITION", on, {"type": type_, **attrs})
 
@@ -378,9 +383,77 @@ CASES = [
         {"cap.accident_within_1y"},
         id="第七条（三）-accident-1y-day-after",
     ),
+    # 第七条（二）: C or D at any time in the previous period (2023), not only on its last day.
+    # A serious-dishonesty listing adds 50 points (65 → D band, relief → C) while it lasts.
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2022-12-01", "2023-01-01")],
+        "2024-06-01",
+        None,
+        "B",
+        {"cap.previous_period_c_or_d"},
+        {"lock.c_to_a_1y"},
+        id="第七条（二）-C-on-first-day-of-previous-period",
+    ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2022-12-01", "2022-12-31")],
+        "2024-06-01",
+        None,
+        "A",
+        set(),
+        {"cap.previous_period_c_or_d"},
+        id="第七条（二）-C-ended-the-day-before-previous-period",
+    ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2023-12-31", "2024-01-05")],
+        "2024-06-01",
+        None,
+        "B",
+        {"cap.previous_period_c_or_d"},
+        set(),
+        id="第七条（二）-C-on-last-day-of-previous-period",
+    ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2023-02-10", "2023-03-10")],
+        "2024-03-11",
+        None,
+        "B",
+        {"cap.previous_period_c_or_d"},
+        {"lock.c_to_a_1y"},
+        id="第七条（二）-C-in-February-rectified-in-March",
+    ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2024-01-01", "2024-01-05")],
+        "2024-06-01",
+        None,
+        "B",
+        {"lock.c_to_a_1y"},
+        {"cap.previous_period_c_or_d"},
+        id="第七条（二）-C-in-current-period-only",
+    ),
+    pytest.param(
+        "第七条（二）",
+        "2015-01-01",
+        [listing("2022-06-01", "2022-11-01")],
+        "2023-12-01",
+        None,
+        "B",
+        {"cap.previous_period_c_or_d"},
+        {"lock.c_to_a_1y"},
+        id="第七条（二）-C-on-the-first-day-in-force-第十七条",
+    ),
     # 第十三条第二款: relief.
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [ev(SERIOUS, "2023-03-01")],
         "2023-06-01",
@@ -391,7 +464,7 @@ CASES = [
         id="第十三条-relief-no-accident-C-to-B",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [recognition("2022-12-01", "DUAL_PREVENTION_BENCHMARK"), ev(SERIOUS, "2023-03-01")],
         "2023-06-01",
@@ -402,7 +475,7 @@ CASES = [
         id="第十三条-relief-benchmark",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [recognition("2022-12-01", "OFFSITE_MONITORING"), ev(SERIOUS, "2023-03-01")],
         "2023-06-01",
@@ -413,7 +486,7 @@ CASES = [
         id="第十三条-relief-offsite-monitoring",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [
             recognition("2022-12-01", "OFFSITE_MONITORING", until="2023-05-31"),
@@ -427,7 +500,7 @@ CASES = [
         id="第十三条-relief-lapsed-recognition",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2022-01-01",
         [recognition("2022-12-01", "DUAL_PREVENTION_BENCHMARK")],
         "2023-06-01",
@@ -438,7 +511,7 @@ CASES = [
         id="第十三条-cap-wins-over-relief",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [
             recognition("2022-12-01", "DUAL_PREVENTION_BENCHMARK"),
@@ -452,7 +525,7 @@ CASES = [
         id="第十三条-relief-does-not-undo-第六条-D",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [accident("2020-06-01"), ev(FAIL, "2023-01-15")],
         "2023-05-31",
@@ -463,7 +536,7 @@ CASES = [
         id="第十三条-accident-free-2y364d",
     ),
     pytest.param(
-        "第十三条",
+        "第十三条第二款",
         "2015-01-01",
         [accident("2020-06-01"), ev(FAIL, "2023-01-15")],
         "2023-06-01",
@@ -566,25 +639,28 @@ def test_c_on_event_date() -> None:
 
 
 @pytest.mark.parametrize(
-    ("on", "level", "locked"),
+    ("on", "level", "locked", "capped"),
     [
-        pytest.param("2024-03-01", "B", True, id="第十三条-C-to-A-within-1y"),
-        pytest.param("2024-08-31", "B", True, id="第十三条-C-to-A-1y-after-last-C-day"),
-        pytest.param("2024-09-01", "A", False, id="第十三条-C-to-A-lock-ends"),
+        pytest.param("2024-03-01", "B", True, True, id="第十三条第一款第四句-C-to-A-within-1y"),
+        pytest.param(
+            "2024-08-31", "B", True, True, id="第十三条第一款第四句-C-to-A-1y-after-last-C-day"
+        ),
+        # The lock ends, but 2023 held a C (June–August), so 第七条（二） bars A all of 2024.
+        pytest.param("2024-09-01", "B", False, True, id="第十三条第一款第四句-C-to-A-lock-ends"),
     ],
 )
-def test_c_cannot_become_a_within_one_year(on: str, level: str, locked: bool) -> None:
+def test_c_cannot_become_a_within_one_year(on: str, level: str, locked: bool, capped: bool) -> None:
     b, fails = c_in_june_2023()
     for f in fails:  # both problems rectified and confirmed; C held through 2023-08-31
         b.event("RECTIFICATION", "2023-09-01", refersTo=f)
     result = grade(b, on)
     assert result.level == level
     assert ("lock.c_to_a_1y" in rules(result)) is locked
-    # The previous period (2023) ended at B, so 第七条（二） is not what holds it.
-    assert "cap.previous_period_c_or_d" not in rules(result)
+    # 2023 ended at B, but it held a C in June: 第七条（二） looks at the whole period.
+    assert ("cap.previous_period_c_or_d" in rules(result)) is capped
     if locked:
         assert "lock.c_to_a_1y" in blocker_rules(result)
-        assert any(r.article == "第十三条" for r in result.blockers)
+        assert any(r.article == "第十三条第一款第四句" for r in result.blockers)
 
 
 def test_previous_period_c_caps_a() -> None:
@@ -606,6 +682,23 @@ def test_previous_period_c_caps_a() -> None:
     assert "cap.previous_period_c_or_d" in blocker_rules(result)
 
 
+def test_previous_period_cap_is_named_in_why_not_better() -> None:
+    """第七条（二）: C in February 2023, rectified in March — no A in 2024; the blocker says so."""
+    b = builder()
+    fails = [
+        b.event("SAMPLING_INSPECTION", "2023-02-10", result="FAIL", severity="SERIOUS")
+        for _ in range(2)
+    ]
+    for f in fails:
+        b.event("RECTIFICATION", "2023-03-10", refersTo=f)
+    assert grade(b, "2023-12-31").level == "B"  # not C on the period's last day
+    result = grade(b, "2024-06-01")
+    assert result.level == "B"
+    (cap,) = [r for r in result.blockers if r.rule == "cap.previous_period_c_or_d"]
+    assert cap.article == "第七条（二）" and "2023-02-10" in cap.text
+    assert set(fails) <= set(cap.events)
+
+
 def test_previous_period_b_does_not_cap() -> None:
     b = builder()
     b.event("SAMPLING_INSPECTION", "2022-11-15", result="FAIL", severity="SERIOUS")  # 45 → B
@@ -616,7 +709,8 @@ def test_previous_period_b_does_not_cap() -> None:
 
 def test_evaluation_period_is_a_parameter() -> None:
     """A year running from 1 November: the previous period of 2023-06-01 ended on 2022-10-31,
-    before the policy was in force, so no previous grade exists."""
+    before the policy was in force, so no previous grade exists; that of 2023-12-30 is
+    2022-11-01 – 2023-10-31, which holds the C of November 2022."""
     b = builder()
     fails = [
         b.event("SAMPLING_INSPECTION", "2022-11-15", result="FAIL", severity="SERIOUS")
@@ -624,9 +718,13 @@ def test_evaluation_period_is_a_parameter() -> None:
     ]
     for f in fails:
         b.event("RECTIFICATION", "2023-02-01", refersTo=f)
-    result = grade(b, "2023-12-30", {"evaluation_period_anchor_month": 11})
-    assert "cap.previous_period_c_or_d" not in rules(result)
-    assert result.details["evaluationPeriod"] == ["2023-11-01", "2024-10-31"]
+    from_november = {"evaluation_period_anchor_month": 11}
+    early = grade(b, "2023-06-01", from_november)
+    assert "cap.previous_period_c_or_d" not in rules(early)
+    assert early.details["evaluationPeriod"] == ["2022-11-01", "2023-10-31"]
+    late = grade(b, "2023-12-30", from_november)
+    assert "cap.previous_period_c_or_d" in rules(late)
+    assert late.details["evaluationPeriod"] == ["2023-11-01", "2024-10-31"]
 
 
 def test_accident_lock_keeps_grade_after_accident() -> None:
@@ -641,7 +739,7 @@ def test_accident_lock_keeps_grade_after_accident() -> None:
     assert "cap.accident_within_1y" not in rules(held)
     assert "lock.accident_3y" in blocker_rules(held)
     lock = next(r for r in held.reasons if r.rule == "lock.accident_3y")
-    assert lock.events == (acc,) and lock.article == "第十三条"
+    assert lock.events == (acc,) and lock.article == "第十三条第一款第五句"
     on_anniversary = grade(b, "2024-01-10")
     assert {"lock.accident_3y", "cap.accident_within_1y"} <= rules(on_anniversary)
 

@@ -21,9 +21,8 @@ from qcredit.api.graphql.types.enterprise import (
 )
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import grade_visible
-from qcredit.core.contract import Audience
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import PUBLIC, CallerRole
+from qcredit.core.disclosure.callers import PUBLIC, CallerRole, Principal
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.model import SubjectType
@@ -36,6 +35,8 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import ScalarSelect
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -129,6 +130,23 @@ class AuditEntry:
     action: str
     target: str
     detail: JSON
+
+
+def _last_shown(principal: Principal) -> ScalarSelect[str | None]:
+    """The grade this caller's feed showed last for a change's subject (correlated to the
+    change): the feed shows a change only when the grade the caller may see changed, with the
+    last grade it showed as ``previous`` — never a hint of a withheld grade in between."""
+    before = aliased(GradeChangeRow)
+    shown = grade_visible(principal, before, "current", own_subject=False)
+    stmt = select(before.current).where(
+        before.policy_id == GradeChangeRow.policy_id,
+        before.subject_type == GradeChangeRow.subject_type,
+        before.subject_id == GradeChangeRow.subject_id,
+        before.id < GradeChangeRow.id,
+    )
+    if shown is not None:
+        stmt = stmt.where(shown)
+    return stmt.order_by(before.id.desc()).limit(1).correlate(GradeChangeRow).scalar_subquery()
 
 
 def notice_for(policy_id: str, info: Info) -> dict:
@@ -243,7 +261,7 @@ class AccessQuery:
         principal = c.principal
         limit = page_size(first, c.settings.max_page_size, c.settings.max_page_size)
         after = decode_cursor(since) or 0
-        stmt = select(GradeChangeRow).where(GradeChangeRow.id > after)
+        stmt = select(GradeChangeRow, _last_shown(principal)).where(GradeChangeRow.id > after)
         if policy:
             c.registry.policy(policy)
             stmt = stmt.where(GradeChangeRow.policy_id == policy)
@@ -251,19 +269,15 @@ class AccessQuery:
         if visible is not None:
             stmt = stmt.where(visible)
         async with c.db() as s:
-            rows = (
-                (await s.execute(stmt.order_by(GradeChangeRow.id).limit(limit + 1))).scalars().all()
-            )
+            rows = (await s.execute(stmt.order_by(GradeChangeRow.id).limit(limit + 1))).all()
         has_more = len(rows) > limit
         rows = rows[:limit]
         from qcredit.api.graphql.pagination import encode_cursor
 
         changes = []
-        for r in rows:
-            audience = principal.audience_for("", r.region_code)
-            prev_visible = audience is Audience.REGULATOR or audience.value in (
-                r.previous_open_to or ""
-            ).split(",")
+        for r, shown_before in rows:
+            if shown_before == r.current:
+                continue  # e.g. A → (B, withheld) → A: to this caller nothing changed
             changes.append(
                 GradeChange(
                     cursor=encode_cursor(r.id),
@@ -271,7 +285,7 @@ class AccessQuery:
                     subject_type=r.subject_type,
                     as_of=r.as_of,
                     at=aware(r.at),
-                    previous=r.previous if prev_visible else None,
+                    previous=shown_before,
                     current=r.current,
                     notice=notice_for(r.policy_id, info),
                     enterprise_id=r.enterprise_id,
@@ -282,9 +296,9 @@ class AccessQuery:
             )
         if changes and principal.authenticated:
             c.note_nonpublic_read(f"feed:{changes[0].cursor}..{changes[-1].cursor}")
-        return GradeChangeFeed(
-            changes=changes, end_cursor=changes[-1].cursor if changes else since, has_more=has_more
-        )
+        # Past the rows read, shown or not, so that the next page does not read them again.
+        end = encode_cursor(rows[-1][0].id) if rows else since
+        return GradeChangeFeed(changes=changes, end_cursor=end, has_more=has_more)
 
     @strawberry.field(description="The audit log, newest first (ADMIN only).")
     async def audit_log(

@@ -397,7 +397,7 @@ class PlanningMutation:
         _require_planner(c.principal, region)
         async with c.transaction() as s:
             row = await plan_store.register_inspector(
-                s, input.code, input.name, region, input.active
+                s, input.code, input.name, region, input.active, by=c.principal
             )
             await audit.record(
                 s, c.principal, audit.Action.WRITE, f"inspector:{row.code}",
@@ -421,7 +421,7 @@ class PlanningMutation:
         principal.require_role(*PLANNERS)
         async with c.transaction() as s:
             inspector = await plan_store.inspector_by_code(s, input.inspector_code)
-            _require_planner(principal, inspector.region_code, "inspectorCode")
+            plan_store.require_roster_of(principal, inspector, "inspectorCode")
             enterprise = await enterprise_by_code(s, input.enterprise_code)
             row = await plan_store.declare_conflict(s, inspector, enterprise, input.reason)
             await audit.record(

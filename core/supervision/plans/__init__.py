@@ -35,6 +35,7 @@ from qcredit.core.supervision.plans.roster import (
     inspector_by_code,
     inspectors_in,
     register_inspector,
+    require_roster_of,
 )
 from qcredit.core.supervision.plans.serialise import canonical_json, input_from_json, inputs_digest
 from qcredit.core.supervision.plans.stored import list_plans, store
@@ -73,6 +74,7 @@ __all__ = [
     "record_result",
     "register_inspector",
     "render",
+    "require_roster_of",
     "requirement",
     "store",
     "view_of_drawn",

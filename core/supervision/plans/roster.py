@@ -6,18 +6,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from qcredit.core.errors import InvalidInput, NotFound
+from qcredit.core.disclosure.callers import CallerRole, Principal
+from qcredit.core.errors import Forbidden, InvalidInput, NotFound
 from qcredit.core.identifiers import region_covers, validate_region_code
 from qcredit.core.store import versioning
 from qcredit.core.store.tables import EnterpriseRow, InspectorConflictRow, InspectorRow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The command-line loaders (``qcredit demo``) act for every region.
+LOADER = Principal(CallerRole.ADMIN, subject="loader")
+
+
+def require_roster_of(principal: Principal, inspector: InspectorRow, field: str) -> None:
+    """An inspector belongs to the roster of their region (双随机: each bureau draws from its own
+    pool): only a planner of that region renames, moves, deactivates them or declares their
+    conflicts.  The refusal says nothing of the inspector's name or region."""
+    if not principal.covers(inspector.region_code):
+        raise Forbidden(f"inspector {inspector.code!r} is on another region's roster", field=field)
+
 
 async def register_inspector(
-    session: AsyncSession, code: str, name: str, region_code: str, active: bool = True
+    session: AsyncSession,
+    code: str,
+    name: str,
+    region_code: str,
+    active: bool = True,
+    *,
+    by: Principal,
 ) -> InspectorRow:
-    """Register an inspector, or update the name, region and active flag of a known code."""
+    """Register an inspector, or update the name, region and active flag of a known code of the
+    caller's own roster."""
     code = (code or "").strip()
     if not code or len(code) > 32:
         raise InvalidInput("inspector code must be 1–32 characters", field="code")
@@ -31,6 +50,7 @@ async def register_inspector(
         row = InspectorRow(code=code, name=name.strip(), region_code=region, active=active)
         session.add(row)
     else:
+        require_roster_of(by, row, "code")
         row.name, row.region_code, row.active = name.strip(), region, active
     await session.flush()
     await versioning.bump(session)

@@ -1,0 +1,200 @@
+"""One correction per state of an event, under concurrency (hardening rule 4).
+
+Writers race through the ASGI app (one DB session per request), through two engines, and through
+the importer; the database's unique (corrects_id, correction_seq) index decides, and a loser gets
+CONFLICT naming ``eventId`` — or the stored correction when its request was the same one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from qcredit.core.errors import Conflict
+from qcredit.core.ledger import append as ledger
+from qcredit.core.ledger import bulk_import
+from qcredit.core.ledger.importer import import_records_bulk
+from qcredit.core.store.db import create_engine, sessionmaker
+from qcredit.core.store.tables import EventRow
+from sqlalchemy import func, select
+
+from .conftest import issue_token
+from .support import gql
+from .test_ledger_api import CORRECT, RECORD, enterprise, sampling
+
+
+async def _event(client: httpx.AsyncClient) -> tuple[str, str]:
+    code = await enterprise(client)
+    r = await gql(client, RECORD, sampling(code, "2024-03-01"))
+    return code, r["data"]["recordEvent"]["id"]
+
+
+async def _corrections(db_engine: Any, code_event: str) -> int:
+    event_id = ledger.parse_event_id(code_event, "eventId")
+    async with db_engine.connect() as conn:
+        return (
+            await conn.execute(
+                select(func.count()).select_from(EventRow).where(EventRow.corrects_id == event_id)
+            )
+        ).scalar_one()
+
+
+def _amend(event_id: str, reason: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "eventId": event_id,
+            "action": "AMEND",
+            "reason": reason,
+            "attributes": {"result": "PASS"},
+        }
+    }
+
+
+async def _parallel(app: Any, bodies: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each request on its own client (so its own session), all at once."""
+    token = await issue_token(app, "ADMIN")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def one(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=headers
+        ) as c:
+            return await gql(c, query, variables)
+
+    return list(await asyncio.gather(*(one(q, v) for q, v in bodies)))
+
+
+def _outcomes(results: list[dict[str, Any]], key: str = "correctEvent") -> tuple[set[str], list]:
+    stored = {r["data"][key]["id"] for r in results if r.get("data") and r["data"].get(key)}
+    codes = [e["extensions"] for r in results for e in r.get("errors", [])]
+    return stored, codes
+
+
+async def test_ten_parallel_corrections_of_one_event_store_one(
+    app: Any, client: httpx.AsyncClient, db_engine: Any
+) -> None:
+    _, event_id = await _event(client)
+    results = await _parallel(app, [(CORRECT, _amend(event_id, f"复核第{i}次")) for i in range(10)])
+    stored, errors = _outcomes(results)
+    assert await _corrections(db_engine, event_id) == 1
+    assert len(stored) == 1
+    assert errors == [{"code": "CONFLICT", "field": "eventId"}] * 9
+
+
+async def test_ten_identical_parallel_corrections_return_the_one_stored(
+    app: Any, client: httpx.AsyncClient, db_engine: Any
+) -> None:
+    _, event_id = await _event(client)
+    results = await _parallel(app, [(CORRECT, _amend(event_id, "复核"))] * 10)
+    stored, errors = _outcomes(results)
+    assert await _corrections(db_engine, event_id) == 1
+    # the same request either is answered with the one stored correction or loses the race
+    assert len(stored) == 1
+    assert all(e == {"code": "CONFLICT", "field": "eventId"} for e in errors)
+
+
+async def test_parallel_revocations_with_one_external_id_store_one(
+    app: Any, client: httpx.AsyncClient, db_engine: Any
+) -> None:
+    _, event_id = await _event(client)
+    revoke = {"eventId": event_id, "action": "REVOKE", "reason": "撤销", "externalId": "R-1"}
+    body = {"input": revoke}
+    results = await _parallel(app, [(CORRECT, body)] * 10)
+    stored, errors = _outcomes(results)
+    assert await _corrections(db_engine, event_id) == 1
+    assert len(stored) == 1
+    assert all(e["code"] == "CONFLICT" for e in errors)
+
+
+async def test_a_corrected_event_can_be_corrected_again_in_sequence(
+    client: httpx.AsyncClient, db_engine: Any
+) -> None:
+    _, event_id = await _event(client)
+    amended = await gql(client, CORRECT, _amend(event_id, "复核"))
+    assert "errors" not in amended, amended
+    revoked = await gql(
+        client, CORRECT, {"input": {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}}
+    )
+    assert revoked["data"]["correctEvent"]["corrects"]["status"] == "REVOKED"
+    assert await _corrections(db_engine, event_id) == 2
+
+
+async def test_parallel_records_and_corrections_each_land_once(
+    app: Any, client: httpx.AsyncClient, db_engine: Any
+) -> None:
+    code, event_id = await _event(client)
+    bodies = [(CORRECT, _amend(event_id, f"复核{i}")) for i in range(5)] + [
+        (RECORD, sampling(code, f"2024-04-0{i + 1}", "PASS", ext=f"S-{i}")) for i in range(5)
+    ]
+    results = await _parallel(app, bodies)
+    corrections, errors = _outcomes(results[:5])
+    assert await _corrections(db_engine, event_id) == 1
+    assert len(corrections) == 1 and len(errors) == 4
+    recorded, record_errors = _outcomes(results[5:], "recordEvent")
+    assert len(recorded) == 5 and record_errors == []
+
+
+async def test_two_engines_correcting_one_event_store_one(
+    app: Any, client: httpx.AsyncClient, database_url: str, db_engine: Any
+) -> None:
+    """Two processes' worth of connection pools, writing through the ledger directly."""
+    _, event_id = await _event(client)
+    vocabulary = app.state.services.registry.vocabulary
+    engines = [create_engine(database_url), create_engine(database_url)]
+
+    async def correct(engine: Any, n: int) -> str:
+        async with sessionmaker(engine)() as s:
+            try:
+                await ledger.correct_event(
+                    s, vocabulary, event_id=event_id, action="AMEND", reason=f"复核{n}",
+                    attributes={"result": "PASS"},
+                )  # fmt: skip
+                await s.commit()
+            except Conflict as exc:
+                return f"{exc.code}:{exc.field}"
+            return "stored"
+
+    try:
+        outcomes = await asyncio.gather(*(correct(engines[i % 2], i) for i in range(6)))
+    finally:
+        for e in engines:
+            await e.dispose()
+    assert sorted(outcomes) == ["CONFLICT:eventId"] * 5 + ["stored"]
+    assert await _corrections(db_engine, event_id) == 1
+
+
+async def test_the_importer_losing_a_correction_race_gets_conflict_not_a_crash(
+    app: Any, client: httpx.AsyncClient, db_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk path read the event as uncorrected; an API worker corrected it before the COPY."""
+    code = await enterprise(client)
+    recorded = await gql(client, RECORD, sampling(code, "2024-03-01", ext="S-RACE"))
+    event_id = recorded["data"]["recordEvent"]["id"]
+    revoke = {"eventId": event_id, "action": "REVOKE", "reason": "撤销"}
+    assert "errors" not in await gql(client, CORRECT, {"input": revoke})
+    read_before = bulk_import.correction_targets
+
+    async def stale(conn: Any, external_ids: Any) -> dict[str, Any]:
+        return {
+            k: replace(t, corrected=False)
+            for k, t in (await read_before(conn, external_ids)).items()
+        }
+
+    monkeypatch.setattr(bulk_import, "correction_targets", stale)
+    services = app.state.services
+    record = {
+        "type": "correction",
+        "eventExternalId": "S-RACE",
+        "action": "REVOKE",
+        "reason": "导入撤销",
+        "externalId": "IMP-1",
+    }
+    report = await import_records_bulk(
+        services.sessions, services.engine, [(1, record)], regrade=False
+    )
+    assert [(r.code, r.field) for r in report.rejected] == [("CONFLICT", "eventId")]
+    assert await _corrections(db_engine, event_id) == 1
