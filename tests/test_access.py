@@ -494,6 +494,7 @@ async def test_cli_token_lifecycle_and_department_export(
     assert await asyncio.to_thread(cli, "token", "list") == 0
     listing = capsys.readouterr().out
     assert "税务" in listing and token not in listing  # never the secret
+    names = {p.id: p.name for p in app.state.services.registry.all_policies()}
     for fmt in ("csv", "jsonl", "xlsx"):
         out = tmp_path / f"changes.{fmt}"
         assert (
@@ -506,6 +507,8 @@ async def test_cli_token_lifecycle_and_department_export(
                 "税务",
                 "--format",
                 fmt,
+                "--issuer",
+                "某某市市场监督管理局",
                 "-o",
                 str(out),
             )
@@ -518,9 +521,11 @@ async def test_cli_token_lifecycle_and_department_export(
         else:
             values = list(load_workbook(out).active.iter_rows(values_only=True))
             rows = [dict(zip(values[0], v, strict=True)) for v in values[1:]]
-        policies = {r["policy"] for r in rows}
-        assert "haojiang" in policies and "jiamusi" not in policies
-        assert all("商业" in r["notice"] for r in rows if r["policy"] == "haojiang")
+        # JSON Lines has English keys; CSV and XLSX the Chinese headers (docs/export.md).
+        policy, notice = ("policy", "notice") if fmt == "jsonl" else ("政策", "使用限制")
+        policies = {r[policy] for r in rows}
+        assert names["haojiang"] in policies and names["jiamusi"] not in policies
+        assert all("商业" in r[notice] for r in rows if r[policy] == names["haojiang"])
     async with as_role(app, token) as dept:
         assert (await gql(dept, "{ me { role department } }"))["data"]["me"] == {
             "role": "DEPARTMENT",
