@@ -12,11 +12,11 @@ date (the 100-point score and 第十一、十二条; C and D are local defaults)
 
 * A 信用风险低 — score ≥ 90, a clean year, no penalty still publicised, the previous year's
   self-inspection report filed on time (also: a young high-risk licence holder at exactly 90, a
-  warning alone, a small fine past its 3-month publicity, a revoked failure, a repaired fine);
+  small fine past its 3-month publicity, a revoked failure, a repaired fine);
 * B 信用风险一般 — no or a late self-inspection report, one failed sampling, a verified
   complaint, a false claim, a fine still publicised but older than a year, two failed samplings;
-* C 信用风险较高 — a fine or refused check within the year, 70 points, a listing as abnormal or
-  as a dishonest judgment debtor, a licence whose conditions are not met;
+* C 信用风险较高 — a fine, a warning or a refused check within the year, 70 points, a listing as
+  abnormal or as a dishonest judgment debtor, a licence whose conditions are not met;
 * D 信用风险高 — a serious-dishonesty listing in effect, a criminal referral, below 60 points.
 
 Everything depends only on ``today`` and a fixed seed, and every event and correction carries an
@@ -218,7 +218,9 @@ class _Demo(Demo):
         self.event(ent, "RECOGNITION", self.recent(), type="QMS_CERTIFIED", until=qms_until)
         # young (企业类型 −5) and high-risk licence (质量风险 −5): exactly 90, still A.
         self.licensed((1.3, 1.8), intent="A", industry=LICENSED[3])
-        ent = self.licensed((5, 15), intent="A")  # a warning alone is never publicised
+        # A warning within 近1年 is an administrative penalty (行政处罚法第九条): it bars A and B
+        # (第十一条（五）、第十二条（四）) although it is never publicised.
+        ent = self.licensed((5, 15), intent="C")
         on = self.recent(30, 200)
         self.penalty(ent, on, "WARNING", minor=True, correctionOrdered=True)
         ent = self.licensed((5, 15), intent="A")  # a small fine, past its 3-month publicity
