@@ -166,10 +166,12 @@ async function loadDistribution(policy, region) {
     bars = counts.map((c) => ({ key: c.level, label: c.label, value: c.count, colour: (policy.levels.find((l) => l.code === c.level) || {}).color }));
     caption = `评定对象共 ${mapAnswer.data.regionMap.region.subjects} 个（企业与产品）`;
   } else {
-    const aliases = policy.levels.map((l, i) => `l${i}: enterprises(filter: {policy: $p, regionCode: $r, level: ${JSON.stringify(l.code)}}, first: 1) { totalCount }`).join("\n");
+    // The enterprise list counts enterprises: only enterprise levels (product tiers have none).
+    const levels = policy.levels.filter((l) => l.subjectTypes.includes("ENTERPRISE"));
+    const aliases = levels.map((l, i) => `l${i}: enterprises(filter: {policy: $p, regionCode: $r, level: ${JSON.stringify(l.code)}}, first: 1) { totalCount }`).join("\n");
     const { data, errors } = await gql(`query($p: String!, $r: String!) { ${aliases} }`, { p: policy.id, r: region });
     if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
-    bars = policy.levels.map((l, i) => ({ key: l.code, label: l.label, value: data[`l${i}`].totalCount, colour: l.color }));
+    bars = levels.map((l, i) => ({ key: l.code, label: l.label, value: data[`l${i}`].totalCount, colour: l.color }));
     caption = "按等级的企业数：只计您可以看到的等级（未公开的等级不计入）";
   }
   el.innerHTML = barChart(bars) + note(caption);
