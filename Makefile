@@ -57,6 +57,8 @@ vendor:
 	  for f in $$files; do tar -xzf "$$tmp/$$tgz" -O "package/$$f" > "$$tmp/out/$$pkg-$$ver/$${f##*/}"; done; \
 	  echo "vendored $$pkg@$$ver ($$licence): $$files"; \
 	done; \
+	sed -i 's/If you are using a CDN source (jsdelivr, unpkg, etc), follow this example:/If you load GraphiQL as a standalone script, follow this example:/' \
+	  "$$tmp"/out/graphiql-*/graphiql.min.js; \
 	find $(VENDOR) -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +; \
 	cp -R "$$tmp/out/." $(VENDOR)/
 
