@@ -8,7 +8,15 @@ import time
 from datetime import date
 from typing import Any
 
-from qcredit.api.cli.common import Subparsers, console, opened, out, progress, with_db
+from qcredit.api.cli.common import (
+    Subparsers,
+    console,
+    database,
+    opened,
+    out,
+    progress,
+    with_db,
+)
 from qcredit.core import clock
 from qcredit.core.policy import Policy
 from rich.table import Table
@@ -19,6 +27,17 @@ def register(sub: Subparsers) -> None:
     g.add_argument("--policy", help="one policy id (default: all)")
     g.add_argument(
         "--as-of", help="YYYY-MM-DD (default: today, or the last day of an expired policy)"
+    )
+    g.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes sharing the re-grade (PostgreSQL; SQLite grades in one)",
+    )
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="grade every subject, even those whose inputs did not change",
     )
     g.set_defaults(func=run)
 
@@ -45,6 +64,20 @@ async def _grade(args: argparse.Namespace, as_of: date | None) -> tuple[int, lis
         registry = engine.registry
         policies = [registry.policy(args.policy)] if args.policy else registry.all_policies()
         _check_dates(policies, as_of)
+        jobs = max(1, args.jobs)
+        if jobs > 1 and database(args).startswith("sqlite"):
+            # One writer at a time: more processes would only wait for each other's locks.
+            console.print("SQLite: grading in one process (--jobs applies to PostgreSQL)")
+            jobs = 1
+        if jobs > 1:
+            from qcredit.core.grading.run import grade_in_processes
+
+            with console.status(f"grading with {jobs} processes"):
+                count = await grade_in_processes(
+                    database(args), sessions, registry, policies, as_of, jobs, force=args.force
+                )
+            async with sessions() as s:
+                return count, await level_summary(s, registry, policies)
         with progress() as bar:
             task = bar.add_task("grading", total=None)
             count = await grade_everything(
@@ -53,6 +86,7 @@ async def _grade(args: argparse.Namespace, as_of: date | None) -> tuple[int, lis
                 policies,
                 as_of,
                 progress=lambda n, total: bar.update(task, completed=n, total=total),
+                force=args.force,
             )
         async with sessions() as s:
             return count, await level_summary(s, registry, policies)

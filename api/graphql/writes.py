@@ -5,7 +5,7 @@ FORBIDDEN (core/access.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Set
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from qcredit.core.disclosure.callers import Principal
 from qcredit.core.errors import NotFound
 from qcredit.core.identifiers import validate_credit_code, validate_region_code
 from qcredit.core.ledger import append as ledger
-from qcredit.core.model import Enterprise, Event, Product
+from qcredit.core.model import Enterprise, Event, Product, SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,11 +64,23 @@ async def _finish(
     enterprise_id: int,
     target: str,
     detail: dict[str, Any],
+    subjects: Set[tuple[SubjectType, int]] | None = None,
 ) -> None:
+    """Audit, re-grade (``subjects`` only, when given) and commit."""
     await audit.record(s, c.principal, audit.Action.WRITE, target, detail)
-    changes = await c.engine.regrade(s, [enterprise_id])
+    changes = await c.engine.regrade(s, [enterprise_id], only=subjects)
     await s.commit()
     c.engine.announce(changes)
+
+
+def touched_by(event: Event) -> set[tuple[SubjectType, int]]:
+    """The subjects whose ledger an event (or a correction of it, which carries its subject) is
+    part of: its enterprise, and its product if it is about one.  A product is graded on its own
+    events only, so an event about the enterprise leaves its products' grades as they are."""
+    touched = {(SubjectType.ENTERPRISE, event.enterprise_id)}
+    if event.product_id is not None:
+        touched.add((SubjectType.PRODUCT, event.product_id))
+    return touched
 
 
 async def register_enterprise(c: Context, **fields: Any) -> Enterprise:
@@ -110,13 +122,15 @@ async def record_event(c: Context, **fields: Any) -> Event:
             principal.require_write(region, "enterpriseCode")
         rec = await ledger.record_event(s, c.registry.vocabulary, **fields)
         if rec.created:
-            await c.engine.invalidate(s, rec.event.enterprise_id, rec.event.occurred_on)
+            touched = touched_by(rec.event)
+            await c.engine.invalidate(s, rec.event.enterprise_id, rec.event.occurred_on, touched)
             await _finish(
                 c,
                 s,
                 rec.event.enterprise_id,
                 f"event:{rec.event.id}",
                 {"op": "recordEvent", "kind": rec.event.kind},
+                touched,
             )
     return rec.event
 
@@ -126,12 +140,14 @@ async def correct_event(c: Context, **fields: Any) -> Event:
         region = await _owner_region(s, EventRow, fields["event_id"], "event", "eventId")
         principal.require_write(region, "eventId")
         correction, target = await ledger.correct_event(s, c.registry.vocabulary, **fields)
-        await c.engine.invalidate(s, target.enterprise_id, target.occurred_on)
+        touched = touched_by(target)
+        await c.engine.invalidate(s, target.enterprise_id, target.occurred_on, touched)
         await _finish(
             c,
             s,
             target.enterprise_id,
             f"event:{target.id}",
             {"op": "correctEvent", "action": fields.get("action"), "correction": correction.id},
+            touched,
         )
     return correction

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,22 +23,24 @@ from qcredit.core.disclosure.reviews import audiences
 from qcredit.core.errors import PolicyNotInForce, QcreditError
 from qcredit.core.facts import Facts
 from qcredit.core.grading.assess import Adjuster, Subject, assess
+from qcredit.core.grading.inputs import grading_key, ledger_digest
 from qcredit.core.model import Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
-from qcredit.core.store.assessments import stored_assessments
+from qcredit.core.store.assessments import stored_assessments, stored_inputs
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
     EventRow,
     GradeChangeRow,
+    GradingInputRow,
     ProductRow,
     StandingGradeRow,
 )
 from qcredit.core.store.upsert import upsert
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import Row, and_, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -93,37 +95,14 @@ class Engine:
         ids = sorted(set(enterprise_ids))
         if not ids:
             return {}
-        ent_t, prod_t, ev_t = EnterpriseRow.__table__, ProductRow.__table__, EventRow.__table__
+        ent_t, prod_t = EnterpriseRow.__table__, ProductRow.__table__
         enterprises = (await session.execute(select(ent_t).where(ent_t.c.id.in_(ids)))).all()
         products = (
             await session.execute(
                 select(prod_t).where(prod_t.c.enterprise_id.in_(ids)).order_by(prod_t.c.id)
             )
         ).all()
-        events = (
-            await session.execute(
-                select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id)
-            )
-        ).all()
-        products_of: dict[int, list[Product]] = defaultdict(list)
-        for p in products:
-            products_of[p.enterprise_id].append(convert.product(p))
-        events_of: dict[int, list[Event]] = defaultdict(list)
-        for e in events:
-            events_of[e.enterprise_id].append(convert.event(e))
-        bundles: dict[int, Bundle] = {}
-        for row in enterprises:
-            ent = convert.enterprise(row)
-            prods = tuple(products_of[row.id])
-            evs = tuple(events_of[row.id])
-            bundles[row.id] = Bundle(
-                Subject(ent, None, prods, evs),
-                {
-                    p.id: Subject(ent, p, (p,), tuple(e for e in evs if e.product_id == p.id))
-                    for p in prods
-                },
-            )
-        return bundles
+        return _bundles(enterprises, products, await _events_of(session, ids))
 
     async def enterprise_ids_of(
         self, session: AsyncSession, keys: Iterable[AssessmentKey]
@@ -268,13 +247,26 @@ class Engine:
             session, AssessmentRow, rows, ("policy_id", "subject_type", "subject_id", "as_of")
         )
 
-    async def invalidate(self, session: AsyncSession, enterprise_id: int, since: date) -> None:
-        """Drop cached assessments a change on ``since`` may alter (derived data only)."""
-        await session.execute(
-            delete(AssessmentRow).where(
-                and_(AssessmentRow.enterprise_id == enterprise_id, AssessmentRow.as_of >= since)
+    async def invalidate(
+        self,
+        session: AsyncSession,
+        enterprise_id: int,
+        since: date,
+        subjects: Set[tuple[SubjectType, int]] | None = None,
+    ) -> None:
+        """Drop cached assessments a change on ``since`` may alter (derived data only): of the
+        whole enterprise, or of ``subjects`` only (those whose ledger the change is part of)."""
+        where = [AssessmentRow.enterprise_id == enterprise_id, AssessmentRow.as_of >= since]
+        if subjects is not None:
+            where.append(
+                or_(
+                    *(
+                        and_(AssessmentRow.subject_type == t.value, AssessmentRow.subject_id == i)
+                        for t, i in sorted(subjects)
+                    )
+                )
             )
-        )
+        await session.execute(delete(AssessmentRow).where(*where))
 
     async def regrade(
         self,
@@ -284,43 +276,164 @@ class Engine:
         policies: Sequence[Policy] | None = None,
         today: date | None = None,
         bundles: dict[int, Bundle] | None = None,
+        skip_unchanged: bool = False,
+        only: Set[tuple[SubjectType, int]] | None = None,
     ) -> list[GradeChange]:
         """Re-grade enterprises and their products under every policy that covers them, store the
-        assessments and the standing grades, and return the grades that changed."""
+        assessments and the standing grades, and return the grades that changed.
+
+        ``skip_unchanged`` (whole runs): grade an enterprise under a policy only if its ledger or
+        the grading changed since it was last graded so, or some of its standing grades are
+        missing (:mod:`qcredit.core.grading.inputs`).  ``only``: grade just these subjects (those
+        a new event is about; the others' inputs did not change)."""
         today = today or clock.today()
         policies = list(policies) if policies is not None else self.registry.all_policies()
-        if bundles is None:
+        dated = [(p, on) for p in policies if (on := standing_date(p, today)) is not None]
+        adjusters = self._adjusters()
+        plan: _Plan | None = None
+        if skip_unchanged:
+            plan = await self._plan(session, enterprise_ids, dated)
+            bundles = plan.bundles
+        elif bundles is None:
             bundles = await self.load_bundles(session, enterprise_ids)
         if not bundles:
             return []
         batch = _RegradeBatch(
             await _previous_standing(session, bundles, {p.id for p in policies}), clock.now()
         )
-        adjusters = self._adjusters()
-        for policy in policies:
-            on = standing_date(policy, today)
-            if on is not None:
-                for bundle in bundles.values():
-                    for subject in _graded_subjects(policy, bundle):
-                        try:
-                            a = assess(policy, subject, on, adjusters=adjusters)
-                        except Exception:  # a faulty plug-in must not stop the others
-                            log.exception(
-                                "policy %s failed on %s %s", policy.id, subject.type, subject.id
-                            )
-                            continue
-                        batch.add(policy, subject, on, a)
+        inputs: list[dict[str, Any]] = []
+        for policy, on in dated:
+            for eid, bundle in bundles.items():
+                if plan is not None and policy.id not in plan.work.get(eid, ()):
+                    continue
+                standing, failed = 0, False
+                for subject in _graded_subjects(policy, bundle):
+                    if only is not None and (subject.type, subject.id) not in only:
+                        continue
+                    try:
+                        a = assess(policy, subject, on, adjusters=adjusters)
+                    except Exception:  # a faulty plug-in must not stop the others
+                        log.exception(
+                            "policy %s failed on %s %s", policy.id, subject.type, subject.id
+                        )
+                        failed = True
+                        continue
+                    batch.add(policy, subject, on, a)
+                    standing += a is not None
+                if plan is not None and not failed:  # a failure is tried again next run
+                    inputs.append(
+                        {
+                            "enterprise_id": eid,
+                            "policy_id": policy.id,
+                            "ledger_digest": plan.ledgers[eid],
+                            "grading_key": plan.keys[policy.id],
+                            "standing": standing,
+                        }
+                    )
         await batch.write(session)
+        await upsert(session, GradingInputRow, inputs, ("enterprise_id", "policy_id"))
         if batch.changes:
             # Warnings in the same transaction as the changes that cause them.
             from qcredit.core.supervision.notices import issue_notices
 
             await issue_notices(
-                session, self.registry, batch.changes, batch.change_rows, self.deferred_scopes
+                session,
+                self.registry,
+                batch.changes,
+                batch.change_rows,
+                self.deferred_scopes,
+                assessments=batch.fresh,
             )
-        # Cached responses keyed on the data version retire with this transaction's commit.
-        await versioning.bump(session)
+        if batch.wrote or not skip_unchanged:
+            # Cached responses keyed on the data version retire with this transaction's commit
+            # (a write's re-grade bumps it for the write itself, even when no grade moved).
+            await versioning.bump(session)
         return batch.changes
+
+    def adjuster_names(self) -> list[str]:
+        """The plug-ins adjusting gradings (part of every grading key)."""
+        hook = self.registry.pm.hook.qcredit_adjust_grading
+        return sorted(impl.plugin_name for impl in hook.get_hookimpls())
+
+    async def _plan(
+        self,
+        session: AsyncSession,
+        enterprise_ids: Iterable[int],
+        dated: Sequence[tuple[Policy, date]],
+    ) -> _Plan:
+        """Which enterprises of a chunk to grade under which policies, and their bundles.
+
+        The stored fingerprints come first (one small statement, and a count of standing
+        grades); where the grading itself changed, the ledger is read whole once.  Elsewhere
+        only the events' ids and content digests are read, and the whole ledger only of the
+        enterprises whose fingerprint moved."""
+        ids = sorted(set(enterprise_ids))
+        plan = _Plan({}, {}, {}, {})
+        if not ids or not dated:
+            return plan
+        ent_t, prod_t = EnterpriseRow.__table__, ProductRow.__table__
+        enterprises = (await session.execute(select(ent_t).where(ent_t.c.id.in_(ids)))).all()
+        products = (
+            await session.execute(
+                select(prod_t).where(prod_t.c.enterprise_id.in_(ids)).order_by(prod_t.c.id)
+            )
+        ).all()
+        stored = await stored_inputs(session, ids)
+        names = self.adjuster_names()
+        plan.keys.update({p.id: grading_key(p, on, names) for p, on in dated})
+        covering = {
+            row.id: [p.id for p, _ in dated if p.covers_region(row.region_code)]
+            for row in enterprises
+        }
+        # Grading changed (or grades missing): the whole ledger is needed whatever it holds.
+        for eid, pids in covering.items():
+            for pid in pids:
+                have = stored.get((eid, pid))
+                if have is None or have.grading_key != plan.keys[pid] or have.missing:
+                    plan.work.setdefault(eid, set()).add(pid)
+        products_of: dict[int, list[Any]] = defaultdict(list)
+        for p in products:
+            products_of[p.enterprise_id].append(p)
+        by_id = {row.id: row for row in enterprises}
+
+        def moved(eid: int, digest: str) -> None:
+            plan.ledgers[eid] = digest
+            for pid in covering[eid]:
+                have = stored.get((eid, pid))
+                if have is None or have.ledger_digest != digest:
+                    plan.work.setdefault(eid, set()).add(pid)
+
+        check = [eid for eid, pids in covering.items() if pids and eid not in plan.work]
+        if check:
+            ev_t = EventRow.__table__
+            rows = await session.execute(
+                select(ev_t.c.enterprise_id, ev_t.c.id, ev_t.c.content_digest)
+                .where(ev_t.c.enterprise_id.in_(check))
+                .order_by(ev_t.c.enterprise_id, ev_t.c.id)
+            )
+            pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
+            for eid, event_id, digest in rows:
+                pairs[eid].append((event_id, digest))
+            for eid in check:
+                moved(eid, ledger_digest(by_id[eid], products_of[eid], pairs[eid]))
+        todo = sorted(plan.work)
+        if todo:
+            events = await _events_of(session, todo)
+            pairs = defaultdict(list)
+            for e in events:
+                pairs[e.enterprise_id].append((e.id, e.content_digest))
+            for eid in todo:
+                if eid not in plan.ledgers:
+                    moved(eid, ledger_digest(by_id[eid], products_of[eid], pairs[eid]))
+            wanted = set(todo)
+            plan.bundles.update(
+                _bundles(
+                    [r for r in enterprises if r.id in wanted],
+                    [p for p in products if p.enterprise_id in wanted],
+                    events,
+                )
+            )
+        return plan
 
     def announce(self, changes: Iterable[GradeChange]) -> None:
         """Tell plug-ins about grade changes (after commit)."""
@@ -347,6 +460,47 @@ def _graded_subjects(policy: Policy, bundle: Bundle) -> list[Subject]:
     return [
         s for s in (bundle.enterprise, *bundle.products.values()) if s.type in policy.subject_types
     ]
+
+
+async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
+    ev_t = EventRow.__table__
+    return (
+        await session.execute(select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id))
+    ).all()
+
+
+def _bundles(
+    enterprises: Iterable[Any], products: Iterable[Any], events: Iterable[Any]
+) -> dict[int, Bundle]:
+    products_of: dict[int, list[Product]] = defaultdict(list)
+    for p in products:
+        products_of[p.enterprise_id].append(convert.product(p))
+    events_of: dict[int, list[Event]] = defaultdict(list)
+    for e in events:
+        events_of[e.enterprise_id].append(convert.event(e))
+    bundles: dict[int, Bundle] = {}
+    for row in enterprises:
+        ent = convert.enterprise(row)
+        prods = tuple(products_of[row.id])
+        evs = tuple(events_of[row.id])
+        bundles[row.id] = Bundle(
+            Subject(ent, None, prods, evs),
+            {
+                p.id: Subject(ent, p, (p,), tuple(e for e in evs if e.product_id == p.id))
+                for p in prods
+            },
+        )
+    return bundles
+
+
+@dataclass
+class _Plan:
+    """What a chunk of a whole run grades: per enterprise, the policies whose inputs changed."""
+
+    bundles: dict[int, Bundle]
+    work: dict[int, set[str]]
+    ledgers: dict[int, str]  # enterprise id → ledger fingerprint
+    keys: dict[str, str]  # policy id → grading key
 
 
 async def _previous_standing(
@@ -383,6 +537,12 @@ class _RegradeBatch:
     gone: list[tuple[str, str, int]] = field(default_factory=list)
     changes: list[GradeChange] = field(default_factory=list)
     change_rows: list[dict[str, Any]] = field(default_factory=list)
+    # The new assessments of changed subjects, for their notices (not read back from the store).
+    fresh: dict[tuple[str, str, int], Assessment] = field(default_factory=dict)
+
+    @property
+    def wrote(self) -> bool:
+        return bool(self.assessment_rows or self.gone or self.change_rows)
 
     def add(self, policy: Policy, subject: Subject, on: date, a: Assessment | None) -> None:
         ent = subject.enterprise
@@ -414,6 +574,8 @@ class _RegradeBatch:
             )
         current = a.level if a is not None else None
         if current != before:
+            if a is not None:
+                self.fresh[key] = a
             self.changes.append(
                 GradeChange(policy.id, subject.type, subject.id, ent.id, on, before, current)
             )

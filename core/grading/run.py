@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from qcredit.core import clock
@@ -28,8 +30,12 @@ async def grade_everything(
     *,
     chunk: int = 500,
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> int:
-    """Re-grade every enterprise (and its products) in the policies' regions; returns how many."""
+    """Re-grade every enterprise (and its products) in the policies' regions; returns how many.
+
+    An enterprise whose ledger, grading and standing grades are as when it was last graded under
+    a policy is skipped (:mod:`qcredit.core.grading.inputs`); ``force`` grades everything."""
     prefixes = sorted({region_prefix(c) for p in policies for c in p.region_codes})
     async with sessions() as s:
         cond = [EnterpriseRow.region_code.startswith(px) for px in prefixes]
@@ -52,7 +58,9 @@ async def grade_everything(
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             async with sessions() as s:
-                changes = await engine.regrade(s, part, policies=policies, today=as_of)
+                changes = await engine.regrade(
+                    s, part, policies=policies, today=as_of, skip_unchanged=not force
+                )
                 await s.commit()
             engine.announce(changes)
             done += len(part)
@@ -65,13 +73,23 @@ async def grade_everything(
                 progress(done, len(ids))
     finally:
         engine.deferred_scopes = None
+    await reconcile(sessions, engine.registry, deferred, as_of)
+    return len(ids)
+
+
+async def reconcile(
+    sessions: async_sessionmaker[AsyncSession],
+    registry: Registry,
+    deferred: dict[str, set[tuple[str, str | None]]],
+    as_of: date | None,
+) -> None:
+    """The regional notices of a whole run, once, after its last chunk."""
     if deferred:
         from qcredit.core.supervision.notices import reconcile_deferred
 
         async with sessions() as s:
-            await reconcile_deferred(s, engine.registry, deferred, as_of or clock.today())
+            await reconcile_deferred(s, registry, deferred, as_of or clock.today())
             await s.commit()
-    return len(ids)
 
 
 GROWN_BY_GRADING = ("standing_grades", "assessments", "grade_changes", "notices")
@@ -226,11 +244,13 @@ async def work_tasks(
     *,
     chunk: int = 500,
     pause: float = 0.0,
+    force: bool = False,
 ) -> int:
     """Claim and re-grade slices of ``run_id`` until none is left; returns enterprises graded.
     Each slice is graded exactly as :func:`grade_everything` grades a chunk, so the standing
     grades come out the same however many workers share the queue."""
     done = 0
+    analyze_at = 5_000
     while (task := await _claim(sessions, run_id, worker)) is not None:
         policies = [engine.registry.policy(p) for p in task.policies.split(",") if p]
         async with sessions() as s:
@@ -249,7 +269,11 @@ async def work_tasks(
         for start in range(0, len(ids), chunk):
             async with sessions() as s:
                 changes = await engine.regrade(
-                    s, ids[start : start + chunk], policies=policies, today=task.as_of
+                    s,
+                    ids[start : start + chunk],
+                    policies=policies,
+                    today=task.as_of,
+                    skip_unchanged=not force,
                 )
                 await s.commit()
             engine.announce(changes)
@@ -265,9 +289,60 @@ async def work_tasks(
             )
             await s.commit()
         done += len(ids)
+        if done >= analyze_at:  # as grade_everything does, for a first grading
+            await _analyze(sessions)
+            analyze_at *= 2
         if pause:  # demonstrations and tests: let other workers in (never in production)
             await asyncio.sleep(pause)
     return done
+
+
+async def grade_in_processes(
+    url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    registry: Registry,
+    policies: Sequence[Policy],
+    as_of: date | None,
+    jobs: int,
+    *,
+    force: bool = False,
+) -> int:
+    """A whole run as ``jobs`` worker processes sharing the work queue (PostgreSQL), then the
+    regional notices of all of them once; returns the enterprises graded."""
+    import sys
+    import tempfile
+    import uuid
+
+    run_id = f"grade-{uuid.uuid4().hex[:12]}"
+    await plan_tasks(sessions, run_id, policies, as_of)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [Path(tmp) / f"scopes-{i}.json" for i in range(jobs)]
+        command = [sys.executable, "-m", "qcredit.core.grading.run", "--database", url]
+        command += ["--run-id", run_id, *[f"--policy={p.id}" for p in policies]]
+        command += [f"--as-of={as_of.isoformat()}"] if as_of else []
+        command += ["--force"] if force else []
+        workers = [
+            await asyncio.create_subprocess_exec(
+                *command, f"--worker=job{i}", f"--defer-scopes-to={files[i]}",
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            for i in range(jobs)
+        ]  # fmt: skip
+        codes = [await w.wait() for w in workers]
+        if any(codes):
+            raise RuntimeError(f"a re-grade worker failed (exit codes {codes})")
+        deferred: dict[str, set[tuple[str, str | None]]] = {}
+        for f in files:
+            for pid, scopes in json.loads(f.read_text()).items():
+                deferred.setdefault(pid, set()).update((r, c) for r, c in scopes)
+    await reconcile(sessions, registry, deferred, as_of)
+    async with sessions() as s:
+        done = await s.execute(
+            select(func.coalesce(func.sum(RegradeTaskRow.enterprises), 0)).where(
+                RegradeTaskRow.run_id == run_id
+            )
+        )
+        return int(done.scalar_one())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -289,7 +364,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--policy", action="append", help="policy id (default: all); repeatable")
     p.add_argument("--as-of", help="YYYY-MM-DD (default: each policy's standing date)")
     p.add_argument("--task-size", type=int, default=TASK_SIZE, help="enterprises per slice")
+    p.add_argument("--force", action="store_true", help="grade even what did not change")
     p.add_argument("--pause", type=float, default=0.0, help=argparse.SUPPRESS)
+    # Set by ``grade_in_processes``: leave the regional notices to the parent, which reconciles
+    # the scopes of every worker once, after the last one (the scopes go to this JSON file).
+    p.add_argument("--defer-scopes-to", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     async def run() -> int:
@@ -304,7 +383,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         as_of = date.fromisoformat(args.as_of) if args.as_of else None
         await plan_tasks(sessions, args.run_id, policies, as_of, size=args.task_size)
-        n = await work_tasks(sessions, engine, args.run_id, args.worker, pause=args.pause)
+        deferred: dict[str, set[tuple[str, str | None]]] = {}
+        if args.defer_scopes_to:
+            engine.deferred_scopes = deferred
+        n = await work_tasks(
+            sessions, engine, args.run_id, args.worker, pause=args.pause, force=args.force
+        )
+        if args.defer_scopes_to:
+            Path(args.defer_scopes_to).write_text(
+                json.dumps({pid: sorted(map(list, scopes)) for pid, scopes in deferred.items()})
+            )
         await db.dispose()
         return n
 

@@ -1,13 +1,15 @@
-"""Reading stored assessments by their keys, in bounded statements."""
+"""Reading stored assessments by their keys, and what grades were graded from, in bounded
+statements."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from qcredit.core.store.tables import AssessmentRow
-from sqlalchemy import select, tuple_
+from qcredit.core.store.tables import AssessmentRow, GradingInputRow, StandingGradeRow
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (policy id, subject type, subject id, as of)
@@ -39,3 +41,42 @@ async def stored_assessments(
         )
         found.extend(rows.scalars())
     return found
+
+
+@dataclass(frozen=True)
+class StoredInputs:
+    """What one enterprise's grades under one policy were last graded from
+    (:mod:`qcredit.core.grading.inputs`), and whether some of those grades are gone since."""
+
+    ledger_digest: str
+    grading_key: str
+    missing: bool
+
+
+async def stored_inputs(
+    session: AsyncSession, enterprise_ids: Sequence[int]
+) -> dict[tuple[int, str], StoredInputs]:
+    """(enterprise id, policy id) → stored fingerprints, for a chunk of enterprises: two
+    statements per chunk, neither of which reads an assessment."""
+    out: dict[tuple[int, str], StoredInputs] = {}
+    for part in chunks(sorted(set(enterprise_ids))):
+        have = {
+            (eid, pid): n
+            for eid, pid, n in await session.execute(
+                select(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id, func.count())
+                .where(StandingGradeRow.enterprise_id.in_(part))
+                .group_by(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id)
+            )
+        }
+        rows = await session.execute(
+            select(
+                GradingInputRow.enterprise_id,
+                GradingInputRow.policy_id,
+                GradingInputRow.ledger_digest,
+                GradingInputRow.grading_key,
+                GradingInputRow.standing,
+            ).where(GradingInputRow.enterprise_id.in_(part))
+        )
+        for eid, pid, ledger, key, standing in rows:
+            out[(eid, pid)] = StoredInputs(ledger, key, have.get((eid, pid), 0) != standing)
+    return out

@@ -134,6 +134,22 @@ class StandingGradeRow(Base):
     review_to: Mapped[str] = mapped_column(String(80), default="")
 
 
+class GradingInputRow(Base):
+    """What the standing grades of one enterprise (and its products) under one policy were
+    graded from: a fingerprint of its ledger (enterprise, products, events), a fingerprint of
+    the grading (policy version, parameters, date, code), and how many standing grades that
+    wrote.  A re-grade compares these with the ledger it reads and skips what is unchanged;
+    derived data like the grades themselves, so deleting rows only costs a re-grade."""
+
+    __tablename__ = "grading_inputs"
+
+    enterprise_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ledger_digest: Mapped[str] = mapped_column(String(32))
+    grading_key: Mapped[str] = mapped_column(String(32))
+    standing: Mapped[int] = mapped_column(Integer)
+
+
 class Note(Base):
     """Free-form key/value facts about this database (e.g. when the demo was loaded)."""
 

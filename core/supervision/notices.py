@@ -72,15 +72,19 @@ async def issue_notices(
     changes: Sequence[GradeChange],
     feed_rows: Sequence[Mapping[str, Any]],
     deferred_scopes: dict[str, set[tuple[str, str | None]]] | None = None,
+    *,
+    assessments: Mapping[tuple[str, str, int], Assessment] | None = None,
 ) -> list[NoticeRow]:
     """Issue and close notices for ``changes`` and stage the changes and new notices on the
     event bus; returns the new notices.  ``feed_rows`` are the grade-change feed rows of the same
     changes, in the same order (they carry the audiences of the grades before and after).
-    A constant number of statements per 2,000 changes."""
+    A constant number of statements per 2,000 changes.  ``assessments``: the new assessments by
+    (policy, subject type, subject id), when the caller has them (else read back from the store)."""
     if not changes:
         return []
     now = clock.now()
-    assessments = await _assessments(session, changes)
+    if assessments is None:
+        assessments = await _assessments(session, changes)
     enterprises, categories = await _subjects(session, changes)
     batch = _Batch()
     scopes: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
