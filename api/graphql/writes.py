@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 from qcredit.core.disclosure import audit
 from qcredit.core.disclosure.callers import Principal
 from qcredit.core.errors import NotFound
-from qcredit.core.identifiers import validate_credit_code, validate_region_code
+from qcredit.core.identifiers import validate_region_code
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, Product, SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -28,13 +27,7 @@ def _region(row: EnterpriseRow) -> str:
 
 
 async def _enterprise_region(s: AsyncSession, code: str, field: str) -> str:
-    canonical = validate_credit_code(code, field)
-    row = (
-        await s.execute(select(EnterpriseRow).where(EnterpriseRow.code == canonical))
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no enterprise with code {canonical}", field=field)
-    return _region(row)
+    return _region(await ledger.enterprise_by_code(s, code, field))
 
 
 async def _owner_region(s: AsyncSession, row_type: Any, row_id: int, what: str, field: str) -> str:
@@ -118,8 +111,9 @@ async def record_event(c: Context, **fields: Any) -> Event:
             )
             principal.require_write(region, "productId")
         elif fields.get("enterprise_code") is not None:
-            region = await _enterprise_region(s, fields["enterprise_code"], "enterpriseCode")
-            principal.require_write(region, "enterpriseCode")
+            owner = await ledger.enterprise_by_code(s, fields["enterprise_code"], "enterpriseCode")
+            principal.require_write(_region(owner), "enterpriseCode")
+            fields["enterprise"] = owner  # looked up once
         rec = await ledger.record_event(s, c.registry.vocabulary, **fields)
         if rec.created:
             touched = touched_by(rec.event)

@@ -34,6 +34,7 @@ from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary, parse_date
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -310,8 +311,10 @@ async def record_event(
     product_id: int | None = None,
     attributes: Mapping[str, Any] | None = None,
     external_id: str | None = None,
+    enterprise: EnterpriseRow | None = None,
 ) -> Recorded:
-    """Append one event about exactly one subject: an enterprise or one of its products."""
+    """Append one event about exactly one subject: an enterprise or one of its products.
+    ``enterprise``: the row of ``enterprise_code`` when the caller has already looked it up."""
     if (enterprise_code is None) == (product_id is None):
         raise InvalidInput(
             "give exactly one of enterpriseCode and productId",
@@ -332,7 +335,11 @@ async def record_event(
         enterprise_id, prod_id = prod.enterprise_id, prod.id
     else:
         assert enterprise_code is not None
-        enterprise_id, prod_id = (await enterprise_by_code(session, enterprise_code)).id, None
+        if enterprise is None or enterprise.code != validate_credit_code(
+            enterprise_code, "enterpriseCode"
+        ):
+            enterprise = await enterprise_by_code(session, enterprise_code)
+        enterprise_id, prod_id = enterprise.id, None
     for name, spec_attr in spec.all_attributes.items():
         if spec_attr.type == "event" and name in attrs:
             ref = parse_event_id(attrs[name], f"attributes.{name}")
@@ -343,11 +350,41 @@ async def record_event(
                 )
             attrs[name] = ref
     digest = content_digest(enterprise_id, prod_id, kind, occurred, attrs)
-    existing = await _idempotent(session, ext, digest)
-    if existing is not None:
-        return Recorded(convert.event(existing), False)
-    row = await _append(session, enterprise_id, prod_id, kind, occurred, attrs, ext, digest)
-    return Recorded(convert.event(row), True)
+    row = EventRow(
+        enterprise_id=enterprise_id,
+        product_id=prod_id,
+        kind=kind,
+        occurred_on=occurred,
+        recorded_at=clock.now(),
+        attributes=attrs,
+        external_id=ext,
+        content_digest=digest,
+    )
+    stored, created = await _insert_once(session, row)
+    return Recorded(convert.event(stored), created)
+
+
+async def _insert_once(session: AsyncSession, row: EventRow) -> tuple[EventRow, bool]:
+    """Insert a new event (not a correction) in one statement, ``INSERT … ON CONFLICT DO NOTHING
+    RETURNING id``, rather than look its externalId up first and insert in a savepoint.  Nothing
+    returned means the externalId is taken — by a concurrent writer too: PostgreSQL makes this
+    insert wait for the other transaction and then sees its row — so the stored event is the
+    answer if it says the same, else CONFLICT."""
+    t = EventRow.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    values = {c.name: getattr(row, c.name) for c in t.columns if c.name != "id"}
+    new_id = (
+        await session.execute(
+            insert(EventRow).values(**values).on_conflict_do_nothing().returning(EventRow.id)
+        )
+    ).scalar_one_or_none()
+    if new_id is not None:
+        row.id = new_id
+        return row, True
+    existing = await _idempotent(session, row.external_id, row.content_digest)
+    if existing is None:  # not reachable: the only unique key a new event can collide on
+        raise Conflict("the event could not be stored; send it again", field="externalId")
+    return existing, False
 
 
 async def _corrections_of(session: AsyncSession, event_ids: list[int]) -> list[EventRow]:
