@@ -23,7 +23,7 @@ from qcredit.core.disclosure.reviews import audiences
 from qcredit.core.errors import PolicyNotInForce, QcreditError
 from qcredit.core.facts import Facts
 from qcredit.core.grading.assess import Adjuster, Subject, assess
-from qcredit.core.grading.inputs import grading_key, ledger_digest
+from qcredit.core.grading.inputs import event_list, grading_key, ledger_digest
 from qcredit.core.model import Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
@@ -40,7 +40,8 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.store.upsert import upsert
-from sqlalchemy import Row, and_, delete, insert, or_, select
+from sqlalchemy import Row, String, and_, delete, func, insert, literal, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -387,10 +388,10 @@ class Engine:
         stored = await stored_inputs(session, ids)
         names = self.adjuster_names()
         plan.keys.update({p.id: grading_key(p, on, names) for p, on in dated})
-        covering = {
-            row.id: [p.id for p, _ in dated if p.covers_region(row.region_code)]
-            for row in enterprises
-        }
+        covers: dict[str, list[str]] = {}  # region code → ids of the policies covering it
+        for region in {row.region_code for row in enterprises}:
+            covers[region] = [p.id for p, _ in dated if p.covers_region(region)]
+        covering = {row.id: covers[row.region_code] for row in enterprises}
         # Grading changed (or grades missing): the whole ledger is needed whatever it holds.
         for eid, pids in covering.items():
             for pid in pids:
@@ -411,26 +412,18 @@ class Engine:
 
         check = [eid for eid, pids in covering.items() if pids and eid not in plan.work]
         if check:
-            ev_t = EventRow.__table__
-            rows = await session.execute(
-                select(ev_t.c.enterprise_id, ev_t.c.id, ev_t.c.content_digest)
-                .where(ev_t.c.enterprise_id.in_(check))
-                .order_by(ev_t.c.enterprise_id, ev_t.c.id)
-            )
-            pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
-            for eid, event_id, digest in rows:
-                pairs[eid].append((event_id, digest))
+            listed = await _event_lists(session, check)
             for eid in check:
-                moved(eid, ledger_digest(by_id[eid], products_of[eid], pairs[eid]))
+                moved(eid, ledger_digest(by_id[eid], products_of[eid], listed.get(eid, "")))
         todo = sorted(plan.work)
         if todo:
             events = await _events_of(session, todo)
-            pairs = defaultdict(list)
+            pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
             for e in events:
                 pairs[e.enterprise_id].append((e.id, e.content_digest))
             for eid in todo:
                 if eid not in plan.ledgers:
-                    moved(eid, ledger_digest(by_id[eid], products_of[eid], pairs[eid]))
+                    moved(eid, ledger_digest(by_id[eid], products_of[eid], event_list(pairs[eid])))
             wanted = set(todo)
             plan.bundles.update(
                 _bundles(
@@ -466,6 +459,32 @@ def _graded_subjects(policy: Policy, bundle: Bundle) -> list[Subject]:
     return [
         s for s in (bundle.enterprise, *bundle.products.values()) if s.type in policy.subject_types
     ]
+
+
+async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Enterprise id → :func:`event_list` of its events, read without the events' attributes.
+    PostgreSQL builds the lists itself (one short row per enterprise instead of one row per
+    event through the driver); elsewhere they are built here."""
+    ev_t = EventRow.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        item = func.cast(ev_t.c.id, String) + ":" + ev_t.c.content_digest + ";"
+        rows = await session.execute(
+            select(
+                ev_t.c.enterprise_id,
+                func.string_agg(item, aggregate_order_by(literal(""), ev_t.c.id)),
+            )
+            .where(ev_t.c.enterprise_id.in_(ids))
+            .group_by(ev_t.c.enterprise_id)
+        )
+        return {eid: text or "" for eid, text in rows}
+    pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for eid, event_id, digest in await session.execute(
+        select(ev_t.c.enterprise_id, ev_t.c.id, ev_t.c.content_digest)
+        .where(ev_t.c.enterprise_id.in_(ids))
+        .order_by(ev_t.c.enterprise_id, ev_t.c.id)
+    ):
+        pairs[eid].append((event_id, digest))
+    return {eid: event_list(p) for eid, p in pairs.items()}
 
 
 async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:

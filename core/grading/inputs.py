@@ -28,11 +28,15 @@ from qcredit.core.policy import Policy
 SEP = "\x1f"  # a byte that occurs in none of the fields
 
 
-def ledger_digest(
-    enterprise: Any, products: Sequence[Any], events: Iterable[tuple[int, str]]
-) -> str:
+def event_list(events: Iterable[tuple[int, str]]) -> str:
+    """The (id, content digest) of an enterprise's events in id order, as the text the ledger
+    fingerprint hashes (PostgreSQL builds the same text with ``string_agg``)."""
+    return "".join([f"{i}:{d};" for i, d in events])
+
+
+def ledger_digest(enterprise: Any, products: Sequence[Any], events: str) -> str:
     """The fingerprint of one enterprise's ledger: its row, its products' rows, and the
-    (id, content digest) of its events in id order."""
+    :func:`event_list` of its events."""
     h = hashlib.blake2b(digest_size=16)
     h.update(
         SEP.join(
@@ -53,7 +57,7 @@ def ledger_digest(
     for p in products:
         h.update(f"\x1e{p.id}{SEP}{p.trademark}{SEP}{p.nice_class}{SEP}{p.category}".encode())
     h.update(b"\x1d")
-    h.update("".join([f"{i}:{d};" for i, d in events]).encode())
+    h.update(events.encode())
     return h.hexdigest()
 
 

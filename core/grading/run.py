@@ -391,7 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.defer_scopes_to:
             Path(args.defer_scopes_to).write_text(
-                json.dumps({pid: sorted(map(list, scopes)) for pid, scopes in deferred.items()})
+                json.dumps(
+                    {pid: [list(scope) for scope in scopes] for pid, scopes in deferred.items()}
+                )
             )
         await db.dispose()
         return n
