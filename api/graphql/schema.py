@@ -5,13 +5,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.errors import ErrorCodes
 from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes, StorableStrings
 from qcredit.api.graphql.pagination import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
     Connection,
     make_connection,
     row_key,
@@ -28,7 +32,10 @@ from qcredit.api.graphql.types.enterprise import (
     policy_type,
 )
 from qcredit.api.graphql.types.enterprise_list import (
+    EnterpriseOrder,
     EnterpriseQuery,
+    OrderDirection,
+    OrderTerm,
     count_enterprises,
     page_of_enterprises,
 )
@@ -67,16 +74,32 @@ CorrectionAction = strawberry.enum(
 
 @strawberry.input
 class EnterpriseFilter:
-    name_contains: str | None = strawberry.field(default=None, description="Name fragment.")
+    name_contains: str | None = strawberry.field(
+        default=None,
+        description="A fragment of the name, any case for Latin letters; 3 characters or more "
+        "are looked up in the name index (any substring, Chinese included), 1 or 2 are matched "
+        "by reading the names (docs/api-lists.md).",
+    )
     region_code: str | None = strawberry.field(
         default=None, description="GB/T 2260 code; a province, city or county covers what is in it."
+    )
+    region_code_in: list[str] | None = strawberry.field(
+        default=None,
+        description="Any of these GB/T 2260 codes (1 to 50), each covering what is in it; "
+        "with regionCode, both must hold.",
     )
     product_category: str | None = None
     policy: str | None = strawberry.field(
         default=None, description="Only enterprises graded by this policy."
     )
     level: str | None = strawberry.field(
-        default=None, description="With policy: only this standing level."
+        default=None,
+        description="With policy: only this standing level (only grades the caller may see).",
+    )
+    level_in: list[str] | None = strawberry.field(
+        default=None,
+        description="With policy: any of these standing levels (1 to 50 codes of the policy's "
+        "enterprise levels; only grades the caller may see); with level, either matches.",
     )
 
 
@@ -213,23 +236,46 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
         e = await ctx(info).loaders.enterprise_by_code.load(validate_credit_code(code, "code"))
         return Enterprise.of(e) if e else None
 
-    @strawberry.field(description="Enterprises, filtered; pages of at most the maximum size.")
+    @strawberry.field(
+        description="Enterprises, filtered and ordered; pages of at most the maximum size, "
+        "forwards (first/after) or backwards (last/before)."
+    )
     async def enterprises(
         self,
         info: Info,
         filter: EnterpriseFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
+        order_by: Annotated[
+            list[EnterpriseOrder] | None,
+            strawberry.argument(
+                description="Ordering terms, most significant first (at most 4); ties are "
+                "broken by code, ascending. Default: the order of registration (id)."
+            ),
+        ] = None,
     ) -> Connection[Enterprise]:
         c = ctx(info)
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         f = filter or EnterpriseFilter()
         query = EnterpriseQuery(
-            f.name_contains, f.region_code, f.product_category, f.policy, f.level, c.principal
+            f.name_contains,
+            f.region_code,
+            f.product_category,
+            f.policy,
+            f.level,
+            c.principal,
+            level_in=tuple(f.level_in) if f.level_in is not None else None,
+            region_code_in=tuple(f.region_code_in) if f.region_code_in is not None else None,
+            order=tuple(
+                OrderTerm(o.field, o.direction is OrderDirection.DESC, o.policy or f.policy)
+                for o in order_by or ()
+            ),
         )
         query.validate(c.registry)
         async with c.db() as s:
-            rows = await page_of_enterprises(s, query, limit, cursor)
+            rows = await page_of_enterprises(s, query, c.registry, w)
         for e in rows:
             c.loaders.enterprise.prime(e.id, e)
 
@@ -237,9 +283,7 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
             async with c.db() as s:
                 return await count_enterprises(s, query)
 
-        return make_connection(
-            [Enterprise.of(e) for e in rows], [e.id for e in rows], limit, cursor, count
-        )
+        return make_connection([Enterprise.of(e) for e in rows], [e.id for e in rows], w, count)
 
     @strawberry.field
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:

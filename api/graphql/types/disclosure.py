@@ -4,11 +4,17 @@ caller's own identity.  Merged into Query and Mutation by ``build_schema``."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from qcredit.api.graphql.pagination import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
     Connection,
     decode_cursor,
+    id_page,
     make_connection,
     page_size,
     row_key,
@@ -173,14 +179,21 @@ class AccessQuery:
         "subjects whose standing grade is public, or approved for publication."
     )
     async def public_list(
-        self, info: Info, policy: str, list: str, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        policy: str,
+        list: str,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[ListedSubject]:
         c = ctx(info)
         p = c.registry.policy(policy)
         lists = disclosure.public_lists(p)
         if list not in lists:
             raise InvalidInput(f"{policy} publishes {', '.join(sorted(lists))}", field="list")
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         # Row number as the key: standing grades have a composite key, so page by a stable order.
         base = select(StandingGradeRow).where(
             StandingGradeRow.policy_id == p.id,
@@ -192,13 +205,21 @@ class AccessQuery:
             StandingGradeRow.subject_type,
             StandingGradeRow.subject_id,
         )
+        count = c.counter(base)
+        # Positions lo < n < hi (1-based); a backward page without `before` ends at the last row.
+        lo = w.after or 0
+        hi = w.before if w.before is not None else (await count()) + 1 if w.backward else None
+        if w.backward:
+            assert hi is not None
+            start = max(lo, hi - 1 - (w.limit + 1))
+            size = hi - 1 - start
+        else:
+            start = lo
+            size = w.limit + 1 if hi is None else max(0, min(w.limit + 1, hi - 1 - lo))
         async with c.db() as s:
             rows = (
-                (await s.execute(base.order_by(*order).offset(cursor or 0).limit(limit + 1)))
-                .scalars()
-                .all()
+                (await s.execute(base.order_by(*order).offset(start).limit(size))).scalars().all()
             )
-        start = cursor or 0
         nodes = [
             ListedSubject(
                 subject_type=r.subject_type,
@@ -210,7 +231,10 @@ class AccessQuery:
             for r in rows
         ]
         keys = [start + i + 1 for i in range(len(nodes))]
-        return make_connection(nodes, keys, limit, cursor, c.counter(base))
+        if w.backward:
+            nodes.reverse()
+            keys.reverse()
+        return make_connection(nodes, keys, w, count)
 
     @strawberry.field(
         description="Disclosure requests the caller may see: reviewers and "
@@ -305,24 +329,20 @@ class AccessQuery:
         self,
         info: Info,
         action: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[AuditEntry]:
         c = ctx(info)
         c.principal.require_role(CallerRole.ADMIN)
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         stmt = select(AuditRow)
         if action:
             stmt = stmt.where(AuditRow.action == action)
         counted = stmt
-        if cursor is not None:
-            stmt = stmt.where(AuditRow.id < cursor)
         async with c.db() as s:
-            rows = (
-                (await s.execute(stmt.order_by(AuditRow.id.desc()).limit(limit + 1)))
-                .scalars()
-                .all()
-            )
+            rows = (await s.execute(id_page(stmt, AuditRow.id, w, descending=True))).scalars().all()
         nodes = [
             AuditEntry(
                 id=strawberry.ID(str(r.id)),
@@ -335,7 +355,7 @@ class AccessQuery:
             )
             for r in rows
         ]
-        return make_connection(nodes, [r.id for r in rows], limit, cursor, c.counter(counted))
+        return make_connection(nodes, [r.id for r in rows], w, c.counter(counted))
 
 
 @strawberry.type

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
+from qcredit.api.graphql.pagination import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    OCCURRED_FROM,
+    OCCURRED_TO,
+    Connection,
+    check_date_range,
+    in_date_range,
+    make_connection,
+    slice_page,
+    window,
+)
 from qcredit.api.graphql.types.figures import Figure, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.types.versions import PolicyVersion, version_type
@@ -278,18 +291,23 @@ async def assessment_of(
 
 
 def _page_of(
-    info: Info, items: list, to_node: Callable[[Any], Any], first: int | None, after: str | None
+    info: Info,
+    items: list,
+    to_node: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection:
     """A page of an already loaded list, ordered by id."""
-    c = ctx(info)
-    limit, cursor = window(c.settings, first, after)
-    page, keys = slice_page(items, lambda x: x.id, limit, cursor)
+    w = window(ctx(info).settings, first, after, last, before)
+    page, keys = slice_page(items, lambda x: x.id, w)
     total = len(items)
 
     async def count() -> int:
         return total
 
-    return make_connection([to_node(x) for x in page], keys, limit, cursor, count)
+    return make_connection([to_node(x) for x in page], keys, w, count)
 
 
 async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
@@ -339,8 +357,12 @@ async def _events(
     root: Enterprise | Product,
     info: Info,
     kinds: list[str] | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    occurred_from: Annotated[dt.date | None, OCCURRED_FROM] = None,
+    occurred_to: Annotated[dt.date | None, OCCURRED_TO] = None,
+    first: Annotated[int | None, FIRST] = None,
+    after: Annotated[str | None, AFTER] = None,
+    last: Annotated[int | None, LAST] = None,
+    before: Annotated[str | None, BEFORE] = None,
 ) -> Connection[Event]:
     c = ctx(info)
     subject_type, enterprise_id = _subject(root)
@@ -357,7 +379,9 @@ async def _events(
             if k not in c.registry.vocabulary.kinds:
                 raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
         events = [e for e in events if e.kind in kinds]
-    return _page_of(info, events, Event.of, first, after)
+    check_date_range(occurred_from, occurred_to)
+    events = [e for e in events if in_date_range(e.occurred_on, occurred_from, occurred_to)]
+    return _page_of(info, events, Event.of, first, after, last, before)
 
 
 async def _assessment(
@@ -488,10 +512,15 @@ class Enterprise(relay.Node):
 
     @strawberry.field
     async def products(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[Product]:
         prods = await ctx(info).loaders.products_of.load(self.id)
-        return _page_of(info, prods, Product.of, first, after)
+        return _page_of(info, prods, Product.of, first, after, last, before)
 
     events = _events_field()
     assessment = _assessment_field(

@@ -24,12 +24,17 @@ import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 from qcredit.api.graphql.pagination import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
     Connection,
+    id_page,
     make_connection,
     window,
 )
@@ -248,29 +253,29 @@ class NoticeQuery:
         enterprise_code: str | None = None,
         since: dt.date | None = None,
         open: bool | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        first: Annotated[int | None, FIRST] = None,
+        after: Annotated[str | None, AFTER] = None,
+        last: Annotated[int | None, LAST] = None,
+        before: Annotated[str | None, BEFORE] = None,
     ) -> Connection[Notice]:
         c = ctx(info)
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, open)
-        stmt = (
+        stmt = id_page(
             select(NoticeRow, EnterpriseRow.code)
             .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
-            .where(*conds)
-            .order_by(NoticeRow.id.desc())
-            .limit(limit + 1)
+            .where(*conds),
+            NoticeRow.id,
+            w,
+            descending=True,
         )
-        if cursor is not None:
-            stmt = stmt.where(NoticeRow.id < cursor)
         async with c.db() as s:
             rows = (await s.execute(stmt)).all()
-        _note_reads(c, [r for r, _ in rows[:limit]])
+        _note_reads(c, [r for r, _ in rows[: w.limit]])
         return make_connection(
             [Notice.of_row(r, code) for r, code in rows],
             [r.id for r, _ in rows],
-            limit,
-            cursor,
+            w,
             c.counter(select(NoticeRow.id).where(*conds)),
         )
 
