@@ -219,7 +219,7 @@ def ordered_page(stmt: Select, keys: Sequence[SortKey], w: Window) -> Select:
 #: The page arguments every list takes, described once.
 FIRST = strawberry.argument(
     description="Page forwards: at most this many items (default 20, at most the page cap, 100 "
-    "unless configured; more is an INVALID_INPUT error naming first). Not with last."
+    "unless configured; more is a BAD_USER_INPUT error naming first). Not with last."
 )
 AFTER = strawberry.argument(
     description="With first: the items after this cursor (an edge's cursor or pageInfo.endCursor)."

@@ -364,6 +364,7 @@ async def _events(
     last: Annotated[int | None, LAST] = None,
     before: Annotated[str | None, BEFORE] = None,
 ) -> Connection[Event]:
+    check_date_range(occurred_from, occurred_to)  # before any read: nothing left in flight
     c = ctx(info)
     subject_type, enterprise_id = _subject(root)
     events: list[EventValue] = []
@@ -379,7 +380,6 @@ async def _events(
             if k not in c.registry.vocabulary.kinds:
                 raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
         events = [e for e in events if e.kind in kinds]
-    check_date_range(occurred_from, occurred_to)
     events = [e for e in events if in_date_range(e.occurred_on, occurred_from, occurred_to)]
     return _page_of(info, events, Event.of, first, after, last, before)
 

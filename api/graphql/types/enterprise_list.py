@@ -22,6 +22,7 @@ from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix, validate_region_code
 from qcredit.core.model import Enterprise, SubjectType
 from qcredit.core.plugins import Registry
+from qcredit.core.policy import Level, Policy
 from qcredit.core.store import convert, search
 from qcredit.core.store.tables import EnterpriseRow, GradeChangeRow, ProductRow, StandingGradeRow
 from sqlalchemy import Select, case, exists, func, literal, or_, select
@@ -53,8 +54,8 @@ class EnterpriseOrderField(Enum):
     )
     LEVEL = strawberry.enum_value(
         "LEVEL",
-        description="The standing level under the term's policy, in the order the policy lists "
-        "its levels (ASC: the first listed first). Enterprises the policy does not grade, and "
+        description="The standing level under the term's policy, in the order of the levels' "
+        "rank (ASC: the best, rank 1, first). Enterprises the policy does not grade, and "
         "those whose level is not disclosed to the caller, come last either way, by code.",
     )
     LAST_CHANGE = strawberry.enum_value(
@@ -172,16 +173,16 @@ class EnterpriseQuery:
             stmt = stmt.where(graded.exists())
         return stmt
 
-    def sort_keys(self, registry: Registry) -> list[SortKey]:
+    def sort_keys(self, registry: Registry, dialect: str = "sqlite") -> list[SortKey]:
         """The ordering as keyset terms; the list's key (id) when none is asked for, so that
         the cursors and the order of before orderBy existed stay as they were."""
         if not self.order:
             return [SortKey(EnterpriseRow.id)]
         keys: list[SortKey] = []
         for term in self.order:
-            keys += _term_keys(term, self.viewer, registry)
+            keys += _term_keys(term, self.viewer, registry, dialect)
         if not any(t.field is EnterpriseOrderField.CODE for t in self.order):
-            keys.append(SortKey(EnterpriseRow.code))  # the tiebreak: codes are unique
+            keys.append(SortKey(_text(EnterpriseRow.code, dialect)))  # the tiebreak: unique
         return keys
 
 
@@ -201,12 +202,24 @@ def _visible_standing(principal: Principal, policy: str) -> Select[Any]:
     return stmt.where(visible) if visible is not None else stmt
 
 
-def _term_keys(term: OrderTerm, principal: Principal, registry: Registry) -> list[SortKey]:
+def _text(column: Any, dialect: str) -> Any:
+    """Text in code-point order on both databases (SQLite compares bytes of UTF-8, which is
+    code-point order; PostgreSQL would use the database's collation, which varies by server)."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
+def _by_rank(policy: Policy) -> list[Level]:
+    return sorted(policy.levels_for(SubjectType.ENTERPRISE), key=lambda lv: lv.rank)
+
+
+def _term_keys(
+    term: OrderTerm, principal: Principal, registry: Registry, dialect: str
+) -> list[SortKey]:
     desc = term.descending
     if term.field is EnterpriseOrderField.NAME:
-        return [SortKey(EnterpriseRow.name, desc)]
+        return [SortKey(_text(EnterpriseRow.name, dialect), desc)]
     if term.field is EnterpriseOrderField.CODE:
-        return [SortKey(EnterpriseRow.code, desc)]
+        return [SortKey(_text(EnterpriseRow.code, dialect), desc)]
     if term.field is EnterpriseOrderField.ESTABLISHED_ON:
         missing = case((EnterpriseRow.established_on.is_(None), 1), else_=0)
         on = func.coalesce(
@@ -215,7 +228,7 @@ def _term_keys(term: OrderTerm, principal: Principal, registry: Registry) -> lis
         return [SortKey(missing), SortKey(on, desc)]
     assert term.policy is not None  # validate() asks for one
     if term.field is EnterpriseOrderField.LEVEL:
-        levels = [lv.code for lv in registry.policy(term.policy).levels_for(SubjectType.ENTERPRISE)]
+        levels = [lv.code for lv in _by_rank(registry.policy(term.policy))]
         level = _visible_standing(principal, term.policy).scalar_subquery()
         rank = case({code: i for i, code in enumerate(levels)}, value=level, else_=len(levels))
         unranked = case((rank == len(levels), 1), else_=0)
@@ -253,8 +266,9 @@ async def page_of_enterprises(
     session: AsyncSession, query: EnterpriseQuery, registry: Registry, w: Window
 ) -> list[Enterprise]:
     """One page in scan order (reversed for ``last``), one row more than asked."""
-    stmt = query.statement(session.get_bind().dialect.name, await _search_mode(session, query))
-    keys = query.sort_keys(registry)
+    dialect = session.get_bind().dialect.name
+    stmt = query.statement(dialect, await _search_mode(session, query))
+    keys = query.sort_keys(registry, dialect)
     for cursor, name, before in ((w.after, "after", False), (w.before, "before", True)):
         if cursor is None:
             continue
