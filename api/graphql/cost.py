@@ -124,8 +124,8 @@ def level_counts_weight(node: FieldNode, variables: dict[str, Any] | None = None
     as_of, start = _argument(node, "asOf", variables), _argument(node, "from", variables)
     region = _argument(node, "regionCode", variables)
     grading = region_weight(region) if region is not None else REGION_WEIGHTS["PROVINCE"]
-    if grouping is _UNKNOWN:
-        return STANDING_MAP + (MAX_PERIODS - 1) * grading  # costed again with the value
+    if _UNKNOWN in (grouping, as_of, start):
+        return STANDING_MAP  # costed again with the values (VariableCost)
     if not timed:
         return STANDING_MAP if as_of is None else grading
     periods = DEFAULT_PERIODS[timed[0]]

@@ -157,23 +157,20 @@ const MAP_CELLS = "code name colour colourWithheld subjects counts { level label
 async function loadDistribution(policy, region) {
   const el = body("distribution");
   el.innerHTML = note("加载中…");
-  // regionMap counts every graded subject when the caller may see all of them; otherwise count
-  // the enterprises per level the caller may see (the API leaves hidden levels out of counts).
-  const mapAnswer = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { region { subjects counts { level label count } } } }`, { p: policy.id, r: region });
-  const counts = mapAnswer.data && mapAnswer.data.regionMap.region.counts;
-  let bars, caption;
-  if (counts) {
-    bars = counts.map((c) => ({ key: c.level, label: c.label, value: c.count, colour: (policy.levels.find((l) => l.code === c.level) || {}).color }));
-    caption = `评定对象共 ${mapAnswer.data.regionMap.region.subjects} 个（企业与产品）`;
-  } else {
-    // The enterprise list counts enterprises: only enterprise levels (product tiers have none).
-    const levels = policy.levels.filter((l) => l.subjectTypes.includes("ENTERPRISE"));
-    const aliases = levels.map((l, i) => `l${i}: enterprises(filter: {policy: $p, regionCode: $r, level: ${JSON.stringify(l.code)}}, first: 1) { totalCount }`).join("\n");
-    const { data, errors } = await gql(`query($p: String!, $r: String!) { ${aliases} }`, { p: policy.id, r: region });
-    if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
-    bars = levels.map((l, i) => ({ key: l.code, label: l.label, value: data[`l${i}`].totalCount, colour: l.color }));
-    caption = "按等级的企业数：只计您可以看到的等级（未公开的等级不计入）";
-  }
+  // One aggregate: the subjects per level the caller may see (a hidden level is not counted,
+  // exactly as the enterprise list's totalCount; docs/api-lists.md).
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { levelCounts(policy: $p, regionCode: $r) { total counts { level count } } }`, { p: policy.id, r: region });
+  if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
+  const answer = data.levelCounts;
+  const counted = {};
+  answer.counts.forEach((c) => { counted[c.level] = (counted[c.level] || 0) + c.count; });
+  // A bar for each level counted: a level without a row is one the caller sees none of (or
+  // may not see at all), and a zero bar would claim more than the API says.
+  const bars = policy.levels.filter((l) => counted[l.code])
+    .map((l) => ({ key: l.code, label: l.label, value: counted[l.code], colour: l.color }));
+  const caption = answer.total
+    ? `评定对象共 ${answer.total} 个（企业与产品；只计您可以看到的等级）`
+    : "您看不到本区域任何评定对象的等级（未公开的等级不计入）";
   el.innerHTML = barChart(bars) + note(caption);
 }
 
@@ -206,29 +203,29 @@ function quarterEnds(today, n) {
 async function loadTrend(policy, region, drawsMap) {
   const el = body("trend");
   el.innerHTML = note("加载中…");
-  const since = policy.effectiveFrom || "1900-01-01";
-  const quarters = quarterEnds(new Date(), 8).filter((q) => q.date >= since);
+  // drawsMap no longer matters: levelCounts grades past quarter-ends for any policy, once (the
+  // grades are kept and re-read), and drops the quarter-ends before the policy was in force.
+  const quarters = quarterEnds(new Date(), 8);
   const series = policy.levels.map((l) => ({ key: l.code, label: l.label, colour: l.color }));
-  let query;
-  if (drawsMap) {
-    query = quarters.map((q, i) => `q${i}: regionMap(policy: $p, regionCode: $r, asOf: "${q.date}") { region { counts { level count } } }`).join("\n");
-  } else {
-    query = quarters.map((q, i) => `q${i}: simulate(policy: $p, regionCode: $r, parameters: {}, asOf: "${q.date}") { before { level count } }`).join("\n");
-  }
-  const { data, errors } = quarters.length ? await gql(`query($p: String!, $r: String!) { ${query} }`, { p: policy.id, r: region }) : { data: null, errors: [] };
+  const { data, errors } = await gql(`query($p: String!, $r: String!, $f: Date!, $d: Date!) { levelCounts(policy: $p, regionCode: $r, groupBy: [QUARTER], from: $f, asOf: $d) { periods counts { level periodEnd count } } }`,
+    { p: policy.id, r: region, f: quarters[0].date, d: quarters[quarters.length - 1].date });
   const columns = [];
-  quarters.forEach((q, i) => {
-    const answer = data && data[`q${i}`];
-    const counts = answer ? (drawsMap ? answer.region.counts : answer.before) : null;
-    if (!counts) return;
+  if (data) {
+    const labels = {};
+    quarters.forEach((q) => { labels[q.date] = q.label; });
     const values = {};
-    counts.forEach((c) => { values[c.level] = (values[c.level] || 0) + c.count; });
-    columns.push({ label: q.label, values });
-  });
+    data.levelCounts.counts.forEach((c) => {
+      const v = (values[c.periodEnd] = values[c.periodEnd] || {});
+      v[c.level] = (v[c.level] || 0) + c.count;
+    });
+    data.levelCounts.periods.forEach((d) => {
+      if (values[d]) columns.push({ label: labels[d] || d, values: values[d] });
+    });
+  }
   if (columns.length) {
     el.innerHTML = byType(policy, series).map(({ type, part }) =>
       `<p class="note">${esc(TYPE_LABELS[type] || type)}</p>` + stackedChart(columns, part)).join("")
-      + note("各季度末按当时已知事实重新评定（不写入数据库）");
+      + note("各季度末按当时已知事实评定（levelCounts；只计您可以看到的等级）");
     return;
   }
   // Not allowed to see whole-region counts: fall back to the grade changes the caller may see.
