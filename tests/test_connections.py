@@ -376,3 +376,22 @@ async def test_event_date_ranges_are_inclusive(client: Any) -> None:
     )
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "occurredTo"
+
+
+def test_the_examples_of_the_lists_doc_are_valid_operations() -> None:
+    """Every ```graphql block of docs/api-lists.md parses and validates against the schema
+    (costs included)."""
+    import re
+    from pathlib import Path
+
+    from graphql import parse, specified_rules, validate
+    from qcredit.api.graphql.cost import cost_rule
+    from qcredit.api.graphql.schema import build_schema
+
+    text = (Path(__file__).parents[1] / "docs" / "api-lists.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```graphql\n(.*?)```", text, re.S)
+    assert len(blocks) >= 8
+    schema = build_schema()._schema
+    for block in blocks:
+        errors = validate(schema, parse(block), [*specified_rules, cost_rule()])
+        assert errors == [], (block, errors)

@@ -73,7 +73,10 @@ CorrectionAction = strawberry.enum(
 )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Conditions on the enterprise list; all given must hold (an absent one is no "
+    "condition)."
+)
 class EnterpriseFilter:
     name_contains: str | None = strawberry.field(
         default=None,
@@ -89,7 +92,11 @@ class EnterpriseFilter:
         description="Any of these GB/T 2260 codes (1 to 50), each covering what is in it; "
         "with regionCode, both must hold.",
     )
-    product_category: str | None = None
+    product_category: str | None = strawberry.field(
+        default=None,
+        description="Only enterprises with a product of this category (the category code a "
+        "product was registered with).",
+    )
     policy: str | None = strawberry.field(
         default=None, description="Only enterprises graded by this policy."
     )
@@ -244,7 +251,10 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LevelCountQuery):
     async def enterprises(
         self,
         info: Info,
-        filter: EnterpriseFilter | None = None,
+        filter: Annotated[
+            EnterpriseFilter | None,
+            strawberry.argument(description="Which enterprises; default all."),
+        ] = None,
         first: Annotated[int | None, FIRST] = None,
         after: Annotated[str | None, AFTER] = None,
         last: Annotated[int | None, LAST] = None,

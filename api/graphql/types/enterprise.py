@@ -356,7 +356,10 @@ def _subject(root: Enterprise | Product) -> tuple[SubjectType, int]:
 async def _events(
     root: Enterprise | Product,
     info: Info,
-    kinds: list[str] | None = None,
+    kinds: Annotated[
+        list[str] | None,
+        strawberry.argument(description="Only events of these kinds (codes of eventKinds)."),
+    ] = None,
     occurred_from: Annotated[dt.date | None, OCCURRED_FROM] = None,
     occurred_to: Annotated[dt.date | None, OCCURRED_TO] = None,
     first: Annotated[int | None, FIRST] = None,
