@@ -99,6 +99,14 @@ def _reasons(items: list[dict[str, Any]]) -> tuple[Reason, ...]:
     )
 
 
+def disclosures(stored: Any) -> tuple[Disclosure, ...]:
+    """The publicity rules of a stored assessment (its payload's ``publicity``)."""
+    return tuple(
+        Disclosure(Audience(d["audience"]), d["allowed"], d["needsReview"], d["text"], d["article"])
+        for d in stored or ()
+    )
+
+
 def assessment(row: AssessmentRow) -> Assessment:
     p = row.payload or {}
     return Assessment(
@@ -124,12 +132,7 @@ def assessment(row: AssessmentRow) -> Assessment:
             )
             for m in p.get("supervision", [])
         ),
-        publicity=tuple(
-            Disclosure(
-                Audience(d["audience"]), d["allowed"], d["needsReview"], d["text"], d["article"]
-            )
-            for d in p.get("publicity", [])
-        ),
+        publicity=disclosures(p.get("publicity", [])),
         details=dict(p.get("details") or {}),
         parameters_digest=row.parameters_digest,
         inputs_digest=row.inputs_digest,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core import clock
-from qcredit.core.contract import Assessment, Audience
+from qcredit.core.contract import Assessment, Audience, Disclosure
 from qcredit.core.disclosure.callers import PUBLIC
 from qcredit.core.disclosure.reviews import approved_for, verdict
 from qcredit.core.errors import InvalidInput
@@ -39,8 +39,9 @@ from qcredit.core.grading.regions import sub_region_of
 from qcredit.core.identifiers import region_prefix, validate_region_code
 from qcredit.core.model import SubjectType
 from qcredit.core.policy import Policy
-from qcredit.core.store.tables import EnterpriseRow, ProductRow, StandingGradeRow
-from sqlalchemy import case, func, select
+from qcredit.core.store import convert
+from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, ProductRow, StandingGradeRow
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
@@ -213,6 +214,40 @@ def _cell_of(region: str | None, code: str) -> str:
     return sub_region_of(region, code) if region is not None else code[:6]
 
 
+Graded = dict[tuple[str, int, dt.date], tuple[str | None, tuple[Disclosure, ...]]]
+
+
+async def _stored(
+    s: AsyncSession, policy: Policy, enterprise_ids: list[int], days: Sequence[dt.date]
+) -> Graded:
+    """The stored grades still valid (same text version and parameters) of the enterprises'
+    subjects on ``days``: the level and the publicity rules only — decoding whole stored
+    assessments (reasons, details, history) is most of the cost of reading them back."""
+    publicity = AssessmentRow.payload["publicity"]
+    rows = await s.execute(
+        select(
+            AssessmentRow.subject_type,
+            AssessmentRow.subject_id,
+            AssessmentRow.as_of,
+            AssessmentRow.level,
+            AssessmentRow.policy_version,
+            AssessmentRow.parameters_digest,
+            publicity,
+        ).where(
+            AssessmentRow.enterprise_id.in_(enterprise_ids),
+            AssessmentRow.policy_id == policy.id,
+            AssessmentRow.as_of.in_(list(days)),
+        )
+    )
+    digest = policy.parameters.digest()
+    out: Graded = {}
+    for subject_type, subject_id, day, level, version, parameters, rules in rows:
+        if (version, parameters) != (policy.rules_on(day).version, digest):
+            continue  # graded under another text or other parameters: grade again
+        out[(subject_type, subject_id, day)] = (level, convert.disclosures(rules))
+    return out
+
+
 async def _graded(
     s: AsyncSession,
     c: Context,
@@ -233,7 +268,13 @@ async def _graded(
             if len(prefix) == 9
             else EnterpriseRow.region_code.startswith(prefix)
         )
-    enterprises = (await s.execute(ents)).all()
+    # Only what the policy grades (as a re-grade does): its jurisdiction, however wide the
+    # region asked for.
+    jurisdiction = [
+        EnterpriseRow.region_code.startswith(region_prefix(r)) for r in policy.region_codes
+    ]
+    ents = ents.where(or_(*jurisdiction)) if jurisdiction else ents
+    enterprises = [e for e in (await s.execute(ents)).all() if policy.covers_region(e.region_code)]
     out: Counter[_Cell] = Counter()
     nonpublic = False
     for start in range(0, len(enterprises), CHUNK):
@@ -248,26 +289,37 @@ async def _graded(
                 .order_by(ProductRow.id)
             )
             subjects += [(SubjectType.PRODUCT, pid, eid) for pid, eid in products]
-        keys = [AssessmentKey(policy.id, t, i, d) for t, i, _ in subjects for d in days]
-        owners = {(t, i): eid for t, i, eid in subjects}
-        results = await c.engine.assessments(s, keys)
-        if s.in_transaction():
-            await s.commit()  # the derived rows just stored: the next ask reads them
-        graded = [(k, a) for k, a in zip(keys, results, strict=True) if isinstance(a, Assessment)]
+        owners = {(t.value, i): eid for t, i, eid in subjects}
+        graded = await _stored(s, policy, list(part), days)
+        missing = [
+            AssessmentKey(policy.id, t, i, d)
+            for t, i, _ in subjects
+            for d in days
+            if (t.value, i, d) not in graded
+        ]
+        if missing:
+            results = await c.engine.assessments(s, missing)
+            if s.in_transaction():
+                await s.commit()  # the derived rows just stored: the next ask reads them
+            for k, a in zip(missing, results, strict=True):
+                if isinstance(a, Assessment):
+                    graded[(k.subject_type.value, k.subject_id, k.as_of)] = (a.level, a.publicity)
         approvals = await approved_for(
-            s, {(policy.id, k.subject_type.value, k.subject_id) for k, _ in graded}
+            s, {(policy.id, t, i) for (t, i, _), (level, _) in graded.items() if level}
         )
-        for k, a in graded:
-            ent = part[owners[(k.subject_type, k.subject_id)]]
+        for (subject_type, subject_id, day), (level, publicity) in graded.items():
+            if not level or (subject_type, subject_id) not in owners:
+                continue  # out of scope that day, or a subject type not asked for
+            ent = part[owners[(subject_type, subject_id)]]
             where = ent.town_code or ent.region_code
-            approved = approvals.get((policy.id, k.subject_type.value, k.subject_id), set())
+            approved = approvals.get((policy.id, subject_type, subject_id), set())
             audience = c.principal.audience_for(ent.code, where)
-            if not verdict(a.publicity, audience, a.level, approved).visible:
+            if not verdict(publicity, audience, level, approved).visible:
                 continue
             cell = _cell_of(region, where) if grouped else None
-            out[_Cell(k.as_of, cell, k.subject_type.value, a.level)] += 1
+            out[_Cell(day, cell, subject_type, level)] += 1
             if not nonpublic and audience is not Audience.PUBLIC:
-                nonpublic = not verdict(a.publicity, Audience.PUBLIC, a.level, approved).visible
+                nonpublic = not verdict(publicity, Audience.PUBLIC, level, approved).visible
     return out, nonpublic
 
 
