@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -53,9 +54,15 @@ def _reason(r: Reason) -> dict[str, Any]:
 def camel_dict(value: Any) -> dict[str, Any]:
     """A flat dataclass as its stored (JSON) form: camelCase keys in field order, enums by value."""
     return {
-        _camel(f.name): v.value if isinstance(v := getattr(value, f.name), Enum) else v
-        for f in fields(value)
+        key: v.value if isinstance(v := getattr(value, name), Enum) else v
+        for name, key in _stored_names(type(value))  # type: ignore[arg-type]
     }
+
+
+@functools.cache
+def _stored_names(cls: type) -> tuple[tuple[str, str], ...]:
+    # Once per dataclass: storing a re-grade writes these for every measure and disclosure.
+    return tuple((f.name, _camel(f.name)) for f in fields(cls))
 
 
 def _camel(name: str) -> str:
