@@ -12,16 +12,9 @@ import math
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from qcredit.api.graphql.colors import PALETTE  # policy colours are CSS colour names
 from qcredit.api.graphql.types.maps import RegionCell, RegionMap
 
-# Policy colours are CSS colour names; these are softer fills for the usual ones.
-PALETTE = {
-    "red": "#d93025",
-    "orange": "#f29900",
-    "yellow": "#f6c026",
-    "blue": "#1a73e8",
-    "green": "#1e8e3e",
-}
 COLOUR_LABELS = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝", "green": "绿"}
 NO_DATA = "#e8eaed"  # nothing graded here
 WITHHELD = "#9aa0a6"  # coloured, but not shown to this caller
