@@ -152,7 +152,7 @@ function stackedChart(columns, series, { height = 180 } = {}) {
 // -- the dashboard ------------------------------------------------------------------------------
 let policies = [];
 
-const MAP_CELLS = "code name colour colourWithheld subjects counts { level label count share } reasons { article text }";
+const MAP_CELLS = "code name color colorWithheld subjects counts { level label count share } reasons { article text }";
 
 async function loadDistribution(policy, region) {
   const el = body("distribution");
@@ -261,7 +261,7 @@ async function loadMap(policy, region) {
   const m = data.regionMap;
   const rows = m.subRegions.map((c) => ({
     区划: c.name ? `${c.name} ${c.code}` : c.code,
-    颜色: c.colour || (c.colourWithheld ? "不公开" : "—"),
+    颜色: c.color || (c.colorWithheld ? "不公开" : "—"),
     评定对象: c.subjects ?? "（不可见）",
     各等级: c.counts ? c.counts.map((x) => `${x.level} ${x.count}`).join("，") : "（不可见）",
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
@@ -280,7 +280,7 @@ async function loadWarnings(policy, region) {
   if (answer.columns.includes("open")) items = items.filter((n) => n.open);
   else if (answer.columns.includes("closedAt")) items = items.filter((n) => !n.closedAt);
   else if (answer.columns.includes("status")) items = items.filter((n) => String(n.status).toUpperCase() === "OPEN");
-  const preferred = ["kind", "colour", "level", "regionCode", "category", "asOf", "text"];
+  const preferred = ["kind", "color", "level", "regionCode", "category", "asOf", "text"];
   const columns = preferred.filter((c) => answer.columns.includes(c));
   el.innerHTML = note(`共 ${items.length} 条`) + table(columns.length ? columns : answer.columns.slice(0, 6), items, 10);
 }
@@ -413,7 +413,7 @@ async function showFile(code) {
   const answer = await genericList("notices", { enterpriseCode: e.code, code: e.code });
   if (answer.missing) w.innerHTML = note("本服务尚未提供预警查询（notices）。");
   else if (!answer.items) w.innerHTML = note(errorText(answer.errors), "error");
-  else w.innerHTML = table(answer.columns.filter((c) => ["kind", "colour", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
+  else w.innerHTML = table(answer.columns.filter((c) => ["kind", "color", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
   document.title = `一企一档 · ${e.name}`;
   document.body.dataset.loaded = "file";
 }
