@@ -152,7 +152,10 @@ class Policy:
         "effective_until", dt.date | None, description="Last day in force; null: open-ended."
     )
     version = _from_value(
-        "version", str, description="The version of the text this installation grades by today."
+        "version",
+        str,
+        description="Code of the version of the text the installed rules implement; versions "
+        "lists every dated version.",
     )
 
     @strawberry.field(description="GB/T 2260 codes of the regions where the policy applies.")
@@ -207,7 +210,9 @@ class Reason:
     article: str = strawberry.field(
         description="The article of the policy's text that fixes the rule (e.g. 第十二条)."
     )
-    text: str = strawberry.field(description="What the rule says of this subject, in Chinese.")
+    text: str = strawberry.field(
+        description="What the rule found of this subject, in the policy's words."
+    )
     event_ids: strawberry.Private[tuple[int, ...]]
 
     @strawberry.field(description="The events behind this reason.")
@@ -500,7 +505,7 @@ async def _assessments(
 def _events_field() -> Any:
     return strawberry.field(
         resolver=_events,
-        description="The ledger about the subject, oldest first; empty unless you may see it "
+        description="The ledger about the subject, in recording order; empty unless you may see it "
         "(the bureau of its region, or the enterprise itself).",
     )
 
@@ -608,7 +613,7 @@ class Enterprise(relay.Node):
         description="Date of establishment (成立日期); null when unknown."
     )
     roles: list[EnterpriseRole] = strawberry.field(
-        description="What it does with products (sorted); empty when not registered."
+        description="What it does with products (sorted); empty when none was recorded."
     )
 
     @classmethod

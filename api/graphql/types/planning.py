@@ -88,7 +88,7 @@ class PlanShortfall:
     required: int = strawberry.field(description="Checks (or inspectors) the policy asks for.")
     planned: int = strawberry.field(description="What the plan gives.")
     missing: int = strawberry.field(description="required − planned.")
-    text: str = strawberry.field(description="The shortfall explained, in Chinese.")
+    text: str = strawberry.field(description="The shortfall explained, with its numbers.")
 
 
 @strawberry.type(description="One planned check of one subject, with its two inspectors.")
@@ -161,7 +161,9 @@ class InspectionPlan:
     )
     grades_as_of: dt.date = strawberry.field(description="The day of the grades drawn from.")
     unused_capacity: int = strawberry.field(description="Capacity the plan leaves unused.")
-    notes: list[str] = strawberry.field(description="Remarks on the draw, in Chinese.")
+    notes: list[str] = strawberry.field(
+        description="Remarks on the draw (e.g. why capacity is unused)."
+    )
     inspector_codes: list[str] = strawberry.field(description="The inspectors drawn from.")
     levels: list[PlanLevel] = strawberry.field(description="Per level, best first.")
     shortfalls: list[PlanShortfall] = strawberry.field(
@@ -180,7 +182,7 @@ class InspectionPlan:
     def export(
         self,
         format: Annotated[
-            str, strawberry.argument(description="csv (UTF-8 with BOM) or xlsx; case ignored.")
+            str, strawberry.argument(description="csv (text) or xlsx (base64); case ignored.")
         ] = "csv",
     ) -> str:
         data = plan_store.render(self.view, format.lower())
@@ -249,7 +251,7 @@ class InspectionPlanSummary:
 
 @strawberry.type(description="An inspector who can be drawn for checks.")
 class Inspector:
-    code: str = strawberry.field(description="The inspector's code (执法证号 or staff number).")
+    code: str = strawberry.field(description="The inspector's code, unique in the service.")
     name: str = strawberry.field(description="Name.")
     region_code: str = strawberry.field(description="GB/T 2260 code of the bureau's region.")
     active: bool = strawberry.field(description="Whether plans may draw the inspector.")
