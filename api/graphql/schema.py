@@ -32,6 +32,7 @@ from qcredit.api.graphql.types.enterprise_list import (
     count_enterprises,
     page_of_enterprises,
 )
+from qcredit.api.graphql.types.labels import LabelQuery
 from qcredit.api.graphql.types.maps import MapQuery
 from qcredit.api.graphql.types.notices import NoticeQuery, Subscription
 from qcredit.api.graphql.types.planning import PlanningMutation, PlanningQuery
@@ -181,7 +182,7 @@ NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Ev
 
 
 @strawberry.type
-class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
+class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LabelQuery):
     @strawberry.field(description="Any object by its global id (Relay).")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A plain resolver rather than relay.node(): that one's field extension can only be
