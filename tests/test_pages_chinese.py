@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,8 @@ from qcredit.core.vocabulary import LABEL_SETS
 from . import test_dashboard_browser as dashboard_browser
 from . import test_offline_browser as offline_browser
 from .support import gql
-from .test_dashboard_browser import admin_token, api
-from .test_offline_browser import RefusingProxy, offline_tab
+from .test_dashboard_browser import ARTIFACTS, admin_token, api
+from .test_offline_browser import Page, RefusingProxy, offline_tab
 
 chromium = dashboard_browser.chromium  # Debian's chromium, installed when missing
 served = dashboard_browser.served  # uvicorn on the demo data, on a free loopback port
@@ -138,7 +139,8 @@ def problems(text: str, codes: set[str]) -> list[str]:
         for c in sorted(codes)
         if re.search(rf"(?<![A-Za-z0-9_]){re.escape(c)}(?![A-Za-z0-9_])", text)
     ]
-    return found + [e for e in ERROR_TEXT if e in text]
+    prose = re.findall(r"\b[A-Za-z]+(?: [A-Za-z]+){3,}\b", text)  # an English sentence
+    return found + [e for e in ERROR_TEXT if e in text] + prose
 
 
 async def _subjects(served_url: str, token: str, registry: Registry) -> dict[str, str]:
@@ -161,6 +163,19 @@ async def _subjects(served_url: str, token: str, registry: Registry) -> dict[str
                 out[p.id] = edges[0]["node"]["code"]
                 break
     return out
+
+
+async def whole_page(page: Page, name: str) -> None:
+    """A screenshot of the whole page, not only the window (the file runs long)."""
+    size = (await page.send("Page.getLayoutMetrics"))["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    shot = await page.send(
+        "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip
+    )
+    path = ARTIFACTS / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    assert path.stat().st_size > 10_000, path
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +212,7 @@ async def test_pages_read_in_chinese_for_the_public_and_the_bureau(
                     await page.open(f"{served}{path}{fragment}")
                     await page.until("!!document.body.dataset.loaded", f"{path} as {role}")
                     await asyncio.sleep(0.5)  # images and the last late paint
-                    await page.screenshot(f"zh-{name}-{role}-{policy}.png")
+                    await whole_page(page, f"zh-{name}-{role}-{policy}.png")
                     text = await page.run("document.body.innerText")
                     unlabelled = await page.run("document.body.dataset.unlabelled || ''")
                     seen = await page.run("document.getElementById('whoami').textContent")

@@ -448,7 +448,9 @@ function assessmentHtml(a) {
   const item = (r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`;
   const reasons = a.reasons.map(item).join("");
   const blockers = a.whyNotBetter.map(item).join("");
-  const measures = a.supervision.map((m) => `<li><span class="tag">${esc(label("measureKind", m.kind))}</span>${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
+  // A shared measure kind is tagged with its label; a policy's own kinds are named by its text.
+  const tag = (m) => (LABELS.measureKind && m.kind in LABELS.measureKind ? `<span class="tag">${esc(label("measureKind", m.kind))}</span>` : "");
+  const measures = a.supervision.map((m) => `<li>${tag(m)}${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
   // Who may see this grade, by the policy's publicity rules.
   const shown = (a.publicity || []).map((p) => `${label("audience", p.audience)}${p.allowed ? (p.needsReview ? "（经审核）" : "") : "（不公开）"}`);
   // What the policy computed on the way (an index, a mode …), labelled by the policy itself.
@@ -485,18 +487,18 @@ async function showFile(code) {
   e.products = goods.data && goods.data.enterprise ? goods.data.enterprise.products : { edges: [] };
   e.events = ledger.data && ledger.data.enterprise ? ledger.data.enterprise.events : null;
   const hidden = errors.filter((x) => x.extensions && x.extensions.code === "FORBIDDEN");
+  const asPublic = !sessionStorage.getItem(TOKEN_KEY);
   const products = e.products.edges.map(({ node }) => node);
   const productRows = products.map((p) => {
-    const a = p.assessments.map((x) => `${label("policy", x.policy.id)}：${levelText(x.policy.id, x.level)}${x.figures.map((f) => `（${f.label} ${figureValue(f)}）`).join("")}`).join("；");
+    const a = p.assessments.map((x) => `${label("policy", x.policy.id)}：${levelText(x.policy.id, x.level)}${x.figures.map((f) => `（${f.label} ${figureValue(f)}）`).join("")}`).join("；") || (asPublic ? "不向社会公众公开" : "无可见的分级");
     return `<tr><td>${esc(p.trademark)}</td><td>${esc(p.niceClass)}</td><td>${esc(p.category || "")}</td><td>${esc(a)}</td></tr>`;
   }).join("");
   const events = e.events ? e.events.edges.map(({ node }) => node) : null;
   const eventRows = events ? events.map((v) => `<tr><td>${esc(v.occurredOn)}</td><td>${esc(label("eventKind", v.kind))}</td><td>${esc(label("eventStatus", v.status))}</td><td>${esc(attributesText(v.kind, v.attributes))}</td></tr>`).join("") : "";
   const badges = data.badges.map((b) => `<div class="badge" data-policy="${esc(b.policy)}">
       <img src="/badge/${encodeURIComponent(e.code)}.svg?policy=${encodeURIComponent(b.policy)}" alt="${esc(b.label)}二维码">
-      <div>${esc(label("policy", b.policy))} ${esc(b.label)}：${b.color ? `<i class="swatch" style="background:${fill(b.color)}"></i>${esc(b.colorLabel)}` : `不向您公开（${esc(b.withheld)}）`}<br>
+      <div>${esc(label("policy", b.policy))} ${esc(b.label)}：${b.color ? `<i class="swatch" style="background:${fill(b.color)}"></i>${esc(b.colorLabel)}` : `<span class="muted">${asPublic ? "不向社会公众公开" : "不向您公开"}</span>`}<br>
       <a href="${esc(b.verificationUrl)}">${esc(b.verificationUrl)}</a></div></div>`).join("");
-  const asPublic = !sessionStorage.getItem(TOKEN_KEY);
   el.innerHTML = `
     <div class="file-actions"><a href="/dashboard">← 看板</a><button onclick="window.print()">打印</button></div>
     <h1>一企一档 · ${esc(e.name)}</h1>
