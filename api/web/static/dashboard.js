@@ -76,20 +76,24 @@ function levelText(policyId, code) {
 
 function yesNo(value) { return value ? "是" : "否"; }
 
-// One attribute value of an event, by the vocabulary: enumerated values, flags, references.
-function attributeValue(kind, name, value) {
-  if (typeof value === "boolean") return yesNo(value);
-  if (value && typeof value === "object") return attributesText(kind, value);
-  if (LABELS.attributeValue && `${kind}.${name}.${value}` in LABELS.attributeValue) return label("attributeValue", `${kind}.${name}.${value}`);
-  return String(value);
+// The label of "KIND.rest" in a set; for what a correction amends (the corrected event's
+// attributes, written under the correction), the label any kind gives "….rest".
+function ofKind(set, kind, rest) {
+  const labels = LABELS[set] || {};
+  if (`${kind}.${rest}` in labels) return label(set, `${kind}.${rest}`);
+  const other = Object.keys(labels).find((k) => k.endsWith(`.${rest}`));
+  return other ? labels[other] : null;
 }
 
-// An attribute's name: the kind's own, or (for the attributes a correction amends) any kind's.
+// One attribute value of an event, by the vocabulary: enumerated values, flags, nested changes.
+function attributeValue(kind, name, value) {
+  if (typeof value === "boolean") return yesNo(value);
+  if (value && typeof value === "object") return `（${attributesText(kind, value)}）`;
+  return ofKind("attributeValue", kind, `${name}.${value}`) || String(value);
+}
+
 function attributeName(kind, name) {
-  const names = LABELS.eventAttribute || {};
-  if (`${kind}.${name}` in names) return label("eventAttribute", `${kind}.${name}`);
-  const other = Object.keys(names).find((k) => k.endsWith(`.${name}`));
-  return other ? names[other] : label("eventAttribute", `${kind}.${name}`);
+  return ofKind("eventAttribute", kind, name) || label("eventAttribute", `${kind}.${name}`);
 }
 
 // An event's attributes as labelled rows ("抽查结果：不合格；抽查层级：省"), never as JSON.
