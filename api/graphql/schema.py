@@ -35,6 +35,7 @@ from qcredit.api.graphql.types.enterprise_list import (
     count_enterprises,
     page_of_enterprises,
 )
+from qcredit.api.graphql.types.labels import LabelQuery
 from qcredit.api.graphql.types.maps import MapQuery
 from qcredit.api.graphql.types.notices import NoticeQuery, Subscription
 from qcredit.api.graphql.types.planning import PlanningMutation, PlanningQuery
@@ -218,7 +219,7 @@ NODE_TYPES: dict[str, type] = {"Enterprise": Enterprise, "Product": Product, "Ev
     description="What may be read: policies and their catalogues, enterprises with their "
     "ledgers and grades, lists, notices, maps, plans — each as far as the caller may see it."
 )
-class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
+class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LabelQuery):
     @strawberry.field(description="Any object by its global id (Relay).")
     async def node(
         self,
