@@ -212,7 +212,7 @@ async def test_arguments_are_checked(client: Any) -> None:
         ({"p": "testland", "g": ["MONTH"], "from": "2025-01-01", "d": "2024-12-31"}, "from"),
         ({"p": "testland", "g": ["MONTH"], "from": "2020-01-01", "d": "2024-12-31"}, "from"),
         ({"p": "testland", "from": "2024-01-01"}, "from"),
-        ({"p": "testland", "t": "PERSON"}, "subjectType"),
+        ({"p": "testland", "t": "PRODUCT"}, "subjectType"),
         ({"p": "testland", "r": "12345"}, "regionCode"),
         ({"p": "nowhere"}, "policy"),
     ]

@@ -28,6 +28,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from qcredit.api.graphql.enums import SubjectType as SubjectTypeEnum
 from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core import clock
 from qcredit.core.contract import Assessment, Audience, Disclosure
@@ -77,7 +78,7 @@ class LevelCountGrouping(Enum):
 class LevelCountRow:
     level: str = strawberry.field(description="The level's code under the policy.")
     label: str = strawberry.field(description="The level's name as the policy gives it.")
-    subject_type: str = strawberry.field(description="ENTERPRISE or PRODUCT.")
+    subject_type: SubjectTypeEnum = strawberry.field(description="What is counted.")
     region_code: str | None = strawberry.field(
         description="With REGION: the sub-region's GB/T 2260 code; null otherwise."
     )
@@ -451,12 +452,12 @@ class LevelCountQuery:
             ),
         ] = None,
         subject_type: Annotated[
-            str | None,
+            SubjectTypeEnum | None,
             strawberry.argument(
-                description="ENTERPRISE or PRODUCT; default every subject type the policy grades."
+                description="Count only this subject type; default every one the policy grades."
             ),
         ] = None,
     ) -> LevelCounts:
-        return await level_counts(
-            info, policy, region_code, as_of, from_, group_by or [], subject_type
-        )
+        # The enum arrives as its member; the core speaks the plain value.
+        kind = getattr(subject_type, "value", subject_type)
+        return await level_counts(info, policy, region_code, as_of, from_, group_by or [], kind)

@@ -24,8 +24,83 @@ async function gql(query, variables = {}) {
   return { data: body.data || null, errors: body.errors || [] };
 }
 
+// What a person reads when the server refuses something: a short Chinese sentence per kind of
+// refusal (the server's code and English message go to the console for developers).
 function errorText(errors) {
-  return errors.map((e) => `${(e.extensions && e.extensions.code) || "ERROR"}: ${e.message}`).join("; ");
+  errors.forEach((e) => console.warn((e.extensions && e.extensions.code) || "ERROR", e.message));
+  const asPublic = !sessionStorage.getItem(TOKEN_KEY);
+  const sentence = {
+    FORBIDDEN: asPublic ? "此项不向社会公众公开。" : "此项不向您公开。",
+    UNAUTHENTICATED: "此项需要有效的令牌。",
+    NOT_FOUND: "未找到所查询的对象。",
+    BAD_USER_INPUT: "查询条件有误，请检查政策与区划代码。",
+    POLICY_NOT_IN_FORCE: "该政策在所查日期不施行。",
+  };
+  const codes = [...new Set(errors.map((e) => (e.extensions && e.extensions.code) || ""))];
+  return codes.map((c) => sentence[c] || "服务暂时无法答复此项。").join("") || "服务暂时无法答复此项。";
+}
+
+// A refusal the caller should expect (not allowed to see) reads as a note, anything else as an error.
+function refusal(errors) {
+  const expected = errors.length && errors.every((e) => e.extensions && e.extensions.code === "FORBIDDEN");
+  return note(errorText(errors), expected ? "note" : "error");
+}
+
+// -- Chinese labels of codes (one source: the server's labels query) -----------------------------
+// Every code the page shows goes through label(); a code the server has no label for is shown as
+// it is and listed in <body data-unlabelled>, which the browser test reads.
+const LABELS = {};
+const UNLABELLED = new Set();
+
+async function loadLabels() {
+  const { data } = await gql("{ labels { name labels { code label } } }");
+  for (const set of data ? data.labels : []) {
+    LABELS[set.name] = Object.fromEntries(set.labels.map((l) => [l.code, l.label]));
+  }
+}
+
+function label(set, code) {
+  if (code === null || code === undefined || code === "") return "";
+  const found = LABELS[set] && LABELS[set][code];
+  if (found && found !== String(code)) return found;
+  UNLABELLED.add(`${set}:${code}`);
+  document.body.dataset.unlabelled = [...UNLABELLED].join(" ");
+  return String(code);
+}
+
+// A level as people read it: its code beside the policy's label for it (e.g. "C 较高风险").
+function levelText(policyId, code) {
+  if (code === null || code === undefined || code === "") return "";
+  return `${code} ${label("level", `${policyId}.${code}`)}`;
+}
+
+function yesNo(value) { return value ? "是" : "否"; }
+
+// The label of "KIND.rest" in a set; for what a correction amends (the corrected event's
+// attributes, written under the correction), the label any kind gives "….rest".
+function ofKind(set, kind, rest) {
+  const labels = LABELS[set] || {};
+  if (`${kind}.${rest}` in labels) return label(set, `${kind}.${rest}`);
+  const other = Object.keys(labels).find((k) => k.endsWith(`.${rest}`));
+  return other ? labels[other] : null;
+}
+
+// One attribute value of an event, by the vocabulary: enumerated values, flags, nested changes.
+function attributeValue(kind, name, value) {
+  if (typeof value === "boolean") return yesNo(value);
+  if (value && typeof value === "object") return `（${attributesText(kind, value)}）`;
+  return ofKind("attributeValue", kind, `${name}.${value}`) || String(value);
+}
+
+function attributeName(kind, name) {
+  return ofKind("eventAttribute", kind, name) || label("eventAttribute", `${kind}.${name}`);
+}
+
+// An event's attributes as labelled rows ("抽查结果：不合格；抽查层级：省"), never as JSON.
+function attributesText(kind, attributes) {
+  return Object.entries(attributes || {})
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${attributeName(kind, k)}：${attributeValue(kind, k, v)}`).join("；");
 }
 
 // -- small DOM helpers --------------------------------------------------------------------------
@@ -89,16 +164,35 @@ async function genericList(fieldName, args) {
   return { items, columns: scalars.map((f) => f.name), errors };
 }
 
-function cell(value) {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "object") return esc(JSON.stringify(value));
+// Columns of the lists discovered at run time (notices, plans): each field's heading, and how its
+// value is read (codes through label(); levels beside their labels).
+const COLUMNS = {
+  id: ["编号"], policy: ["政策", (v) => label("policy", v)],
+  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("color", v)],
+  level: ["等级", (v, r) => levelText(r.policy, v)], previousLevel: ["原等级", (v, r) => levelText(r.policy, v)],
+  subjectType: ["对象", (v) => label("subjectType", v)], enterpriseCode: ["统一社会信用代码"],
+  regionCode: ["区划"], category: ["产品类别"], asOf: ["日期"], text: ["内容"], article: ["依据"],
+  createdAt: ["发布时间", (v) => String(v).slice(0, 10)], closedAt: ["关闭时间", (v) => String(v).slice(0, 10)],
+  year: ["年度"], capacity: ["检查力量（户次）"], unusedCapacity: ["未用检查力量"], seed: ["随机种子"],
+  algorithm: ["抽取算法"], inputsDigest: ["输入摘要"], gradesAsOf: ["评定日期"], createdBy: ["制定人"],
+};
+
+function columnTitle(column) { return (COLUMNS[column] || [column])[0]; }
+
+function cell(value, column = "", row = {}) {
+  if (value === null || value === undefined || value === "") return "";
+  const read = COLUMNS[column] && COLUMNS[column][1];
+  if (read) return esc(read(value, row));
+  if (typeof value === "boolean") return yesNo(value);
+  if (Array.isArray(value)) return esc(value.join("、"));
+  if (typeof value === "object") return esc(Object.entries(value).map(([k, v]) => `${columnTitle(k)}：${v}`).join("；"));
   return esc(value);
 }
 
 function table(columns, rows, limit = 12) {
   if (!rows.length) return note("（无）");
-  const head = columns.map((c) => `<th>${esc(c)}</th>`).join("");
-  const lines = rows.slice(0, limit).map((r) => `<tr>${columns.map((c) => `<td>${cell(r[c])}</td>`).join("")}</tr>`);
+  const head = columns.map((c) => `<th>${esc(columnTitle(c))}</th>`).join("");
+  const lines = rows.slice(0, limit).map((r) => `<tr>${columns.map((c) => `<td>${cell(r[c], c, r)}</td>`).join("")}</tr>`);
   const more = rows.length > limit ? note(`另有 ${rows.length - limit} 条`) : "";
   return `<table><thead><tr>${head}</tr></thead><tbody>${lines.join("")}</tbody></table>${more}`;
 }
@@ -152,7 +246,7 @@ function stackedChart(columns, series, { height = 180 } = {}) {
 // -- the dashboard ------------------------------------------------------------------------------
 let policies = [];
 
-const MAP_CELLS = "code name colour colourWithheld subjects counts { level label count share } reasons { article text }";
+const MAP_CELLS = "code name color colorWithheld subjects counts { level label count share } reasons { article text }";
 
 async function loadDistribution(policy, region) {
   const el = body("distribution");
@@ -173,8 +267,6 @@ async function loadDistribution(policy, region) {
     : "您看不到本区域任何评定对象的等级（未公开的等级不计入）";
   el.innerHTML = barChart(bars) + note(caption);
 }
-
-const TYPE_LABELS = { ENTERPRISE: "企业", PRODUCT: "产品" };
 
 // Levels of one subject type at a time (a policy may grade enterprises and products apart).
 function byType(policy, series) {
@@ -224,7 +316,7 @@ async function loadTrend(policy, region, drawsMap) {
   }
   if (columns.length) {
     el.innerHTML = byType(policy, series).map(({ type, part }) =>
-      `<p class="note">${esc(TYPE_LABELS[type] || type)}</p>` + stackedChart(columns, part)).join("")
+      `<p class="note">${esc(label("subjectType", type))}</p>` + stackedChart(columns, part)).join("")
       + note("各季度末按当时已知事实评定（levelCounts；只计您可以看到的等级）");
     return;
   }
@@ -258,9 +350,9 @@ async function loadMap(policy, region) {
   const m = data.regionMap;
   const rows = m.subRegions.map((c) => ({
     区划: c.name ? `${c.name} ${c.code}` : c.code,
-    颜色: c.colour || (c.colourWithheld ? "不公开" : "—"),
+    颜色: label("color", c.color) || (c.colorWithheld ? "不公开" : "—"),
     评定对象: c.subjects ?? "（不可见）",
-    各等级: c.counts ? c.counts.map((x) => `${x.level} ${x.count}`).join("，") : "（不可见）",
+    各等级: c.counts ? c.counts.map((x) => `${levelText(policy.id, x.level)} ${x.count}`).join("，") : "（不可见）",
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
   }));
   el.innerHTML = `<div class="map-svg">${svg}</div>` + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
@@ -272,12 +364,12 @@ async function loadWarnings(policy, region) {
   const el = body("warnings");
   const answer = await genericList("notices", { policy: policy.id, regionCode: region, open: true, openOnly: true });
   if (answer.missing) { el.innerHTML = note("本服务尚未提供预警查询（notices）。"); return; }
-  if (!answer.items) { el.innerHTML = note(errorText(answer.errors), "error"); return; }
+  if (!answer.items) { el.innerHTML = refusal(answer.errors); return; }
   let items = answer.items;
   if (answer.columns.includes("open")) items = items.filter((n) => n.open);
   else if (answer.columns.includes("closedAt")) items = items.filter((n) => !n.closedAt);
   else if (answer.columns.includes("status")) items = items.filter((n) => String(n.status).toUpperCase() === "OPEN");
-  const preferred = ["kind", "colour", "level", "regionCode", "category", "asOf", "text"];
+  const preferred = ["kind", "color", "level", "regionCode", "category", "asOf", "text"];
   const columns = preferred.filter((c) => answer.columns.includes(c));
   el.innerHTML = note(`共 ${items.length} 条`) + table(columns.length ? columns : answer.columns.slice(0, 6), items, 10);
 }
@@ -287,7 +379,7 @@ async function loadPlan(policy, region) {
   const year = new Date().getUTCFullYear();
   const answer = await genericList("inspectionPlans", { policy: policy.id, regionCode: region, year });
   if (answer.missing) { el.innerHTML = note("本服务尚未提供检查计划查询（inspectionPlans）。"); return; }
-  if (!answer.items) { el.innerHTML = note(errorText(answer.errors), "error"); return; }
+  if (!answer.items) { el.innerHTML = refusal(answer.errors); return; }
   if (!answer.items.length) { el.innerHTML = note("本区域尚无检查计划。"); return; }
   const plan = answer.items.slice().sort((a, b) => (b.year || 0) - (a.year || 0) || String(b.id).localeCompare(String(a.id)))[0];
   const done = ["done", "completed", "checksDone", "resultsIn", "inspected"].find((k) => typeof plan[k] === "number");
@@ -298,14 +390,16 @@ async function loadPlan(policy, region) {
     html += `<div class="progress" data-done="${plan[done]}" data-total="${plan[total]}"><div style="width:${share}%"></div></div>`
       + note(`已完成 ${plan[done]} / ${plan[total]}（${share}%）`);
   }
-  const rows = Object.entries(plan).map(([k, v]) => ({ 字段: k, 值: v }));
-  el.innerHTML = html + table(["字段", "值"], rows, 14);
+  // The plan's fields as labelled rows; fields without a Chinese heading are not shown.
+  const rows = Object.entries(plan).filter(([k, v]) => k in COLUMNS && v !== null && v !== "")
+    .map(([k, v]) => `<tr><th>${esc(columnTitle(k))}</th><td>${cell(v, k, plan)}</td></tr>`);
+  el.innerHTML = html + (rows.length ? `<table class="fields"><tbody>${rows.join("")}</tbody></table>` : "");
 }
 
 async function loadEnterprises(policy, region) {
   const el = body("enterprises");
   const { data, errors } = await gql(`query($p: String!, $r: String!) { enterprises(filter: {policy: $p, regionCode: $r}, first: 12) { totalCount edges { node { code name regionCode townCode } } } }`, { p: policy.id, r: region });
-  if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
+  if (!data) { el.innerHTML = refusal(errors); return; }
   const rows = data.enterprises.edges.map(({ node }) => ({
     名称: node.name, 代码: node.code, 区划: node.townCode || node.regionCode,
   }));
@@ -334,7 +428,7 @@ async function showDashboard(policyId, region) {
 }
 
 function fail(id) {
-  return (err) => { body(id).innerHTML = note(String(err), "error"); };
+  return (err) => { console.error(err); body(id).innerHTML = note("本栏加载失败，请稍后重试。", "error"); };
 }
 
 // -- 一企一档: the printable enterprise file -----------------------------------------------------
@@ -344,19 +438,32 @@ const ASSESSMENT = `policy { id name } level levelInfo { label color } score asO
   supervision { kind text article minPerYear planShareMin planShareMax color }
   publicity { audience allowed needsReview text } figures { name label value valueLabel article }`;
 
+// A figure's value as people read it: the policy's name for a coded value, 是/否 for a flag.
+function figureValue(f) {
+  if (f.valueLabel) return f.valueLabel;
+  if (typeof f.value === "boolean") return yesNo(f.value);
+  return f.value === null || f.value === undefined ? "—" : String(f.value);
+}
+
 function assessmentHtml(a) {
-  const reasons = a.reasons.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
-  const blockers = a.whyNotBetter.map((r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`).join("");
-  const measures = a.supervision.map((m) => `<li>${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
+  const item = (r) => `<li>${esc(r.text)} <span class="muted">（${esc(r.article)}）</span></li>`;
+  const reasons = a.reasons.map(item).join("");
+  const blockers = a.whyNotBetter.map(item).join("");
+  // A shared measure kind is tagged with its label; a policy's own kinds are named by its text.
+  const tag = (m) => (LABELS.measureKind && m.kind in LABELS.measureKind ? `<span class="tag">${esc(label("measureKind", m.kind))}</span>` : "");
+  const measures = a.supervision.map((m) => `<li>${tag(m)}${esc(m.text)} <span class="muted">（${esc(m.article)}）</span></li>`).join("");
+  // Who may see this grade, by the policy's publicity rules.
+  const shown = (a.publicity || []).map((p) => `${label("audience", p.audience)}${p.allowed ? (p.needsReview ? "（经审核）" : "") : "（不公开）"}`);
   // What the policy computed on the way (an index, a mode …), labelled by the policy itself.
-  const extras = (a.figures || []).map((f) => `${esc(f.label)}：${esc(f.valueLabel || f.value)} <span class="muted">（${esc(f.article)}）</span>`);
+  const extras = (a.figures || []).map((f) => `${esc(f.label)}：${esc(figureValue(f))} <span class="muted">（${esc(f.article)}）</span>`);
   return `<div class="assessment" data-policy="${esc(a.policy.id)}" data-level="${esc(a.level)}">
     <strong><i class="swatch" style="background:${fill(a.levelInfo.color)}"></i>${esc(a.levelInfo.label)}（${esc(a.level)}）</strong>
-    ${a.score !== null ? ` · 分数 ${esc(a.score)}` : ""} · ${esc(a.policy.name)} · ${esc(a.asOf)}
+    ${a.score !== null ? ` · 分数 ${esc(a.score)}` : ""} · ${esc(a.policy.name)} · 评定日期 ${esc(a.asOf)}
     ${extras.length ? `<p>${extras.join(" · ")}</p>` : ""}
     ${reasons ? `<p>评定理由：</p><ul>${reasons}</ul>` : ""}
     ${blockers ? `<p>距更好等级：</p><ul>${blockers}</ul>` : ""}
     ${measures ? `<p>监管措施：</p><ul>${measures}</ul>` : ""}
+    ${shown.length ? `<p class="muted">公开范围：${esc(shown.join("、"))}</p>` : ""}
   </div>`;
 }
 
@@ -370,27 +477,28 @@ async function showFile(code) {
       enterprise(code: $c) { code name regionCode townCode establishedOn roles assessments { ${ASSESSMENT} } }
       badges(code: $c) { policy label color colorLabel withheld verificationUrl } }`, { c: code }),
     gql(`query($c: String!) { enterprise(code: $c) { products(first: 50) { edges { node {
-      id trademark niceClass category assessments { policy { id } level levelInfo { label } figures { label value } } } } } } }`, { c: code }),
+      id trademark niceClass category assessments { policy { id } level levelInfo { label } figures { label value valueLabel } } } } } } }`, { c: code }),
     gql(`query($c: String!) { enterprise(code: $c) { events(first: 100) { totalCount edges { node {
       kind occurredOn status attributes externalId } } } } }`, { c: code }),
   ]);
   const data = main.data;
   const errors = [...main.errors, ...goods.errors, ...ledger.errors];
   const e = data && data.enterprise;
-  if (!e) { el.innerHTML = note(errors.length ? errorText(errors) : `没有企业 ${code}`, "error"); return; }
+  if (!e) { el.innerHTML = errors.length ? refusal(errors) : note(`没有统一社会信用代码为 ${code} 的企业。`); return; }
   e.products = goods.data && goods.data.enterprise ? goods.data.enterprise.products : { edges: [] };
   e.events = ledger.data && ledger.data.enterprise ? ledger.data.enterprise.events : null;
-  const hidden = errors.filter((x) => x.extensions && x.extensions.code === "FORBIDDEN").map((x) => x.message);
+  const hidden = errors.filter((x) => x.extensions && x.extensions.code === "FORBIDDEN");
+  const asPublic = !sessionStorage.getItem(TOKEN_KEY);
   const products = e.products.edges.map(({ node }) => node);
   const productRows = products.map((p) => {
-    const a = p.assessments.map((x) => `${x.policy.id}: ${x.levelInfo.label}${x.figures.map((f) => `（${f.label} ${f.value}）`).join("")}`).join("；");
+    const a = p.assessments.map((x) => `${label("policy", x.policy.id)}：${levelText(x.policy.id, x.level)}${x.figures.map((f) => `（${f.label} ${figureValue(f)}）`).join("")}`).join("；") || (asPublic ? "不向社会公众公开" : "无可见的分级");
     return `<tr><td>${esc(p.trademark)}</td><td>${esc(p.niceClass)}</td><td>${esc(p.category || "")}</td><td>${esc(a)}</td></tr>`;
   }).join("");
   const events = e.events ? e.events.edges.map(({ node }) => node) : null;
-  const eventRows = events ? events.map((v) => `<tr><td>${esc(v.occurredOn)}</td><td>${esc(v.kind)}</td><td>${esc(v.status)}</td><td>${cell(v.attributes)}</td></tr>`).join("") : "";
+  const eventRows = events ? events.map((v) => `<tr><td>${esc(v.occurredOn)}</td><td>${esc(label("eventKind", v.kind))}</td><td>${esc(label("eventStatus", v.status))}</td><td>${esc(attributesText(v.kind, v.attributes))}</td></tr>`).join("") : "";
   const badges = data.badges.map((b) => `<div class="badge" data-policy="${esc(b.policy)}">
       <img src="/badge/${encodeURIComponent(e.code)}.svg?policy=${encodeURIComponent(b.policy)}" alt="${esc(b.label)}二维码">
-      <div>${esc(b.policy)} ${esc(b.label)}：${b.color ? `<i class="swatch" style="background:${fill(b.color)}"></i>${esc(b.colorLabel)}` : `不向您公开（${esc(b.withheld)}）`}<br>
+      <div>${esc(label("policy", b.policy))} ${esc(b.label)}：${b.color ? `<i class="swatch" style="background:${fill(b.color)}"></i>${esc(b.colorLabel)}` : `<span class="muted">${asPublic ? "不向社会公众公开" : "不向您公开"}</span>`}<br>
       <a href="${esc(b.verificationUrl)}">${esc(b.verificationUrl)}</a></div></div>`).join("");
   el.innerHTML = `
     <div class="file-actions"><a href="/dashboard">← 看板</a><button onclick="window.print()">打印</button></div>
@@ -398,19 +506,19 @@ async function showFile(code) {
     <section id="identity"><h2>基本信息</h2><dl>
       <dt>统一社会信用代码</dt><dd>${esc(e.code)}</dd>
       <dt>行政区划</dt><dd>${esc(e.regionCode)}${e.townCode ? ` / ${esc(e.townCode)}` : ""}</dd>
-      <dt>成立日期</dt><dd>${esc(e.establishedOn || "")}</dd>
-      <dt>角色</dt><dd>${esc(e.roles.join("、"))}</dd></dl></section>
+      <dt>成立日期</dt><dd>${esc(e.establishedOn || "—")}</dd>
+      <dt>主体类型</dt><dd>${esc(e.roles.map((r) => label("enterpriseRole", r)).join("、") || "—")}</dd></dl></section>
     <section id="badges"><h2>信用标识</h2>${badges || note("无")}</section>
-    <section id="assessments"><h2>评定结果、理由与监管措施</h2>${e.assessments.map(assessmentHtml).join("") || note("无可见的评定")}</section>
+    <section id="assessments"><h2>评定结果、理由与监管措施</h2>${e.assessments.map(assessmentHtml).join("") || note(asPublic ? "本企业的评定结果不向社会公众公开。" : "无可见的评定")}</section>
     <section id="products"><h2>产品</h2>${products.length ? `<table><thead><tr><th>商标</th><th>尼斯分类</th><th>类别</th><th>分级</th></tr></thead><tbody>${productRows}</tbody></table>` : note("无")}</section>
     <section id="events"><h2>事件记录</h2>${events && events.length ? `<table><thead><tr><th>日期</th><th>类型</th><th>状态</th><th>内容</th></tr></thead><tbody>${eventRows}</tbody></table>` : note("无可见的事件记录（事件台账只对辖区监管部门和企业本身开放）。")}</section>
     <section id="file-warnings"><h2>预警</h2><div class="body"></div></section>
-    ${hidden.length ? note("部分内容未向您公开：" + hidden.slice(0, 3).join("；")) : ""}`;
+    ${hidden.length ? note(asPublic ? "部分内容不向社会公众公开。" : "部分内容不向您公开。") : ""}`;
   const w = el.querySelector("#file-warnings .body");
   const answer = await genericList("notices", { enterpriseCode: e.code, code: e.code });
   if (answer.missing) w.innerHTML = note("本服务尚未提供预警查询（notices）。");
-  else if (!answer.items) w.innerHTML = note(errorText(answer.errors), "error");
-  else w.innerHTML = table(answer.columns.filter((c) => ["kind", "colour", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
+  else if (!answer.items) w.innerHTML = refusal(answer.errors);
+  else w.innerHTML = table(answer.columns.filter((c) => ["policy", "kind", "color", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
   document.title = `一企一档 · ${e.name}`;
   document.body.dataset.loaded = "file";
 }
@@ -418,7 +526,9 @@ async function showFile(code) {
 // -- start --------------------------------------------------------------------------------------
 async function whoami() {
   const { data } = await gql("{ me { role regions enterpriseCode } }");
-  $("#whoami").textContent = data ? `角色 ${data.me.role}${data.me.regions.length ? " · " + data.me.regions.join(",") : ""}` : "令牌无效";
+  $("#whoami").textContent = data
+    ? `角色：${label("callerRole", data.me.role)}${data.me.regions.length ? " · 辖区 " + data.me.regions.join("、") : ""}${data.me.enterpriseCode ? " · " + data.me.enterpriseCode : ""}`
+    : "令牌无效";
 }
 
 async function start() {
@@ -437,13 +547,14 @@ async function start() {
     location.reload();
   });
   $("#token-clear").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); location.reload(); });
+  await loadLabels();  // once, before anything that shows a code
   await whoami();
   const fileMatch = location.pathname.match(/^\/dashboard\/enterprise\/([^/]+)$/);
   if (fileMatch) { await showFile(decodeURIComponent(fileMatch[1])); return; }
   const { data, errors } = await gql("{ policies { id name effectiveFrom regionCodes levels { code label rank color subjectTypes } } }");
   if (!data) { $("#dashboard").hidden = false; $("#scope-title").textContent = errorText(errors); return; }
   policies = data.policies;
-  $("#policy").innerHTML = policies.map((p) => `<option value="${esc(p.id)}">${esc(p.id)} · ${esc(p.name.slice(0, 24))}</option>`).join("");
+  $("#policy").innerHTML = policies.map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`).join("");
   $("#dashboard").hidden = false;
   $("#scope").addEventListener("submit", (ev) => { ev.preventDefault(); showDashboard($("#policy").value, $("#region").value.trim()); });
   $("#policy").addEventListener("change", () => { $("#region").value = ""; showDashboard($("#policy").value, ""); });
