@@ -18,7 +18,7 @@ from .conftest import issue_token
 from .support import credit_code, gql, only_error
 
 COUNTS = """query($p: String!, $r: String, $d: Date, $from: Date, $g: [LevelCountGrouping!],
-  $t: String) { levelCounts(policy: $p, regionCode: $r, asOf: $d, from: $from, groupBy: $g,
+  $t: SubjectType) { levelCounts(policy: $p, regionCode: $r, asOf: $d, from: $from, groupBy: $g,
   subjectType: $t) { policy asOf periods total
   counts { level label subjectType regionCode periodEnd count } } }"""
 TOTAL = """query($p: String!, $l: String!, $r: String) {
