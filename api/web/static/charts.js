@@ -20,7 +20,7 @@ const QcreditCharts = (() => {
   // The caller puts the returned HTML into the page; the chart is drawn right after, once its
   // element is in the document (and has a width to draw into).
   function placeholder(kind, label, height, build) {
-    const id = `chart-${kind}-${++serial}`;
+    const id = `chart-${kind.split(" ")[0]}-${++serial}`;
     let tries = 0;
     const draw = () => {
       const el = document.getElementById(id);
@@ -90,6 +90,13 @@ const QcreditCharts = (() => {
     return Object.fromEntries(codes.filter((c) => known[c]).map((c) => [c, known[c].name]));
   }
 
+  // The counties of a city that have outlines (a city code ends in 00), else the code itself.
+  async function partsOf(code) {
+    const known = (await loadIndex()).outlines;
+    const parts = /^\d{4}00$/.test(code) ? Object.keys(known).filter((c) => c !== code && c.startsWith(code.slice(0, 4))).sort() : [];
+    return parts.length ? parts : [code];
+  }
+
   async function outlines(codes) {
     await loadIndex();
     if (!codes.length || !codes.every((c) => index.outlines[c])) return null;
@@ -100,16 +107,16 @@ const QcreditCharts = (() => {
     return { type: "FeatureCollection", features: codes.map((c) => shapes.get(c)) };
   }
 
-  // cells: [{code, name, fill, status, lines: [text]}] — fill and status already decided by the
+  // cells: [{code, name, fill, short, status, detail, lines: [text]}] — fill and words decided by the
   // caller from the API (a withheld colour comes as the withheld grey, with its reason).
   // Drawn on the counties' real outlines when every cell has one, else as labelled tiles.
   async function regionMap(cells, { label, height = 420 } = {}) {
     const geo = await outlines(cells.map((c) => c.code));
     const tooltip = {
-      trigger: "item",
+      trigger: "item", confine: true, extraCssText: "max-width: 32rem; white-space: normal;",
       formatter: (p) => {
         const c = cells[p.dataIndex];
-        return c ? [`<b>${esc(c.name)}</b> ${esc(c.code)}`, esc(c.status), ...c.lines.map(esc)].join("<br>") : "";
+        return c ? [`<b>${esc(c.name)}</b>${c.name === c.code ? "" : " " + esc(c.code)}`, esc(c.status), ...c.lines.map(esc)].join("<br>") : "";
       },
     };
     if (geo) {
@@ -138,7 +145,7 @@ const QcreditCharts = (() => {
       yAxis: { type: "category", data: [...Array(rows).keys()], show: false, inverse: true },
       series: [{
         type: "custom",
-        data: cells.map((c, i) => [i % columns, Math.floor(i / columns)]),
+        data: cells.map((c, i) => ({ name: c.code, value: [i % columns, Math.floor(i / columns)], itemStyle: { color: c.fill } })),
         renderItem: (params, api) => {
           const c = cells[params.dataIndex];
           const [x, y] = api.coord([api.value(0), api.value(1)]);
@@ -148,7 +155,7 @@ const QcreditCharts = (() => {
           return { type: "group", children: [
             { type: "rect", shape: { x: x - w / 2 + 4, y: y - h / 2 + 4, width: w - 8, height: h - 8, r: 8 }, style: { fill: c.fill } },
             { type: "text", style: { x: x - w / 2 + 16, y: y - h / 2 + 14, text: c.name, fill: ink, font: `bold 16px ${FONT}` } },
-            { type: "text", style: { x: x - w / 2 + 16, y: y - h / 2 + 40, text: [c.code, c.short, ...c.lines.slice(0, 1)].filter(Boolean).join("\n"), fill: ink, font: `13px ${FONT}`, lineHeight: 18 } },
+            { type: "text", style: { x: x - w / 2 + 16, y: y - h / 2 + 40, text: [c.code === c.name ? "" : c.code, c.short, c.detail].filter(Boolean).join("\n"), fill: ink, font: `13px ${FONT}`, lineHeight: 18 } },
           ] };
         },
       }],
@@ -156,5 +163,5 @@ const QcreditCharts = (() => {
     return { html, drawnWith: "tiles" };
   }
 
-  return { bar, stacked, regionMap, placeNames, NO_DATA, WITHHELD, instances: live };
+  return { bar, stacked, regionMap, placeNames, partsOf, NO_DATA, WITHHELD, instances: live };
 })();

@@ -242,7 +242,8 @@ function mapCell(c, m) {
   if (c.counts) lines.push(c.counts.map((x) => `${x.label || x.level} ${x.count}`).join("，"));
   if (c.reasons) c.reasons.forEach((r) => lines.push(`${r.text}（${r.article}）`));
   const fillColour = c.colour ? fill(c.colour) : c.colourWithheld ? QcreditCharts.WITHHELD : QcreditCharts.NO_DATA;
-  return { code: c.code, name, short, status: `颜色：${short}`, lines, fill: fillColour };
+  const detail = c.subjects !== null && c.subjects !== undefined ? `评定对象 ${c.subjects} 个` : "";
+  return { code: c.code, name, short, status: `颜色：${short}`, detail, lines, fill: fillColour };
 }
 
 async function loadMap(policy, region) {
@@ -252,7 +253,8 @@ async function loadMap(policy, region) {
   if (!data) {
     if (!errors.some((e) => /draws no regional map/.test(e.message))) { el.innerHTML = note(errorText(errors)); return false; }
     // No colours in this policy: show where it applies, uncoloured.
-    const where = policy.regionCodes.map((code) => ({ code, name: code, short: "", status: "该政策不划分区域风险颜色", lines: [], fill: QcreditCharts.NO_DATA }));
+    const codes = (await Promise.all(policy.regionCodes.map(QcreditCharts.partsOf))).flat();
+    const where = codes.map((code) => ({ code, name: code, short: "", detail: "", status: "该政策不划分区域风险颜色", lines: [], fill: QcreditCharts.NO_DATA }));
     const names = await QcreditCharts.placeNames(where.map((c) => c.code));
     where.forEach((c) => { c.name = names[c.code] || c.code; });
     const drawn = await QcreditCharts.regionMap(where, { label: `${policy.name}的适用区域：${where.map((c) => c.name).join("、")}`, height: 320 });
