@@ -38,7 +38,10 @@ const QcreditCharts = (() => {
     return `<div class="echart ${kind}" id="${id}" role="img" aria-label="${esc(label)}" style="height:${height}px"></div>`;
   }
 
-  window.addEventListener("resize", () => live.forEach((chart) => chart.resize()));
+  // The page's width changes on resizing and when printing (A4): ECharts redraws to fit.
+  for (const event of ["resize", "beforeprint", "afterprint"]) {
+    window.addEventListener(event, () => live.forEach((chart) => chart.resize()));
+  }
 
   // bars: [{name, value, colour}] — one bar per level, in the policy's order.
   function bar(bars, { label, height = 260, unit = "" } = {}) {
