@@ -168,7 +168,8 @@ class GradeChange:
 
 
 class NoticeKind(StrEnum):
-    """The shared kinds; policies may use other strings."""
+    """What a notice is about: a closed set (the API serves ``Notice.kind`` as this enum), so a
+    policy that needs another kind adds it here rather than using a string of its own."""
 
     SUBJECT_WARNING = "SUBJECT_WARNING"  # to one subject's operator (提示、警示、黄牌、预警)
     REGIONAL_WARNING = "REGIONAL_WARNING"  # a region's share of high-risk subjects

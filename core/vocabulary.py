@@ -504,7 +504,7 @@ LABEL_SETS: Mapping[str, tuple[str, Mapping[str, str]]] = {
         "How a correction changes an event (correctEvent's action); the correction kind's labels.",
         CORRECTION_ACTION_LABELS,
     ),
-    "colour": (
+    "color": (
         "Colour codes of levels, maps, notices and badges.",
         {
             "red": "红",

@@ -67,7 +67,7 @@ def _expected_codes(registry: Registry) -> dict[str, set[str]]:
     policies = registry.all_policies()
     return {
         **{name: {m.value for m in enum} for name, enum in ENUMS.items()},
-        "colour": {lv.color for p in policies for lv in p.levels if lv.color},
+        "color": {lv.color for p in policies for lv in p.levels if lv.color},
         "eventKind": {k.code for k in kinds},
         "eventAttribute": {f"{k.code}.{a}" for k in kinds for a in k.all_attributes},
         "attributeValue": {
@@ -124,7 +124,7 @@ def raw_codes(registry: Registry) -> set[str]:
             codes.update(a.values)
     for enum in ENUMS.values():
         codes.update(m.value for m in enum)
-    codes.update(LABEL_SETS["colour"][1])
+    codes.update(LABEL_SETS["color"][1])
     codes.update(lv.color for p in policies for lv in p.levels if lv.color)
     codes.update(p.id for p in policies)
     # Level codes are shown on purpose, beside the policy's label for them ("C 较高风险", the bars

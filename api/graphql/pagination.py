@@ -61,18 +61,18 @@ def page_size(first: int | None, default: int, maximum: int) -> int:
     return first
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with the cursor to continue from it.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Opaque cursor of the item (after: continues).")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a list, Relay style, with the size of the whole list.")
 class Connection(Generic[T]):
     """A page of a list, Relay style, with the size of the whole list."""
 
-    edges: list[Edge[T]]
-    page_info: relay.PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items, in the list's order.")
+    page_info: relay.PageInfo = strawberry.field(description="Where the page is in the list.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Number of items in the whole list, across all pages.")

@@ -12,18 +12,11 @@ import math
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from qcredit.api.graphql.colors import PALETTE  # policy colours are CSS colour names
 from qcredit.api.graphql.types.maps import RegionCell, RegionMap
 from qcredit.core.vocabulary import LABEL_SETS
 
-# Policy colours are CSS colour names; these are softer fills for the usual ones.
-PALETTE = {
-    "red": "#d93025",
-    "orange": "#f29900",
-    "yellow": "#f6c026",
-    "blue": "#1a73e8",
-    "green": "#1e8e3e",
-}
-COLOUR_LABELS = LABEL_SETS["colour"][1]  # one source: the vocabulary's colour labels
+COLOUR_LABELS = LABEL_SETS["color"][1]  # one source: the vocabulary's colour labels
 NO_DATA = "#e8eaed"  # nothing graded here
 WITHHELD = "#9aa0a6"  # coloured, but not shown to this caller
 DARK_TEXT = {"yellow", "orange"}

@@ -90,7 +90,7 @@ def _installed(registry: Registry, name: str) -> Iterable[tuple[str, str]]:
 def _closed(name: str, registry: Registry) -> Iterable[tuple[str, str]]:
     labels = dict(LABEL_SETS[name][1])
     codes = [m.value for m in ENUMS[name]] if name in ENUMS else []
-    if name == "colour":  # an open set: whatever colours the installed policies give levels
+    if name == "color":  # an open set: whatever colours the installed policies give levels
         codes = sorted({lv.color for p in registry.all_policies() for lv in p.levels if lv.color})
     codes += [c for c in labels if c not in codes]
     return ((c, labels.get(c, c)) for c in codes)

@@ -169,7 +169,7 @@ async function genericList(fieldName, args) {
 // value is read (codes through label(); levels beside their labels).
 const COLUMNS = {
   id: ["编号"], policy: ["政策", (v) => label("policy", v)],
-  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("colour", v)],
+  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("color", v)],
   level: ["等级", (v, r) => levelText(r.policy, v)], previousLevel: ["原等级", (v, r) => levelText(r.policy, v)],
   subjectType: ["对象", (v) => label("subjectType", v)], enterpriseCode: ["统一社会信用代码"],
   regionCode: ["区划"], category: ["产品类别"], asOf: ["日期"], text: ["内容"], article: ["依据"],
@@ -247,7 +247,7 @@ function stackedChart(columns, series, { height = 180 } = {}) {
 // -- the dashboard ------------------------------------------------------------------------------
 let policies = [];
 
-const MAP_CELLS = "code name colour colourWithheld subjects counts { level label count share } reasons { article text }";
+const MAP_CELLS = "code name color colorWithheld subjects counts { level label count share } reasons { article text }";
 
 async function loadDistribution(policy, region) {
   const el = body("distribution");
@@ -354,7 +354,7 @@ async function loadMap(policy, region) {
   const m = data.regionMap;
   const rows = m.subRegions.map((c) => ({
     区划: c.name ? `${c.name} ${c.code}` : c.code,
-    颜色: label("colour", c.colour) || (c.colourWithheld ? "不公开" : "—"),
+    颜色: label("color", c.color) || (c.colorWithheld ? "不公开" : "—"),
     评定对象: c.subjects ?? "（不可见）",
     各等级: c.counts ? c.counts.map((x) => `${levelText(policy.id, x.level)} ${x.count}`).join("，") : "（不可见）",
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
@@ -373,7 +373,7 @@ async function loadWarnings(policy, region) {
   if (answer.columns.includes("open")) items = items.filter((n) => n.open);
   else if (answer.columns.includes("closedAt")) items = items.filter((n) => !n.closedAt);
   else if (answer.columns.includes("status")) items = items.filter((n) => String(n.status).toUpperCase() === "OPEN");
-  const preferred = ["kind", "colour", "level", "regionCode", "category", "asOf", "text"];
+  const preferred = ["kind", "color", "level", "regionCode", "category", "asOf", "text"];
   const columns = preferred.filter((c) => answer.columns.includes(c));
   el.innerHTML = note(`共 ${items.length} 条`) + table(columns.length ? columns : answer.columns.slice(0, 6), items, 10);
 }
@@ -522,7 +522,7 @@ async function showFile(code) {
   const answer = await genericList("notices", { enterpriseCode: e.code, code: e.code });
   if (answer.missing) w.innerHTML = note("本服务尚未提供预警查询（notices）。");
   else if (!answer.items) w.innerHTML = refusal(answer.errors);
-  else w.innerHTML = table(answer.columns.filter((c) => ["policy", "kind", "colour", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
+  else w.innerHTML = table(answer.columns.filter((c) => ["policy", "kind", "color", "level", "asOf", "text", "closedAt"].includes(c)), answer.items, 30);
   document.title = `一企一档 · ${e.name}`;
   document.body.dataset.loaded = "file";
 }
