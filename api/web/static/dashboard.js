@@ -169,7 +169,7 @@ async function genericList(fieldName, args) {
 // value is read (codes through label(); levels beside their labels).
 const COLUMNS = {
   id: ["编号"], policy: ["政策", (v) => label("policy", v)],
-  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("color", v)],
+  kind: ["类型", (v) => label("noticeKind", v)], color: ["颜色", (v) => label("color", v)],
   level: ["等级", (v, r) => levelText(r.policy, v)], previousLevel: ["原等级", (v, r) => levelText(r.policy, v)],
   subjectType: ["对象", (v) => label("subjectType", v)], enterpriseCode: ["统一社会信用代码"],
   regionCode: ["区划"], category: ["产品类别"], asOf: ["日期"], text: ["内容"], article: ["依据"],
