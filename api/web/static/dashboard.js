@@ -31,18 +31,19 @@ function errorText(errors) {
   const asPublic = !sessionStorage.getItem(TOKEN_KEY);
   const sentence = {
     FORBIDDEN: asPublic ? "此项不向社会公众公开。" : "此项不向您公开。",
-    UNAUTHENTICATED: "此项需要有效的令牌。",
+    UNAUTHENTICATED: asPublic ? "此项不向社会公众公开。" : "令牌无效或已过期。",
     NOT_FOUND: "未找到所查询的对象。",
     BAD_USER_INPUT: "查询条件有误，请检查政策与区划代码。",
     POLICY_NOT_IN_FORCE: "该政策在所查日期不施行。",
   };
   const codes = [...new Set(errors.map((e) => (e.extensions && e.extensions.code) || ""))];
-  return codes.map((c) => sentence[c] || "服务暂时无法答复此项。").join("") || "服务暂时无法答复此项。";
+  return [...new Set(codes.map((c) => sentence[c] || "服务暂时无法答复此项。"))].join("") || "服务暂时无法答复此项。";
 }
 
 // A refusal the caller should expect (not allowed to see) reads as a note, anything else as an error.
 function refusal(errors) {
-  const expected = errors.length && errors.every((e) => e.extensions && e.extensions.code === "FORBIDDEN");
+  const refused = (e) => e.extensions && (e.extensions.code === "FORBIDDEN" || (e.extensions.code === "UNAUTHENTICATED" && !sessionStorage.getItem(TOKEN_KEY)));
+  const expected = errors.length && errors.every(refused);
   return note(errorText(errors), expected ? "note" : "error");
 }
 
@@ -168,13 +169,13 @@ async function genericList(fieldName, args) {
 // value is read (codes through label(); levels beside their labels).
 const COLUMNS = {
   id: ["编号"], policy: ["政策", (v) => label("policy", v)],
-  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("color", v)],
+  kind: ["类型", (v) => label("noticeKind", v)], color: ["颜色", (v) => label("color", v)],
   level: ["等级", (v, r) => levelText(r.policy, v)], previousLevel: ["原等级", (v, r) => levelText(r.policy, v)],
   subjectType: ["对象", (v) => label("subjectType", v)], enterpriseCode: ["统一社会信用代码"],
   regionCode: ["区划"], category: ["产品类别"], asOf: ["日期"], text: ["内容"], article: ["依据"],
   createdAt: ["发布时间", (v) => String(v).slice(0, 10)], closedAt: ["关闭时间", (v) => String(v).slice(0, 10)],
   year: ["年度"], capacity: ["检查力量（户次）"], unusedCapacity: ["未用检查力量"], seed: ["随机种子"],
-  algorithm: ["抽取算法"], inputsDigest: ["输入摘要"], gradesAsOf: ["评定日期"], createdBy: ["制定人"],
+  algorithm: ["抽取算法"], inputsDigest: ["输入摘要"], gradesAsOf: ["评定日期"],
 };
 
 function columnTitle(column) { return (COLUMNS[column] || [column])[0]; }
