@@ -163,10 +163,12 @@ class GraphQLApp(OfflineGraphQL):
         """The view's answer; every refusal a JSON GraphQL error with a code, never plain text.
 
         GraphQL over HTTP: the media type is negotiated from ``Accept`` (:func:`negotiate`); a
-        client that accepts neither JSON type gets 406, except a browser asking for GraphiQL."""
+        client that accepts neither JSON type gets 406, except a browser asking for GraphiQL and
+        a client asking for a stream (server-sent events, multipart), which the view answers."""
         media_type = negotiate(request.headers.get("accept"))
         try:
-            if media_type is None and not _wants_page(request):
+            streamed = self._get_stream_transport_from_headers(request.headers) is not None
+            if media_type is None and not streamed and not _wants_page(request):
                 raise Refused(
                     406,
                     "NOT_ACCEPTABLE",
