@@ -10,7 +10,7 @@ import strawberry
 from qcredit.api.graphql.colors import COLOR_CODE, COLOR_HEX, hex_of
 from qcredit.api.graphql.enums import Audience, EnterpriseRole, EventStatus, SubjectType
 from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
-from qcredit.api.graphql.types.figures import Figure, figure_type
+from qcredit.api.graphql.types.figures import Explanation, Figure, explanation_type, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.types.versions import PolicyVersion, version_type
 from qcredit.api.graphql.visibility import (
@@ -339,11 +339,22 @@ class Assessment:
             for d in self.value.publicity
         ]
 
-    details = _from_value(
-        "details",
-        JSON,
-        description="Policy-specific extras (e.g. an index or a health-code colour).",
+    @strawberry.field(
+        description="The policy's own record of the grading (untyped, keyed as the policy "
+        "chose, in places by internal product ids).",
+        deprecation_reason="Use figures, explanation and Query.badges: typed, labelled, citing "
+        "articles; details goes in the next release.",
     )
+    def details(self) -> JSON:
+        return self.value.details
+
+    @strawberry.field(
+        description="Why the score is what it is, term by term (points, article, parameter), "
+        "for a front end to draw; null when the policy grades without a score (criteria only)."
+    )
+    def explanation(self, info: Info) -> Explanation | None:
+        found = ctx(info).registry.policy(self.value.policy_id).explanation(self.value)
+        return explanation_type(found) if found is not None else None
 
     @strawberry.field(
         description="What the policy computed on the way to this grade (an index with its "
