@@ -138,7 +138,7 @@ class Policy:
     id = _from_value(
         "id",
         str,
-        description="The policy's id (as `policies { id }` lists them), as arguments named policy take it.",
+        description="The policy's id, as arguments named policy take it.",
     )
     name = _from_value("name", str, description="Official Chinese title of the document.")
     issuer = _from_value("issuer", str, description="The authority that issued the document.")
