@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
@@ -283,7 +284,12 @@ class BulkWriter:
 
 
 def attributes_json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text of checked attributes (orjson; the standard library for what orjson
+    refuses, such as integers beyond 64 bits inside an object attribute)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _sqlite_value(value: Any) -> Any:
