@@ -39,8 +39,10 @@ from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary
 from sqlalchemy import String, Table, any_, bindparam, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateIndex
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
 # The tables as Tables (a mapped class's __table__ is typed as any FromClause).
@@ -360,3 +362,44 @@ def check_correction(
     )
     corr, digest = correction_of(vocabulary, target, act, why, on, record.get("attributes"))
     return on, corr, ext, digest
+
+
+# -- an initial load ------------------------------------------------------------------------------
+# The events table's secondary indexes that no check of the bulk path reads: the external-id
+# index (idempotency), the primary key and the correction-sequence index (one correction per
+# state, and the corrections of an event) stay.  Maintaining the others row by row costs a load
+# into an empty ledger more than building them once at its end.
+DEFERRABLE_INDEXES = (
+    "ix_events_enterprise_occurred",
+    "ix_events_product_occurred",
+    "ix_events_kind",
+    "ix_events_recorded_at",
+    "ix_events_corrects_id",
+)
+
+
+def _deferrable() -> list[Any]:
+    return [index for index in EVENTS.indexes if index.name in DEFERRABLE_INDEXES]
+
+
+async def ledger_is_empty(conn: AsyncConnection) -> bool:
+    return (await conn.execute(select(EVENTS.c.id).limit(1))).first() is None
+
+
+async def drop_deferrable_indexes(conn: AsyncConnection) -> None:
+    """Drop the deferrable indexes (an initial load; :func:`rebuild_indexes` builds them again)."""
+    for index in _deferrable():
+        await conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+
+
+async def rebuild_indexes(conn: AsyncConnection) -> None:
+    """Create whichever deferrable index is missing (``IF NOT EXISTS``: two loads may finish at
+    once).  Every bulk import calls it before it loads, so an initial load that was killed before
+    its end is repaired by the next import.  Only missing ones: a CREATE INDEX, even one that
+    finds its index, waits for every writer of the table (its lock)."""
+    present = await conn.run_sync(
+        lambda sync: {i["name"] for i in sa_inspect(sync).get_indexes(EVENTS.name)}
+    )
+    for index in _deferrable():
+        if index.name not in present:
+            await conn.execute(CreateIndex(index, if_not_exists=True))
