@@ -16,6 +16,7 @@ through the per-record path after the batch's bulk part.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -95,7 +96,11 @@ def check_event(
 ) -> CheckedEvent:
     """The checks of :func:`qcredit.core.ledger.append.record_event` that need no database."""
     spec = vocabulary.get(kind, "kind")
-    occurred = check_date(occurred_on, "occurredOn", not_after=today)
+    occurred = (
+        _checked_day(occurred_on, today)
+        if type(occurred_on) is str
+        else check_date(occurred_on, "occurredOn", not_after=today)
+    )
     attrs = spec.validate(attributes, "attributes")
     ext = free_text(external_id, "externalId", 128) if external_id is not None else None
     if on_product and SubjectType.PRODUCT not in spec.on:
@@ -103,6 +108,13 @@ def check_event(
             f"{kind} is recorded on an enterprise, not on a product", field="productId"
         )
     return CheckedEvent(kind, occurred, attrs, ext)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _checked_day(occurred_on: str, today: date) -> date:
+    """:func:`check_date` of an event's day, remembered: a file's events fall on a few thousand
+    days (a refusal is raised again each time, not remembered)."""
+    return check_date(occurred_on, "occurredOn", not_after=today)
 
 
 def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:

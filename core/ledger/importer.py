@@ -30,17 +30,20 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from qcredit.core import clock
 from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
+from qcredit.core.grading.run import grade_everything
 from qcredit.core.ledger.bulk import drop_deferrable_indexes, ledger_is_empty, rebuild_indexes
 from qcredit.core.ledger.bulk_import import BulkImport
 from qcredit.core.ledger.messages import in_chinese
 from qcredit.core.ledger.per_record import ImportReport, Rejection, apply_record, import_records
 from qcredit.core.ledger.readers import Row, Source
 from qcredit.core.ledger.rows import RowReader
+from qcredit.core.store.tables import AssessmentRow
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 __all__ = [
@@ -225,7 +228,8 @@ async def import_records_bulk(
     async with sessions() as session:
         conn = await session.connection()
         await rebuild_indexes(conn)
-        deferred = defer_indexes and await ledger_is_empty(conn)
+        initial = await ledger_is_empty(conn)
+        deferred = defer_indexes and initial
         if deferred:
             await drop_deferrable_indexes(conn)
         await session.commit()
@@ -240,14 +244,38 @@ async def import_records_bulk(
                 await rebuild_indexes(await session.connection())
                 await session.commit()
     if regrade and job.touched:
-        ids = sorted(job.touched)
-        for start in range(0, len(ids), regrade_chunk):
-            part = ids[start : start + regrade_chunk]
+        if initial:  # every enterprise is new: grade the ledger as `qcredit grade` does
+            await grade_everything(sessions, engine, engine.registry.all_policies())
+        else:
+            await _regrade_touched(sessions, engine, sorted(job.touched), regrade_chunk)
+    job.report.rejected.sort(key=lambda r: r.line)
+    return job.report
+
+
+async def _regrade_touched(
+    sessions: async_sessionmaker[AsyncSession], engine: Engine, ids: list[int], chunk: int
+) -> None:
+    """Re-grade the touched enterprises in chunks; regional tallies are reconciled once at the
+    end (as :func:`grade_everything` does), not after every chunk."""
+    from qcredit.core.supervision.notices import reconcile_deferred
+
+    deferred: dict[str, set[tuple[str, str | None]]] = {}
+    engine.deferred_scopes = deferred
+    try:
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
             async with sessions() as session:
-                for eid in part:  # cached assessments of these subjects may now be stale
-                    await engine.invalidate(session, eid, date.min)
+                # Cached assessments of these subjects may now be stale: one statement a chunk
+                # (Engine.invalidate from the first day, for all of them at once).
+                await session.execute(
+                    delete(AssessmentRow).where(AssessmentRow.enterprise_id.in_(part))
+                )
                 changes = await engine.regrade(session, part)
                 await session.commit()
             engine.announce(changes)
-    job.report.rejected.sort(key=lambda r: r.line)
-    return job.report
+    finally:
+        engine.deferred_scopes = None
+    if deferred:
+        async with sessions() as session:
+            await reconcile_deferred(session, engine.registry, deferred, clock.today())
+            await session.commit()
