@@ -39,7 +39,7 @@ from qcredit.core.model import SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy import String, Table, any_, bindparam, select, text
+from sqlalchemy import Date, DateTime, String, Table, any_, bindparam, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -185,7 +185,7 @@ class BulkWriter:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         raw = await self._raw()
         # aiosqlite: the driver connection runs executemany in its own thread, in one call.
-        await raw.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
+        await raw.executemany(sql, _sqlite_rows(table, columns, rows))
 
     def _member(self, column: Any, values: Sequence[Any]) -> Any:
         """``column IN (…)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that a
@@ -304,6 +304,29 @@ def attributes_json(value: dict[str, Any]) -> str:
         return orjson.dumps(value).decode()
     except TypeError:  # orjson.JSONEncodeError
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_rows(
+    table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]] | list[list[Any]]:
+    """Rows with their date and time columns as SQLite stores them; only those columns are
+    visited, and a value seen before (a batch's one recording time, its events' few days) is
+    converted once."""
+    dated = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, Date | DateTime)]
+    if not dated:
+        return rows
+    seen: dict[Any, Any] = {None: None}
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in dated:
+            v = values[i]
+            text = seen.get(v)
+            if text is None and v is not None:
+                text = seen[v] = _sqlite_value(v)
+            values[i] = text
+        out.append(values)
+    return out
 
 
 def _sqlite_value(value: Any) -> Any:
