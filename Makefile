@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The demo loads through the bulk path and grades once (no separate `qcredit grade`).
 demo: setup
 	$(QCREDIT) demo
-	$(QCREDIT) grade
 
 serve: demo
 	$(QCREDIT) serve --host $(HOST) --port $(PORT)
