@@ -138,7 +138,7 @@ class Policy:
     id = _from_value(
         "id",
         str,
-        description="The policy's id, as arguments named policy take it.",
+        description="The policy's id (e.g. jiaxing), as arguments named policy take it.",
     )
     name = _from_value("name", str, description="Official Chinese title of the document.")
     issuer = _from_value("issuer", str, description="The authority that issued the document.")
@@ -231,7 +231,7 @@ class Measure:
         "NO_PROACTIVE_CHECK, REMOTE_CHECK, WARNING, RECTIFICATION_ORDER, INTERVIEW, TRAINING, "
         "STATIONED_SUPERVISION, KEY_INSPECTION_LIST, ENFORCEMENT, BLACKLIST, LICENCE_ACTION, "
         "PUBLIC_EXPOSURE, INCENTIVE, GUIDANCE, MONITORING, REPORT_TO_GOVERNMENT, "
-        "SERIOUS_CIRCUMSTANCES, or a kind of the policy's own: an open set."
+        "SERIOUS_CIRCUMSTANCES, or a policy's own (e.g. HEALTH_CODE): an open set."
     )
     text: str = strawberry.field(description="The measure, in the policy's words.")
     article: str = strawberry.field(description="The article that imposes it.")
