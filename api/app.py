@@ -17,7 +17,14 @@ from qcredit.api.settings import Settings
 from qcredit.api.web import hardening
 from qcredit.api.web import pages as web
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, TokenCache, principal_for
-from qcredit.api.web.bodies import GRAPHQL_RESPONSE, Refused, decode_json, operation_fields
+from qcredit.api.web.bodies import (
+    GRAPHQL_RESPONSE,
+    JSON,
+    Refused,
+    decode_json,
+    negotiate,
+    operation_fields,
+)
 from qcredit.api.web.graphiql import OfflineGraphQL
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
@@ -30,7 +37,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -141,17 +148,41 @@ class GraphQLApp(OfflineGraphQL):
             protocol=transport.protocol if transport else "http",
         )
 
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """The response body; a request error (no data, and no error tied to a field's path:
+        parse, validation, variable coercion, a refused operation) is marked for a 4xx under
+        ``application/graphql-response+json``, whose body then has no ``data`` entry."""
+        body = await super().process_result(request, result)
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            request.scope.setdefault("state", {})["qcredit_request_error"] = True
+            if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+                body.pop("data", None)
+        return body
+
     async def _respond(self, request: Request) -> Response:
-        """The view's answer; every refusal a JSON GraphQL error with a code, never plain text."""
+        """The view's answer; every refusal a JSON GraphQL error with a code, never plain text.
+
+        GraphQL over HTTP: the media type is negotiated from ``Accept`` (:func:`negotiate`); a
+        client that accepts neither JSON type gets 406, except a browser asking for GraphiQL and
+        a client asking for a stream (server-sent events, multipart), which the view answers."""
+        media_type = negotiate(request.headers.get("accept"))
         try:
+            streamed = self._get_stream_transport_from_headers(request.headers) is not None
+            if media_type is None and not streamed and not _wants_page(request):
+                raise Refused(
+                    406,
+                    "NOT_ACCEPTABLE",
+                    f"Accept {GRAPHQL_RESPONSE} or {JSON}: no other response type is served.",
+                )
             response = await self.run(request)
         except HTTPException as exc:
             response = refusal(exc)
         except Exception:
             log.exception("unexpected failure answering %s", request.url.path)
             response = refusal(Refused(500, "INTERNAL_SERVER_ERROR", "Internal server error."))
-        if GRAPHQL_RESPONSE in request.headers.get("accept", "") and isinstance(response, Response):
-            as_graphql_response(response)
+        if media_type == GRAPHQL_RESPONSE and isinstance(response, Response):
+            request_error = bool(request.scope.get("state", {}).get("qcredit_request_error"))
+            as_graphql_response(response, request_error)
         return response
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -182,16 +213,20 @@ def refusal(exc: HTTPException) -> Response:
     return Response(body, status, headers=headers, media_type="application/json")
 
 
-def as_graphql_response(response: Response) -> None:
+def _wants_page(request: Request) -> bool:
+    """A browser's GET for GraphiQL (HTML), which the view serves whatever JSON it accepts."""
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+
+
+def as_graphql_response(response: Response, request_error: bool) -> None:
     """GraphQL over HTTP for a client that accepts ``application/graphql-response+json``: that
-    media type, and 400 for a request that never reached execution (``data`` absent or null)."""
-    if not response.headers.get("content-type", "").startswith("application/json"):
+    media type, and 400 for a request that never reached execution; 200 once execution began,
+    even where a field error left ``data`` null."""
+    if not response.headers.get("content-type", "").startswith(JSON):
         return
-    response.headers["content-type"] = GRAPHQL_RESPONSE
-    if response.status_code == 200:
-        body = json.loads(response.body)
-        if isinstance(body, dict) and body.get("errors") and body.get("data") is None:
-            response.status_code = 400
+    response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    if response.status_code == 200 and request_error:
+        response.status_code = 400
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:

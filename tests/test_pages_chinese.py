@@ -230,11 +230,14 @@ async def test_pages_read_in_chinese_for_the_public_and_the_bureau(
                     await whole_page(page, f"zh-{name}-{role}-{policy}.png")
                     text = await page.run("document.body.innerText")
                     unlabelled = await page.run("document.body.dataset.unlabelled || ''")
+                    # A refusal the caller should expect reads as a note, never as an error.
+                    errors = await page.run(
+                        "[...document.querySelectorAll('.error')].map(e => e.textContent)"
+                    )
                     seen = await page.run("document.getElementById('whoami').textContent")
                     assert ("社会公众" if role == "public" else "管理员") in seen, seen
-                    bad = problems(text, codes) + (
-                        [f"unlabelled: {unlabelled}"] if unlabelled else []
-                    )
+                    bad = problems(text, codes) + [f"error: {e}" for e in errors]
+                    bad += [f"unlabelled: {unlabelled}"] if unlabelled else []
                     if bad:
                         found[f"{name}-{role}-{policy}"] = bad
         requested = page.requested()

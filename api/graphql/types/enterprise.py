@@ -23,7 +23,7 @@ from qcredit.api.graphql.pagination import (
     slice_page,
     window,
 )
-from qcredit.api.graphql.types.figures import Figure, figure_type
+from qcredit.api.graphql.types.figures import Explanation, Figure, explanation_type, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.types.versions import PolicyVersion, version_type
 from qcredit.api.graphql.visibility import (
@@ -148,7 +148,7 @@ class Policy:
     id = _from_value(
         "id",
         str,
-        description="The policy's id (e.g. jiaxing), as arguments named policy take it.",
+        description="The policy's id, as arguments named policy take it.",
     )
     name = _from_value("name", str, description="Official Chinese title of the document.")
     issuer = _from_value("issuer", str, description="The authority that issued the document.")
@@ -241,7 +241,7 @@ class Measure:
         "NO_PROACTIVE_CHECK, REMOTE_CHECK, WARNING, RECTIFICATION_ORDER, INTERVIEW, TRAINING, "
         "STATIONED_SUPERVISION, KEY_INSPECTION_LIST, ENFORCEMENT, BLACKLIST, LICENCE_ACTION, "
         "PUBLIC_EXPOSURE, INCENTIVE, GUIDANCE, MONITORING, REPORT_TO_GOVERNMENT, "
-        "SERIOUS_CIRCUMSTANCES, or a policy's own (e.g. HEALTH_CODE): an open set."
+        "SERIOUS_CIRCUMSTANCES, or a kind a policy defines itself: an open set."
     )
     text: str = strawberry.field(description="The measure, in the policy's words.")
     article: str = strawberry.field(description="The article that imposes it.")
@@ -349,11 +349,22 @@ class Assessment:
             for d in self.value.publicity
         ]
 
-    details = _from_value(
-        "details",
-        JSON,
-        description="Policy-specific extras (e.g. an index or a health-code colour).",
+    @strawberry.field(
+        description="The policy's own record of the grading (untyped, keyed as the policy "
+        "chose, in places by internal product ids).",
+        deprecation_reason="Use figures, explanation and Query.badges: typed, labelled, citing "
+        "articles; details goes in the next release.",
     )
+    def details(self) -> JSON:
+        return self.value.details
+
+    @strawberry.field(
+        description="Why the score is what it is, term by term (points, article, parameter), "
+        "for a front end to draw; null when the policy grades without a score (criteria only)."
+    )
+    def explanation(self, info: Info) -> Explanation | None:
+        found = ctx(info).registry.policy(self.value.policy_id).explanation(self.value)
+        return explanation_type(found) if found is not None else None
 
     @strawberry.field(
         description="What the policy computed on the way to this grade (an index with its "

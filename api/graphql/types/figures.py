@@ -1,13 +1,21 @@
 """GraphQL types of what a policy computed on the way to a grade (``contract.Figure``).
 
 A typed, labelled list instead of the policy's raw ``details`` map, so a front end can show "why
-this value" without knowing any policy's keys.
+this value" without knowing any policy's keys: ``Assessment.figures`` (``Policy.figures``) and
+``Assessment.explanation`` (``Policy.explanation``, the score term by term).  A term about a
+product names it as a ``Product`` (trademark and Nice class), never by a ``details`` key.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 from qcredit.core.contract import Figure as FigureValue
+from strawberry.types import Info
+
+if TYPE_CHECKING:
+    from qcredit.api.graphql.types.enterprise import Product
 
 
 @strawberry.type(description="One term of a computed figure.")
@@ -19,6 +27,21 @@ class FigureTerm:
         description="The parameter that fixes the points (see Policy.parameters); null if none."
     )
     event_ids: list[int] = strawberry.field(description="Ledger events behind the term.")
+    product_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The product the term is about (by trademark and Nice class); null when the "
+        "term is not about one product."
+    )
+    async def product(
+        self, info: Info
+    ) -> Annotated[Product, strawberry.lazy("qcredit.api.graphql.types.enterprise")] | None:
+        from qcredit.api.graphql.types.enterprise import Product
+
+        if self.product_id is None:
+            return None
+        found = await info.context.loaders.product.load(self.product_id)
+        return Product.of(found) if found is not None else None
 
 
 @strawberry.type(
@@ -37,6 +60,46 @@ class Figure:
     terms: list[FigureTerm] = strawberry.field(description="Its breakdown; empty when none.")
 
 
+@strawberry.type(
+    description="Why a score is what it is: the number the grade rests on (a risk score, "
+    "points, an index) and the terms that add up to it, each with its points, article and "
+    "parameter, so a front end can draw the breakdown. From Policy.explanation."
+)
+class Explanation:
+    name: str = strawberry.field(description="Stable key of the explained figure in its policy.")
+    label: str = strawberry.field(description="What the number is, as the policy's text names it.")
+    article: str = strawberry.field(description="The article that defines the number.")
+    total: float = strawberry.field(
+        description="The number explained (the assessment's score or index); the sum of the "
+        "terms' points."
+    )
+    terms: list[FigureTerm] = strawberry.field(
+        description="The terms in the policy's order (positive adds, negative deducts)."
+    )
+
+
+def _terms(f: FigureValue) -> list[FigureTerm]:
+    return [
+        FigureTerm(
+            label=t.label,
+            points=t.points,
+            article=t.article,
+            parameter=t.parameter,
+            event_ids=list(t.events),
+            product_id=t.product,
+        )
+        for t in f.terms
+    ]
+
+
+def explanation_type(f: FigureValue) -> Explanation:
+    value = f.value
+    assert isinstance(value, int | float) and not isinstance(value, bool), f.name
+    return Explanation(
+        name=f.name, label=f.label, article=f.article, total=float(value), terms=_terms(f)
+    )
+
+
 def figure_type(f: FigureValue) -> Figure:
     value = f.value
     number = (
@@ -49,14 +112,5 @@ def figure_type(f: FigureValue) -> Figure:
         number=number,
         value_label=f.value_label,
         article=f.article,
-        terms=[
-            FigureTerm(
-                label=t.label,
-                points=t.points,
-                article=t.article,
-                parameter=t.parameter,
-                event_ids=list(t.events),
-            )
-            for t in f.terms
-        ],
+        terms=_terms(f),
     )

@@ -31,18 +31,19 @@ function errorText(errors) {
   const asPublic = !sessionStorage.getItem(TOKEN_KEY);
   const sentence = {
     FORBIDDEN: asPublic ? "此项不向社会公众公开。" : "此项不向您公开。",
-    UNAUTHENTICATED: "此项需要有效的令牌。",
+    UNAUTHENTICATED: asPublic ? "此项不向社会公众公开。" : "令牌无效或已过期。",
     NOT_FOUND: "未找到所查询的对象。",
     BAD_USER_INPUT: "查询条件有误，请检查政策与区划代码。",
     POLICY_NOT_IN_FORCE: "该政策在所查日期不施行。",
   };
   const codes = [...new Set(errors.map((e) => (e.extensions && e.extensions.code) || ""))];
-  return codes.map((c) => sentence[c] || "服务暂时无法答复此项。").join("") || "服务暂时无法答复此项。";
+  return [...new Set(codes.map((c) => sentence[c] || "服务暂时无法答复此项。"))].join("") || "服务暂时无法答复此项。";
 }
 
 // A refusal the caller should expect (not allowed to see) reads as a note, anything else as an error.
 function refusal(errors) {
-  const expected = errors.length && errors.every((e) => e.extensions && e.extensions.code === "FORBIDDEN");
+  const refused = (e) => e.extensions && (e.extensions.code === "FORBIDDEN" || (e.extensions.code === "UNAUTHENTICATED" && !sessionStorage.getItem(TOKEN_KEY)));
+  const expected = errors.length && errors.every(refused);
   return note(errorText(errors), expected ? "note" : "error");
 }
 
@@ -168,13 +169,13 @@ async function genericList(fieldName, args) {
 // value is read (codes through label(); levels beside their labels).
 const COLUMNS = {
   id: ["编号"], policy: ["政策", (v) => label("policy", v)],
-  kind: ["类型", (v) => label("noticeKind", v)], colour: ["颜色", (v) => label("color", v)],
+  kind: ["类型", (v) => label("noticeKind", v)], color: ["颜色", (v) => label("color", v)],
   level: ["等级", (v, r) => levelText(r.policy, v)], previousLevel: ["原等级", (v, r) => levelText(r.policy, v)],
   subjectType: ["对象", (v) => label("subjectType", v)], enterpriseCode: ["统一社会信用代码"],
   regionCode: ["区划"], category: ["产品类别"], asOf: ["日期"], text: ["内容"], article: ["依据"],
   createdAt: ["发布时间", (v) => String(v).slice(0, 10)], closedAt: ["关闭时间", (v) => String(v).slice(0, 10)],
   year: ["年度"], capacity: ["检查力量（户次）"], unusedCapacity: ["未用检查力量"], seed: ["随机种子"],
-  algorithm: ["抽取算法"], inputsDigest: ["输入摘要"], gradesAsOf: ["评定日期"], createdBy: ["制定人"],
+  algorithm: ["抽取算法"], inputsDigest: ["输入摘要"], gradesAsOf: ["评定日期"],
 };
 
 function columnTitle(column) { return (COLUMNS[column] || [column])[0]; }
@@ -197,50 +198,32 @@ function table(columns, rows, limit = 12) {
   return `<table><thead><tr>${head}</tr></thead><tbody>${lines.join("")}</tbody></table>${more}`;
 }
 
-// -- charts (inline SVG) ------------------------------------------------------------------------
-function barChart(bars, { height = 220, unit = "" } = {}) {
-  const width = 520, left = 36, bottom = 44, top = 18;
-  const max = Math.max(1, ...bars.map((b) => b.value));
-  const step = (width - left - 10) / Math.max(1, bars.length);
-  const bw = Math.min(56, step * 0.7);
-  const parts = [`<svg class="bar-chart" viewBox="0 0 ${width} ${height}" role="img">`];
-  parts.push(`<line x1="${left}" y1="${height - bottom}" x2="${width - 5}" y2="${height - bottom}" stroke="#dadce0"/>`);
-  bars.forEach((b, i) => {
-    const h = ((height - bottom - top) * b.value) / max;
-    const x = left + i * step + (step - bw) / 2;
-    const y = height - bottom - h;
-    parts.push(`<rect class="bar" data-level="${esc(b.key)}" data-count="${b.value}" x="${x}" y="${y}" width="${bw}" height="${h}" rx="3" fill="${fill(b.colour, i)}"><title>${esc(b.label)}: ${b.value}${esc(unit)}</title></rect>`);
-    parts.push(`<text x="${x + bw / 2}" y="${y - 4}" text-anchor="middle" font-size="12">${b.value}</text>`);
-    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 16}" text-anchor="middle" font-size="12">${esc(b.key)}</text>`);
-    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 32}" text-anchor="middle" font-size="11" fill="#5f6368">${esc(b.label)}</text>`);
-  });
-  parts.push("</svg>");
-  return `<div class="chart">${parts.join("")}</div>`;
+// -- charts (Apache ECharts, drawn by charts.js; each with a table of the same figures) -------------
+// bars: [{key, label, value, colour}], one per level.
+function barChart(bars, { unit = "", title = "等级分布" } = {}) {
+  const described = bars.map((b) => `${b.label}（${b.key}）${b.value}${unit}`).join("，");
+  const chart = QcreditCharts.bar(
+    bars.map((b, i) => ({ name: `${b.label}\n${b.key}`, value: b.value, colour: fill(b.colour, i) })),
+    { label: `${title}柱状图：${described}`, unit });
+  const rows = bars.map((b, i) => `<tr class="bar" data-level="${esc(b.key)}" data-count="${b.value}">
+    <td><i class="swatch" style="background:${fill(b.colour, i)}"></i>${esc(b.label)}</td><td>${esc(b.key)}</td><td>${b.value}${esc(unit)}</td></tr>`).join("");
+  return `<div class="chart">${chart}</div><table class="chart-table"><caption>${esc(title)}（数据表）</caption>
+    <thead><tr><th>等级</th><th>代码</th><th>数量</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function stackedChart(columns, series, { height = 180 } = {}) {
-  // columns: [{label, values: {key: n}}]; series: [{key, label, colour}]
-  const width = 520, left = 36, bottom = 40, top = 12;
-  const max = Math.max(1, ...columns.map((c) => series.reduce((s, k) => s + (c.values[k.key] || 0), 0)));
-  const step = (width - left - 10) / Math.max(1, columns.length);
-  const bw = Math.min(44, step * 0.7);
-  const parts = [`<svg class="stacked-chart" viewBox="0 0 ${width} ${height}" role="img">`];
-  parts.push(`<line x1="${left}" y1="${height - bottom}" x2="${width - 5}" y2="${height - bottom}" stroke="#dadce0"/>`);
-  columns.forEach((c, i) => {
-    let y = height - bottom;
-    const x = left + i * step + (step - bw) / 2;
-    series.forEach((s, j) => {
-      const n = c.values[s.key] || 0;
-      if (!n) return;
-      const h = ((height - bottom - top) * n) / max;
-      y -= h;
-      parts.push(`<rect class="segment" data-period="${esc(c.label)}" data-level="${esc(s.key)}" data-count="${n}" x="${x}" y="${y}" width="${bw}" height="${h}" fill="${fill(s.colour, j)}"><title>${esc(c.label)} ${esc(s.label)}: ${n}</title></rect>`);
-    });
-    parts.push(`<text x="${x + bw / 2}" y="${height - bottom + 16}" text-anchor="middle" font-size="11">${esc(c.label)}</text>`);
-  });
-  parts.push("</svg>");
-  const legend = series.map((s, j) => `<span><i class="swatch" style="background:${fill(s.colour, j)}"></i>${esc(s.key)} ${esc(s.label)}</span>`).join("");
-  return `<div class="chart">${parts.join("")}</div><div class="legend note">${legend}</div>`;
+// columns: [{label, values: {key: n}}]; series: [{key, label, colour}]
+function stackedChart(columns, series, { title = "变化趋势" } = {}) {
+  const periods = columns.map((c) => c.label);
+  const chart = QcreditCharts.stacked(periods,
+    series.map((s, j) => ({ name: `${s.label}（${s.key}）`, colour: fill(s.colour, j), values: columns.map((c) => c.values[s.key] || 0) })),
+    { label: `${title}堆叠柱状图：` + columns.map((c) => `${c.label} ` + series.map((s) => `${s.label}${c.values[s.key] || 0}`).join("、")).join("；") });
+  const head = series.map((s, j) => `<th><i class="swatch" style="background:${fill(s.colour, j)}"></i>${esc(s.label)}（${esc(s.key)}）</th>`).join("");
+  const rows = columns.map((c) => `<tr><th scope="row">${esc(c.label)}</th>${series.map((s) => {
+    const n = c.values[s.key] || 0;
+    return `<td class="${n ? "segment" : "zero"}" data-period="${esc(c.label)}" data-level="${esc(s.key)}" data-count="${n}">${n}</td>`;
+  }).join("")}</tr>`).join("");
+  return `<div class="chart">${chart}</div><details class="chart-table"><summary>${esc(title)}（数据表）</summary>
+    <table><thead><tr><th>时期</th>${head}</tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
 // -- the dashboard ------------------------------------------------------------------------------
@@ -336,17 +319,38 @@ async function loadTrend(policy, region, drawsMap) {
     : note("您的令牌看不到本区域的等级分布变化。" + (errors.length ? " " + errorText(errors.slice(0, 1)) : ""));
 }
 
+// One map cell as charts.js draws it: the fill and the words come from the API's answer only, so
+// a withheld colour is drawn withheld (grey, with the API's reason) and hidden counts stay hidden.
+function mapCell(c, m) {
+  const name = c.name || (c.code === m.regionCode && m.subRegionKind === "TOWN" ? "未登记镇街" : c.code);
+  // The colour's Chinese name from the server's labels where the page has them (label()).
+  const colourName = typeof label === "function" ? label("color", c.color) : c.color;
+  const short = c.color ? colourName : c.colorWithheld ? "不公开" : "无评定";
+  const lines = [];
+  if (c.colorWithheld) lines.push(`不公开：${c.colorWithheld}`);
+  if (c.subjects !== null && c.subjects !== undefined) lines.push(`评定对象 ${c.subjects} 个`);
+  if (c.counts) lines.push(c.counts.map((x) => `${x.label || x.level} ${x.count}`).join("，"));
+  if (c.reasons) c.reasons.forEach((r) => lines.push(`${r.text}（${r.article}）`));
+  const fillColour = c.color ? fill(c.color) : c.colorWithheld ? QcreditCharts.WITHHELD : QcreditCharts.NO_DATA;
+  const detail = c.subjects !== null && c.subjects !== undefined ? `评定对象 ${c.subjects} 个` : "";
+  return { code: c.code, name, short, status: `颜色：${short}`, detail, lines, fill: fillColour };
+}
+
 async function loadMap(policy, region) {
   const el = body("map");
   el.innerHTML = note("加载中…");
-  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { asOf subRegionKind publicMinEnterprises region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
+  const { data, errors } = await gql(`query($p: String!, $r: String!) { regionMap(policy: $p, regionCode: $r) { policy regionCode regionName asOf subRegionKind publicMinEnterprises region { ${MAP_CELLS} } subRegions { ${MAP_CELLS} } } }`, { p: policy.id, r: region });
   if (!data) {
-    el.innerHTML = note(errors.some((e) => /draws no regional map/.test(e.message)) ? "该政策不划分区域风险颜色。" : errorText(errors));
+    if (!errors.some((e) => /draws no regional map/.test(e.message))) { el.innerHTML = note(errorText(errors)); return false; }
+    // No colours in this policy: show where it applies, uncoloured.
+    const codes = (await Promise.all(policy.regionCodes.map(QcreditCharts.partsOf))).flat();
+    const where = codes.map((code) => ({ code, name: code, short: "", detail: "", status: "该政策不划分区域风险颜色", lines: [], fill: QcreditCharts.NO_DATA }));
+    const names = await QcreditCharts.placeNames(where.map((c) => c.code));
+    where.forEach((c) => { c.name = names[c.code] || c.code; });
+    const drawn = await QcreditCharts.regionMap(where, { label: `${policy.name}的适用区域：${where.map((c) => c.name).join("、")}`, height: 320 });
+    el.innerHTML = note("该政策不划分区域风险颜色。下图只标出政策的适用区域。") + drawn.html + outlineNote(drawn, where);
     return false;
   }
-  // The picture comes from the SVG endpoint (sent with the token, so it shows what you may see).
-  const response = await fetch(`/maps/${encodeURIComponent(policy.id)}/${encodeURIComponent(region)}.svg`, { headers: authHeaders() });
-  const svg = response.ok ? await response.text() : "";
   const m = data.regionMap;
   const rows = m.subRegions.map((c) => ({
     区划: c.name ? `${c.name} ${c.code}` : c.code,
@@ -355,9 +359,25 @@ async function loadMap(policy, region) {
     各等级: c.counts ? c.counts.map((x) => `${levelText(policy.id, x.level)} ${x.count}`).join("，") : "（不可见）",
     依据: c.reasons ? c.reasons.map((r) => `${r.article} ${r.text}`).join("；") : "",
   }));
-  el.innerHTML = `<div class="map-svg">${svg}</div>` + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
-    + note(`颜色对所有人公开（已评定企业不少于 ${m.publicMinEnterprises} 家的区划）；各等级数量只对能看到其中每个等级的调用者显示。`);
+  const cells = (m.subRegions.length ? m.subRegions : [m.region]).map((c) => mapCell(c, m));
+  const whole = mapCell(m.region, m);
+  const drawn = await QcreditCharts.regionMap(cells, {
+    label: `${m.regionName || m.regionCode} 区域风险分色图（${m.asOf}），全域${whole.short}：` + cells.map((c) => `${c.name}${c.short}`).join("，"),
+  });
+  const legend = [...new Map(cells.map((c) => [c.fill, c.short])).entries()]
+    .map(([colour, text]) => `<span><i class="swatch" style="background:${colour}"></i>${esc(text)}</span>`).join("");
+  el.innerHTML = note(`${m.regionName || m.regionCode} · ${m.asOf} · 全域：${whole.short}`) + drawn.html
+    + `<div class="legend note">${legend}</div>` + outlineNote(drawn, cells)
+    + table(["区划", "颜色", "评定对象", "各等级", "依据"], rows, 40)
+    + note(`颜色对所有人公开（已评定企业不少于 ${m.publicMinEnterprises} 家的区划）；各等级数量只对能看到其中每个等级的调用者显示。`)
+    + `<p class="note"><a href="/maps/${encodeURIComponent(policy.id)}/${encodeURIComponent(region)}.svg">打印用 SVG 图（公开视图）</a></p>`;
   return true;
+}
+
+function outlineNote(drawn, cells) {
+  return drawn.drawnWith === "outline"
+    ? note(`边界：${drawn.source.package} ${drawn.source.version}（${drawn.licence}；${drawn.origin}），已简化，仅供示意，非标准地图。`)
+    : note(`以方块示意：${cells.some((c) => c.code.length > 6) ? "镇（街道）" : "部分区划"}没有随软件打包的边界。`);
 }
 
 async function loadWarnings(policy, region) {
