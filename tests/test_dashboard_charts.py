@@ -87,7 +87,7 @@ async def test_every_policy_dashboard_draws_echarts_offline(
         await api(
             served,
             """{ regionMap(policy: "jiaxing", regionCode: "330400") {
-                 region { counts { level count } } subRegions { code colour colourWithheld } } }""",
+                 region { counts { level count } } subRegions { code color colorWithheld } } }""",
             {},
             token,
         )
@@ -125,7 +125,7 @@ async def test_every_policy_dashboard_draws_echarts_offline(
                 assert region_map["series"][0]["type"] == "map"
                 assert "outline" in region_map["kind"].split()
                 truth = {
-                    c["code"]: fill_of(c["colour"]) if c["colour"] else WITHHELD
+                    c["code"]: fill_of(c["color"]) if c["color"] else WITHHELD
                     for c in jiaxing["subRegions"]
                 }
                 assert {d["name"]: d["colour"] for d in cells} == truth
@@ -153,12 +153,12 @@ async def test_a_withheld_colour_stays_withheld_on_the_map(
     chromium: str, served: str, proxy: RefusingProxy, demo_database_url: str, tmp_path: Path
 ) -> None:
     query = """{ regionMap(policy: "jiaxing", regionCode: "330402") {
-                   subRegions { code colour colourWithheld } } }"""
+                   subRegions { code color colorWithheld } } }"""
     public = (await api(served, query, {}))["regionMap"]["subRegions"]
     bureau = (await api(served, query, {}, await admin_token(demo_database_url)))["regionMap"]
-    hidden = {c["code"] for c in public if c["colourWithheld"]}
-    assert hidden and all(c["colour"] is None for c in public if c["code"] in hidden)
-    known = {c["code"]: c["colour"] for c in bureau["subRegions"]}
+    hidden = {c["code"] for c in public if c["colorWithheld"]}
+    assert hidden and all(c["color"] is None for c in public if c["code"] in hidden)
+    known = {c["code"]: c["color"] for c in bureau["subRegions"]}
     assert all(known[code] for code in hidden)  # the bureau sees colours the public does not
     async with offline_tab(chromium, proxy, tmp_path) as page:
         await page.open(f"{served}/dashboard?policy=jiaxing&region=330402")
@@ -167,7 +167,7 @@ async def test_a_withheld_colour_stays_withheld_on_the_map(
         assert "tiles" in region_map["kind"].split()  # towns have no packaged outline
         drawn = {d["name"]: d["colour"] for d in region_map["series"][0]["data"]}
         for c in public:
-            assert drawn[c["code"]] == (fill_of(c["colour"]) if c["colour"] else WITHHELD)
+            assert drawn[c["code"]] == (fill_of(c["color"]) if c["color"] else WITHHELD)
         # The tooltip of a withheld town gives the API's reason, and no colour.
         for i, c in enumerate(public):
             if c["code"] not in hidden:
@@ -181,6 +181,6 @@ async def test_a_withheld_colour_stays_withheld_on_the_map(
                 f" return text.includes({json.dumps(c['code'])}) && text; }})()",
                 f"the tooltip of {c['code']}",
             )
-            assert c["colourWithheld"] in tip and "不公开" in tip, tip
+            assert c["colorWithheld"] in tip and "不公开" in tip, tip
             assert json.dumps(known[c["code"]]).strip('"') not in tip
         await full_page_screenshot(page, "charts-public-towns.png")
