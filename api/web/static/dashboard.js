@@ -237,7 +237,7 @@ async function loadDistribution(policy, region) {
   // One aggregate: the subjects per level the caller may see (a hidden level is not counted,
   // exactly as the enterprise list's totalCount; docs/api-lists.md).
   const { data, errors } = await gql(`query($p: String!, $r: String!) { levelCounts(policy: $p, regionCode: $r) { total counts { level count } } }`, { p: policy.id, r: region });
-  if (!data) { el.innerHTML = note(errorText(errors), "error"); return; }
+  if (!data) { el.innerHTML = refusal(errors); return; }
   const answer = data.levelCounts;
   const counted = {};
   answer.counts.forEach((c) => { counted[c.level] = (counted[c.level] || 0) + c.count; });
@@ -300,7 +300,7 @@ async function loadTrend(policy, region, drawsMap) {
   if (columns.length) {
     el.innerHTML = byType(policy, series).map(({ type, part }) =>
       `<p class="note">${esc(label("subjectType", type))}</p>` + stackedChart(columns, part)).join("")
-      + note("各季度末按当时已知事实评定（levelCounts；只计您可以看到的等级）");
+      + note("各季度末按当时已知事实评定（只计您可以看到的等级）");
     return;
   }
   // Not allowed to see whole-region counts: fall back to the grade changes the caller may see.
@@ -315,8 +315,11 @@ async function loadTrend(policy, region, drawsMap) {
   });
   const cols = Object.keys(months).sort().map((m) => ({ label: m, values: months[m] }));
   el.innerHTML = cols.length
-    ? stackedChart(cols, series) + note("您可以看到的等级变更，按月统计（gradeChanges）")
-    : note("您的令牌看不到本区域的等级分布变化。" + (errors.length ? " " + errorText(errors.slice(0, 1)) : ""));
+    ? stackedChart(cols, series) + note("您可以看到的等级变更，按月统计")
+    : note(sessionStorage.getItem(TOKEN_KEY)
+      ? "您的令牌看不到本区域的等级分布变化。"
+      : "本区域的等级分布变化不向社会公众公开。");
+  if (!cols.length && errors.length) console.info("levelCounts:", errors);
 }
 
 // One map cell as charts.js draws it: the fill and the words come from the API's answer only, so
