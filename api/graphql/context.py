@@ -41,6 +41,8 @@ class Context:
     auth_error: str | None = None  # a token was sent but not accepted
     audit_entries: list[dict[str, Any]] = field(default_factory=list)
     _nonpublic_reads: set[str] = field(default_factory=set)
+    # The data-version scopes the loaders read (core/store/versioning.py), for the cache.
+    scopes: set[int] = field(default_factory=set)
 
     @property
     def principal(self) -> Principal:
@@ -74,7 +76,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.engine)
+            self._loaders = Loaders(self.db, self.engine, self.scopes.add)
         return self._loaders
 
     @asynccontextmanager

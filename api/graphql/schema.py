@@ -17,6 +17,7 @@ from qcredit.api.graphql.pagination import (
     row_key,
     window,
 )
+from qcredit.api.graphql.projection import ProjectingExecutionContext
 from qcredit.api.graphql.scalars import Date
 from qcredit.api.graphql.types.disclosure import AccessMutation, AccessQuery
 from qcredit.api.graphql.types.enterprise import (
@@ -376,6 +377,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=ProjectingExecutionContext,  # api/graphql/projection.py
         config=StrawberryConfig(
             scalar_map={dt.date: Date},
             relay_max_results=settings.max_page_size,
