@@ -48,6 +48,7 @@ class GraphQLApp(OfflineGraphQL):
         self.jwt = JwtSettings()
         self.tokens = TokenCache(services.settings.token_cache_seconds)
         self.responses = ResponseCache(services.settings.response_cache_entries)
+        self.graphql_schema = self.schema._schema  # type: ignore[attr-defined]  # strawberry's
 
     async def get_context(self, request: Any, response: Any = None) -> Context:  # type: ignore[override]
         context = Context(self.services, request=request, response=response)
@@ -110,10 +111,12 @@ class GraphQLApp(OfflineGraphQL):
         if entry is not None:
             for target in entry.nonpublic_reads:  # the audit log sees a hit like a read
                 context.note_nonpublic_read(target)
+            if sub_response is not None:  # bench/mixed.py counts hits by this
+                sub_response.headers["server-timing"] = "cache;desc=hit"
             return ExecutionResult(data=entry.data, errors=None)
         result = await super().execute_operation(*args)
         if isinstance(result, ExecutionResult) and not result.errors and result.data is not None:
-            scopes = static_scopes(self.schema._schema, query, operation_name, variables)
+            scopes = static_scopes(self.graphql_schema, query, operation_name, variables)
             await self.responses.put(
                 key,
                 result.data,

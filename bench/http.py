@@ -167,9 +167,11 @@ def map_policy(url: str, headers: dict) -> tuple[str, str] | None:
     return asyncio.run(ask())
 
 
-def serve(url: str, workers: int, port: int) -> subprocess.Popen:
+def serve(url: str, workers: int, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """uvicorn in a process group of its own (``os.killpg`` stops its workers with it)."""
     env = {
         **os.environ,
+        **(env or {}),
         "QCREDIT_DATABASE_URL": url,
         "QCREDIT_RATE_LIMIT_PER_MINUTE": "0",
         "QCREDIT_MIGRATE_ON_START": "false",
@@ -185,6 +187,7 @@ def serve(url: str, workers: int, port: int) -> subprocess.Popen:
         ],
         env=env,
         cwd=Path(__file__).resolve().parents[1],
+        start_new_session=True,
     )
 
 

@@ -96,7 +96,7 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[Any, Plan | None]] = {}
 
-    def complete_object_value(  # type: ignore[override]
+    def complete_object_value(
         self,
         return_type: GraphQLObjectType,
         field_details_list: Any,
@@ -142,9 +142,9 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
             declared = type_.fields[name].type
             named = _named(declared)
             if is_leaf_type(named):
-                steps.append(Step(response_key, name, declared, named, None))  # type: ignore[arg-type]
+                steps.append(Step(response_key, name, declared, named, None))
             elif is_object_type(named):
-                sub = self._plan(named, details)  # type: ignore[arg-type]
+                sub = self._plan(named, details)
                 if sub is None:
                     return None
                 steps.append(Step(response_key, name, declared, None, sub))
@@ -165,14 +165,14 @@ def _apply(plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
 
 def _complete(step: Step, type_: GraphQLOutputType, value: Any, parent: str) -> Any:
     if is_non_null_type(type_):
-        done = _complete(step, type_.of_type, value, parent)  # type: ignore[attr-defined]
+        done = _complete(step, type_.of_type, value, parent)
         if done is None:
             raise TypeError(f"Cannot return null for non-nullable field {parent}.{step.field}.")
         return done
     if value is None:
         return None
     if is_list_type(type_):
-        inner = type_.of_type  # type: ignore[attr-defined]
+        inner = type_.of_type
         return [_complete(step, inner, v, parent) for v in value]
     if step.leaf is not None:
         return step.leaf.coerce_output_value(value)
