@@ -101,7 +101,7 @@ class GraphQLApp(OfflineGraphQL):
             operation_name,
             context.principal,
             clock.today(),
-            getattr(request_data, "extensions", None),
+            extensions=getattr(request_data, "extensions", None),
         )
 
         def versions(scopes: Any) -> Any:

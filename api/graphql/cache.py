@@ -202,12 +202,18 @@ class ResponseCache:
         operation_name: str | None,
         principal: Principal,
         today: date,
+        generation: int = 0,
         extensions: Any = None,
     ) -> str:
+        """``generation`` separates entries that must never meet (the data versions are not in
+        the key: they are checked at each lookup)."""
         # ASCII escapes: a lone surrogate in a variable must reach the schema's refusal
         # (BAD_USER_INPUT), not fail here on encoding.
         material = json.dumps(
-            [query, variables, operation_name, extensions, rights(principal), today.isoformat()],
+            [
+                *(query, variables, operation_name, extensions),
+                *(rights(principal), today.isoformat(), generation),
+            ],
             sort_keys=True,
             default=str,
         )
