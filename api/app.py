@@ -105,7 +105,7 @@ class GraphQLApp(OfflineGraphQL):
         )
 
         def versions(scopes: Any) -> Any:
-            return read_versions(self.services.sessions, scopes)
+            return read_versions(context.db, scopes)
 
         entry, sequence = await self.responses.get(key, versions)
         if entry is not None:

@@ -226,10 +226,11 @@ class ResponseCache:
         scopes = {SEQUENCE} | ({s for s, _ in entry.depends} if entry else set())
         now = await versions(scopes)
         if entry is not None and all(now[s] == v for s, v in entry.depends):
-            self._store.move_to_end(key)
+            if key in self._store:  # (another request may have retired it meanwhile)
+                self._store.move_to_end(key)
             self.hits += 1
             return entry, now[SEQUENCE]
-        if entry is not None:
+        if entry is not None and self._store.get(key) is entry:
             del self._store[key]
             self.retired += 1
         self.misses += 1
@@ -262,6 +263,7 @@ class ResponseCache:
             self._store.popitem(last=False)
 
 
-async def read_versions(sessions: Any, scopes: Iterable[int]) -> dict[int, int]:
-    async with sessions() as session:
+async def read_versions(db: Callable[[], Any], scopes: Iterable[int]) -> dict[int, int]:
+    """The versions, read on the request's own connection (``Context.db``)."""
+    async with db() as session:
         return await versioning.versions(session, scopes)

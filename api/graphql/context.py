@@ -1,4 +1,5 @@
-"""Per-request context: one database session (used by one resolver at a time), the loaders."""
+"""Per-request context: one database session (used by one resolver at a time, shared by the
+loaders, and the one that writes the request's audit entries), the loaders."""
 
 from __future__ import annotations
 
@@ -109,9 +110,8 @@ class Context:
         return count
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """End the request on its one connection: the audit entries and the derived rows the
+        loaders stored (graded assessments) commit together, in one round trip."""
         if self._nonpublic_reads and self.auth_error is None:
             targets = sorted(self._nonpublic_reads)
             self.audit_entries.append(
@@ -123,11 +123,28 @@ class Context:
                 )
             )
             self._nonpublic_reads = set()
-        if self.audit_entries:
-            from qcredit.core.store.tables import AuditRow
-            from sqlalchemy import insert
+        session, self._session = self._session, None
+        if session is None and not self.audit_entries:
+            return
+        if session is None:
+            session = self.services.sessions()
+        from qcredit.core.store.tables import AuditRow
+        from sqlalchemy import insert
 
-            async with self.services.sessions() as session:
+        try:
+            try:
+                if self.audit_entries:
+                    await session.execute(insert(AuditRow), self.audit_entries)
+                if session.in_transaction():
+                    await session.commit()
+            except Exception:
+                # The request's transaction failed (a statement error): its derived rows are
+                # lost, its audit entries are not.
+                await session.rollback()
+                if not self.audit_entries:
+                    raise
                 await session.execute(insert(AuditRow), self.audit_entries)
                 await session.commit()
             self.audit_entries = []
+        finally:
+            await session.close()

@@ -134,7 +134,5 @@ class Loaders:
         for k in keys:  # the subjects themselves were loaded (and noted) by the loaders above
             self.note_scope(versioning.policy_scope(k.policy_id))
         async with self.db() as s:
-            results = await self.engine.assessments(s, keys)
-            if s.in_transaction():
-                await s.commit()  # the derived cache rows just written
-        return results
+            # The derived rows graded here commit with the request (Context.close).
+            return await self.engine.assessments(s, keys)
