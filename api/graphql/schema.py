@@ -229,8 +229,11 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery):
             f.name_contains, f.region_code, f.product_category, f.policy, f.level, c.principal
         )
         query.validate(c.registry)
-        async with c.db() as s:
-            rows = await page_of_enterprises(s, query, limit, cursor)
+        asked = {getattr(s, "name", None) for f in info.selected_fields for s in f.selections}
+        rows = []
+        if not asked <= {"totalCount", "__typename"}:  # a bare count reads no page of rows
+            async with c.db() as s:
+                rows = await page_of_enterprises(s, query, limit, cursor)
         for e in rows:
             c.loaders.enterprise.prime(e.id, e)
 
