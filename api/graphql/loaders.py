@@ -82,10 +82,9 @@ class Loaders:
         ``owner`` is the enterprise a row belongs to (its data-version scope)."""
 
         async def load(keys: Sequence[Hashable]) -> list[M | None]:
+            table = row.__table__  # plain rows: no identity map or instrumentation to build
             async with self.db() as s:
-                rows = (
-                    await s.execute(select(row).where(getattr(row, column).in_(keys)))
-                ).scalars()
+                rows = (await s.execute(select(table).where(table.c[column].in_(keys)))).all()
                 found = {getattr(r, column): to_model(r) for r in rows}
             for model in found.values():
                 prime(model)
@@ -103,12 +102,13 @@ class Loaders:
         """The rows of each owner (``column`` is its id), in id order; each primes ``by_id``."""
 
         async def load(owners: Sequence[int]) -> list[list[M]]:
+            table = row.__table__
             async with self.db() as s:
                 rows = (
                     await s.execute(
-                        select(row).where(getattr(row, column).in_(owners)).order_by(row.id)
+                        select(table).where(table.c[column].in_(owners)).order_by(table.c.id)
                     )
-                ).scalars()
+                ).all()
                 grouped: dict[int, list[M]] = defaultdict(list)
                 for r in rows:
                     model = to_model(r)
