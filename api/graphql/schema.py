@@ -17,6 +17,7 @@ from qcredit.api.graphql.pagination import (
     row_key,
     window,
 )
+from qcredit.api.graphql.projection import ProjectingExecutionContext
 from qcredit.api.graphql.scalars import Date
 from qcredit.api.graphql.types.disclosure import AccessMutation, AccessQuery
 from qcredit.api.graphql.types.enterprise import (
@@ -329,8 +330,11 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LabelQuery, Level
             ),
         )
         query.validate(c.registry)
-        async with c.db() as s:
-            rows = await page_of_enterprises(s, query, c.registry, w)
+        asked = {getattr(s, "name", None) for f in info.selected_fields for s in f.selections}
+        rows = []
+        if not asked <= {"totalCount", "__typename"}:  # a bare count reads no page of rows
+            async with c.db() as s:
+                rows = await page_of_enterprises(s, query, c.registry, w)
         for e in rows:
             c.loaders.enterprise.prime(e.id, e)
 
@@ -516,6 +520,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=ProjectingExecutionContext,  # api/graphql/projection.py
         config=StrawberryConfig(
             scalar_map={dt.date: Date},
             relay_max_results=settings.max_page_size,

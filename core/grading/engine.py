@@ -318,8 +318,13 @@ class Engine:
             await issue_notices(
                 session, self.registry, batch.changes, batch.change_rows, self.deferred_scopes
             )
-        # Cached responses keyed on the data version retire with this transaction's commit.
-        await versioning.bump(session)
+        # Cached responses that read these enterprises or their cities' aggregates retire with
+        # this transaction's commit (core/store/versioning.py).
+        await versioning.bump(
+            session,
+            enterprises=bundles.keys(),
+            regions={b.enterprise.enterprise.region_code for b in bundles.values()},
+        )
         return batch.changes
 
     def announce(self, changes: Iterable[GradeChange]) -> None:

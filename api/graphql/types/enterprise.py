@@ -387,6 +387,85 @@ class Assessment:
         description="Fingerprint of the parameter values graded with (changes with an override).",
     )
 
+    def graphql_projection(self, info: Info) -> dict[str, Any]:
+        """The plain fields, for api/graphql/projection.py: the same values the resolvers above
+        return, built once per stored grading and shared by every request that shows it."""
+        return projection_of(self.value, ctx(info).registry.policy(self.value.policy_id))
+
+
+# Projections of stored gradings, by what identifies one (oldest dropped first).
+_PROJECTIONS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_PROJECTIONS_KEPT = 20_000
+
+
+def _reason_dicts(reasons: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"rule": r.rule, "article": r.article, "text": r.text} for r in reasons]
+
+
+def projection_of(a: AssessmentValue, policy: PolicyValue) -> dict[str, Any]:
+    key = (
+        a.policy_id,
+        a.subject_type,
+        a.subject_id,
+        a.as_of,
+        a.policy_version,
+        a.parameters_digest,
+        a.inputs_digest,
+        id(policy),
+    )
+    found = _PROJECTIONS.get(key) if a.inputs_digest else None
+    if found is not None:
+        return found
+    p = policy
+    found = {
+        "policy": {
+            "id": p.id,
+            "name": p.name,
+            "issuer": p.issuer,
+            "documentNo": p.document_no,
+            "effectiveFrom": p.effective_from,
+            "effectiveUntil": p.effective_until,
+            "version": p.version,
+        },
+        "level": a.level,
+        "score": a.score,
+        "asOf": a.as_of,
+        "subjectType": a.subject_type.value,
+        "reasons": _reason_dicts(a.reasons),
+        "whyNotBetter": _reason_dicts(a.blockers),
+        "supervision": [
+            {
+                "kind": m.kind,
+                "text": m.text,
+                "article": m.article,
+                "minPerYear": m.min_per_year,
+                "planShareMin": m.plan_share_min,
+                "planShareMax": m.plan_share_max,
+                "color": m.color,
+            }
+            for m in a.supervision
+        ],
+        "publicity": [
+            {
+                "audience": d.audience.value,
+                "allowed": d.allowed,
+                "needsReview": d.needs_review,
+                "text": d.text,
+                "article": d.article,
+            }
+            for d in a.publicity
+        ],
+        "details": a.details,
+        "policyVersion": a.policy_version,
+        "inputsDigest": a.inputs_digest,
+        "parametersDigest": a.parameters_digest,
+    }
+    if a.inputs_digest:
+        if len(_PROJECTIONS) >= _PROJECTIONS_KEPT:
+            _PROJECTIONS.pop(next(iter(_PROJECTIONS)))  # the oldest
+        _PROJECTIONS[key] = found
+    return found
+
 
 def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
     if isinstance(result, QcreditError):
