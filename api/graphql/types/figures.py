@@ -3,19 +3,28 @@
 A typed, labelled list instead of the policy's raw ``details`` map, so a front end can show "why
 this value" without knowing any policy's keys: ``Assessment.figures`` (``Policy.figures``) and
 ``Assessment.explanation`` (``Policy.explanation``, the score term by term).  A term about a
-product names it as a ``Product`` (trademark and Nice class), never by a ``details`` key.
+product names it as a ``ProductRef`` (trademark, Nice class and global id), never by a
+``details`` key.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 from qcredit.core.contract import Figure as FigureValue
+from strawberry import relay
 from strawberry.types import Info
 
-if TYPE_CHECKING:
-    from qcredit.api.graphql.types.enterprise import Product
+
+@strawberry.type(
+    description="The product a term is about, by its natural key (商标 and 尼斯分类); `id` is its "
+    "global id, for `node(id:)` or `product(id:)` when more of it is wanted."
+)
+class ProductRef:
+    id: strawberry.ID = strawberry.field(description="The Product's global id (Relay).")
+    trademark: str = strawberry.field(description="The trademark (商标) the product is sold under.")
+    nice_class: int = strawberry.field(
+        description="Its Nice classification class, 1–45 (尼斯分类)."
+    )
 
 
 @strawberry.type(description="One term of a computed figure.")
@@ -33,15 +42,19 @@ class FigureTerm:
         description="The product the term is about (by trademark and Nice class); null when the "
         "term is not about one product."
     )
-    async def product(
-        self, info: Info
-    ) -> Annotated[Product, strawberry.lazy("qcredit.api.graphql.types.enterprise")] | None:
-        from qcredit.api.graphql.types.enterprise import Product
-
+    async def product(self, info: Info) -> ProductRef | None:
+        # A reference, not the Product type itself: figures stay a leaf module the enterprise
+        # types import (tests/test_architecture.py), and a front end needs only the natural key.
         if self.product_id is None:
             return None
         found = await info.context.loaders.product.load(self.product_id)
-        return Product.of(found) if found is not None else None
+        if found is None:
+            return None
+        return ProductRef(
+            id=strawberry.ID(relay.to_base64("Product", self.product_id)),
+            trademark=found.trademark,
+            nice_class=found.nice_class,
+        )
 
 
 @strawberry.type(
