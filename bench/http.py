@@ -3,11 +3,15 @@
     apt-get install -y wrk
     python bench/http.py --database postgresql://postgres@127.0.0.1:5432/qc_m --workers 1 2
 
-Three queries, as an ADMIN token (which may see every level) sends them: one enterprise
-with all its assessments, a page of 100 enterprises with their assessments, and a region summary
-(a policy's colour map of its city).  For each: p50/p99 latency and requests per second, with 1
-and 2 uvicorn worker processes.  ``--postgraphile`` (bench/postgraphile.py) runs PostGraphile v4
-on the same tables with the same wrk settings, so the ratio holds on a noisy machine.
+Four queries, as an ADMIN token (which may see every level) sends them: one enterprise
+with all its assessments, a page of 100 enterprises with their assessments, a region summary
+(a policy's colour map of its city) and an aggregate count (how many enterprises hold a level).
+For each: p50/p99 latency, requests per second, and the server's CPU time per request (user +
+system of the server's processes, from /proc, divided by the requests answered), with 1 and 2
+uvicorn worker processes.  ``--postgraphile`` runs PostGraphile v4 (the queries of
+bench/postgraphile.py, ``npx postgraphile@4``, one node process in a process group of its own)
+on the same tables with the same wrk settings.  On a machine shared with other work the CPU time
+per request is the steadier comparison: wrk's rate also measures what else runs.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HE
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -41,6 +46,8 @@ ONE = f"""query($code: String!) {{ enterprise(code: $code) {{
   code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }}"""
 PAGE = f"""query {{ enterprises(first: 100) {{ edges {{ node {{
   code name regionCode assessments {{ {ASSESSMENT_FIELDS} }} }} }} }} }}"""
+COUNT = """query($policy: String!, $level: String!) {
+  enterprises(filter: {policy: $policy, level: $level}) { totalCount } }"""
 REGION = """query($policy: String!, $region: String!) {
   regionMap(policy: $policy, regionCode: $region) { policy regionCode asOf
     region { code colour subjects counts { level count } }
@@ -51,6 +58,97 @@ wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
 {auth}
 """
+
+
+def cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process and its children alive now (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in [root, *_descendants(root)]:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _descendants(root: int) -> list[int]:
+    found: list[int] = []
+    try:
+        children = Path(f"/proc/{root}/task/{root}/children").read_text().split()
+    except FileNotFoundError:
+        return found
+    for child in map(int, children):
+        found += [child, *_descendants(child)]
+    return found
+
+
+def measured(url: str, body: dict, headers: dict, pid: int, **wrk_args: int) -> dict:
+    """wrk's figures and the server's CPU milliseconds per request over the same run."""
+    before = cpu_seconds(pid)
+    r = wrk(url, body, headers, **wrk_args)
+    requests = r["rps"] * wrk_args["seconds"]
+    r["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / requests if requests else float("nan")
+    return r
+
+
+def line(server: str, name: str, r: dict) -> str:
+    return (
+        f"{server} | {name:40} | p50 {r['p50_ms']:8.2f} ms | p99 {r['p99_ms']:8.2f} ms | "
+        f"{r['rps']:8.1f} req/s | CPU {r['cpu_ms']:7.2f} ms/req | non-2xx {r['errors']}"
+    )
+
+
+def start_postgraphile(url: str) -> tuple[subprocess.Popen, int]:
+    """PostGraphile v4 on the database, in its own process group (``stop`` ends node too)."""
+    from postgraphile import pg_url  # bench/postgraphile.py
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *("npx", "-y", "postgraphile@4", "-c", pg_url(url), "--schema", "public"),
+            *("--port", str(port), "--host", "127.0.0.1", "--disable-default-mutations"),
+            *("--no-setof-functions-contain-nulls", "--disable-query-log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server and every process it started (``npx`` leaves node running otherwise)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def run_postgraphile(url: str, code: str, *, seconds: int, connections: int) -> None:
+    from postgraphile import ONE as PG_ONE  # bench/postgraphile.py
+    from postgraphile import PAGE as PG_PAGE
+
+    proc, port = start_postgraphile(url)
+    endpoint = f"http://127.0.0.1:{port}/graphql"
+    try:
+        queries = {
+            "one enterprise + assessments": {"query": PG_ONE, "variables": {"code": code}},
+            "page of 100 + assessments": {"query": PG_PAGE},
+        }
+        for name, body in queries.items():
+            wait_ready(endpoint, body, {}, timeout=180)
+            for _ in range(3):
+                httpx.post(endpoint, json=body, timeout=60)
+            r = measured(endpoint, body, {}, proc.pid, seconds=seconds, connections=connections)
+            print(line("postgraphile@4 (node, 1 process)", name, r), flush=True)
+    finally:
+        stop(proc)
 
 
 def free_port() -> int:
@@ -107,8 +205,8 @@ def wrk(url: str, body: dict, headers: dict, *, seconds: int, connections: int) 
     }
 
 
-async def setup(url: str) -> tuple[str, str, str, str]:
-    """An ADMIN token, an enterprise code and a policy with its region."""
+async def setup(url: str) -> tuple[str, str, str, str, str]:
+    """An ADMIN token, an enterprise code, a policy with its region and its commonest level."""
     from qcredit.core.disclosure.tokens import create_token
     from qcredit.core.plugins import Registry
     from qcredit.core.store.db import create_engine, sessionmaker
@@ -138,9 +236,19 @@ async def setup(url: str) -> tuple[str, str, str, str]:
                 .limit(1)
             )
         ).scalar_one()
+        level = (
+            await s.execute(
+                select(StandingGradeRow.level)
+                .where(StandingGradeRow.policy_id == policy_id)
+                .where(StandingGradeRow.subject_type == "ENTERPRISE")
+                .group_by(StandingGradeRow.level)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
+        ).scalar_one()
     await engine.dispose()
     region = registry.policy(policy_id).region_codes[0]
-    return token, code, policy_id, region
+    return token, code, policy_id, region, level
 
 
 def map_policy(url: str, headers: dict) -> tuple[str, str] | None:
@@ -167,9 +275,11 @@ def map_policy(url: str, headers: dict) -> tuple[str, str] | None:
     return asyncio.run(ask())
 
 
-def serve(url: str, workers: int, port: int) -> subprocess.Popen:
+def serve(url: str, workers: int, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """uvicorn in a process group of its own (``os.killpg`` stops its workers with it)."""
     env = {
         **os.environ,
+        **(env or {}),
         "QCREDIT_DATABASE_URL": url,
         "QCREDIT_RATE_LIMIT_PER_MINUTE": "0",
         "QCREDIT_MIGRATE_ON_START": "false",
@@ -185,6 +295,7 @@ def serve(url: str, workers: int, port: int) -> subprocess.Popen:
         ],
         env=env,
         cwd=Path(__file__).resolve().parents[1],
+        start_new_session=True,
     )
 
 
@@ -194,9 +305,13 @@ def main() -> None:
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--postgraphile", action="store_true", help="also run PostGraphile v4")
+    p.add_argument("--code", help="the enterprise of the first query (default: one of the policy)")
+    p.add_argument("--only", nargs="*", help="run only the queries whose name starts so")
     args = p.parse_args()
-    token, code, policy_id, region = asyncio.run(setup(args.database))
+    token, code, policy_id, region, level = asyncio.run(setup(args.database))
+    code = args.code or code
     headers = {"Authorization": f"Bearer {token}"}
+    count_policy = policy_id
     policy_id, region = map_policy(args.database, headers) or (policy_id, region)
     queries = {
         "one enterprise + assessments": {"query": ONE, "variables": {"code": code}},
@@ -205,8 +320,19 @@ def main() -> None:
             "query": REGION,
             "variables": {"policy": policy_id, "region": region},
         },
+        f"count: {count_policy} level {level}": {
+            "query": COUNT,
+            "variables": {"policy": count_policy, "level": level},
+        },
     }
-    print(f"database {args.database.split('@')[-1]}; enterprise {code}; wrk -c{args.connections}")
+    if args.only:
+        queries = {k: v for k, v in queries.items() if any(k.startswith(o) for o in args.only)}
+    cache = os.environ.get("QCREDIT_RESPONSE_CACHE", "default")
+    print(
+        f"database {args.database.split('@')[-1]}; enterprise {code}; wrk -c{args.connections} "
+        f"-d{args.seconds}s; QCREDIT_RESPONSE_CACHE={cache}",
+        flush=True,
+    )
     for workers in args.workers:
         port = free_port()
         proc = serve(args.database, workers, port)
@@ -216,17 +342,18 @@ def main() -> None:
                 wait_ready(endpoint, body, headers)
                 for _ in range(3):  # warm the caches of every worker
                     httpx.post(endpoint, json=body, headers=headers, timeout=60)
-                r = wrk(endpoint, body, headers, seconds=args.seconds, connections=args.connections)
-                print(
-                    f"qcredit {workers} worker(s) | {name:40} | p50 {r['p50_ms']:8.2f} ms | "
-                    f"p99 {r['p99_ms']:8.2f} ms | {r['rps']:8.1f} req/s | non-2xx {r['errors']}"
+                r = measured(
+                    endpoint,
+                    body,
+                    headers,
+                    proc.pid,
+                    seconds=args.seconds,
+                    connections=args.connections,
                 )
+                print(line(f"qcredit {workers} worker(s)", name, r), flush=True)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
     if args.postgraphile:
-        from postgraphile import run_postgraphile  # bench/postgraphile.py
-
         run_postgraphile(args.database, code, seconds=args.seconds, connections=args.connections)
 
 

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HERE]
@@ -37,6 +42,63 @@ def pg_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally that stops PostGraphile
+
+
+@contextmanager
+def postgraphile(url: str, port: int) -> Iterator[Any]:
+    """PostGraphile in a process group of its own, the whole group stopped on the way out (also
+    on Ctrl-C, an error or SIGTERM): ``npx`` starts node as its child, and terminating npx alone
+    leaves node serving."""
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(
+        [
+            *("npx", "-y", "postgraphile@4", "-c", pg_url(url), "--schema", "public"),
+            *("--port", str(port), "--host", "127.0.0.1", "--disable-default-mutations"),
+            *("--no-setof-functions-contain-nulls", "--disable-query-log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,  # a file: a pipe nobody reads would stall node once it filled
+        start_new_session=True,
+    )
+    try:
+        yield proc
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+        raise
+    finally:
+        stop_group(proc)
+        log.close()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGTERM to the process group, SIGKILL to whatever is left of it after 10 s."""
+    for sig, grace in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        if _group_gone(proc, grace):
+            break
+    proc.wait(timeout=5)
+
+
+def _group_gone(proc: subprocess.Popen[Any], grace: float) -> bool:
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        proc.poll()  # reap npx itself: a zombie still counts as a member of its group
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def run_postgraphile(url: str, code: str, *, seconds: int, connections: int) -> None:
     from importlib.util import module_from_spec, spec_from_file_location
 
@@ -45,17 +107,8 @@ def run_postgraphile(url: str, code: str, *, seconds: int, connections: int) -> 
     bench = module_from_spec(spec)
     spec.loader.exec_module(bench)
     port = bench.free_port()
-    proc = subprocess.Popen(
-        [
-            *("npx", "-y", "postgraphile@4", "-c", pg_url(url), "--schema", "public"),
-            *("--port", str(port), "--host", "127.0.0.1", "--disable-default-mutations"),
-            *("--no-setof-functions-contain-nulls", "--disable-query-log"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
     endpoint = f"http://127.0.0.1:{port}/graphql"
-    try:
+    with postgraphile(url, port):
         queries = {
             "one enterprise + assessments": {"query": ONE, "variables": {"code": code}},
             "page of 100 + assessments": {"query": PAGE},
@@ -69,9 +122,6 @@ def run_postgraphile(url: str, code: str, *, seconds: int, connections: int) -> 
                 f"postgraphile@4 (node, 1 process) | {name:40} | p50 {r['p50_ms']:8.2f} ms | "
                 f"p99 {r['p99_ms']:8.2f} ms | {r['rps']:8.1f} req/s | non-2xx {r['errors']}"
             )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 async def any_code(url: str) -> str:

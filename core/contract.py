@@ -168,7 +168,8 @@ class GradeChange:
 
 
 class NoticeKind(StrEnum):
-    """The shared kinds; policies may use other strings."""
+    """What a notice is about: a closed set (the API serves ``Notice.kind`` as this enum), so a
+    policy that needs another kind adds it here rather than using a string of its own."""
 
     SUBJECT_WARNING = "SUBJECT_WARNING"  # to one subject's operator (提示、警示、黄牌、预警)
     REGIONAL_WARNING = "REGIONAL_WARNING"  # a region's share of high-risk subjects
@@ -275,13 +276,35 @@ class Badge:
 @dataclass(frozen=True)
 class Term:
     """One term of a computed figure: what it counts, its points, the article and parameter that
-    fix them, and the events behind it."""
+    fix them, the events behind it, and the product it is about (an API shows the product by its
+    trademark and Nice class, never by a key of the policy's ``details``)."""
 
     label: str
     points: float
     article: str = ""
     parameter: str | None = None
     events: tuple[int, ...] = ()
+    product: int | None = None  # the product (id) the term is about, when it is about one
+
+    def record(self) -> dict[str, Any]:
+        """The term as JSON, for a policy to keep in ``Grading.details`` at grading time (a
+        figure is read back from the stored assessment, without the facts)."""
+        found: dict[str, Any] = {"label": self.label, "points": self.points}
+        found |= {"article": self.article, "parameter": self.parameter}
+        return found | {"events": list(self.events), "product": self.product}
+
+    @classmethod
+    def of_record(cls, record: Mapping[str, Any]) -> Term:
+        """A term kept by :meth:`record`."""
+        product = record.get("product")
+        return cls(
+            str(record["label"]),
+            float(record["points"]),
+            str(record.get("article") or ""),
+            record.get("parameter"),
+            tuple(int(e) for e in record.get("events") or ()),
+            None if product is None else int(product),
+        )
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,13 @@ class Policy(ABC):
         its article; read from ``assessment.details``, which the policy filled.  Default: none."""
         return ()
 
+    def explanation(self, assessment: Assessment) -> Figure | None:
+        """Why the score (or the index the grade rests on) is what it is: a figure whose
+        ``value`` is that number and whose ``terms`` add up to it, each term citing its article
+        and, where one fixes its points, the parameter; read from ``assessment.details``, which
+        the policy filled.  Default: ``None``, for a policy that grades without a score."""
+        return None
+
     def badge(self, assessment: Assessment) -> Badge | None:
         """The coloured code this policy issues with an enterprise's grade (e.g. a quality code
         on a verification page), or ``None``.  Derived from the assessment alone, so it is shown

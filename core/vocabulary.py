@@ -463,3 +463,125 @@ class Vocabulary:
                 f"unknown event kind {code!r}; known kinds: {known}", field=field_name
             )
         return kind
+
+
+# -- Chinese labels of the other closed codes a person sees ---------------------------------------
+# Event kinds and their attributes carry their labels above; these are the codes of the model,
+# the contract and the disclosure rules that pages, workbooks and messages show.  Keys are the
+# codes as the API writes them; tests/test_pages_chinese.py fails when an enumeration gains a
+# member without a label here.  Policies label their own codes (levels, measures' texts, figures'
+# values, badges' colours) through the contract.
+
+_CORRECTION_ACTION = next(k for k in CORE_EVENT_KINDS if k.code == CORRECTION_KIND).all_attributes[
+    "action"
+]
+CORRECTION_ACTION_LABELS: Mapping[str, str] = {
+    code: _CORRECTION_ACTION.value_label(code) for code in _CORRECTION_ACTION.values
+}
+ENTERPRISE_ROLE_LABELS: Mapping[str, str] = {
+    "PRODUCER": "生产者",
+    "SELLER": "销售者",
+    "SERVICE": "服务业经营者",
+}
+
+LABEL_SETS: Mapping[str, tuple[str, Mapping[str, str]]] = {
+    "enterpriseRole": (
+        "What an enterprise does with products (Enterprise.roles).",
+        ENTERPRISE_ROLE_LABELS,
+    ),
+    "subjectType": ("What is graded (subjectType).", {"ENTERPRISE": "企业", "PRODUCT": "产品"}),
+    "eventStatus": (
+        "A ledger event's status, derived from its corrections (Event.status).",
+        {
+            "ACTIVE": "有效",
+            "REVOKED": "已撤销",
+            "AMENDED": "已变更",
+            "ERRONEOUS": "已认定错误",
+            "REPAIRED": "已信用修复",
+        },
+    ),
+    "correctionAction": (
+        "How a correction changes an event (correctEvent's action); the correction kind's labels.",
+        CORRECTION_ACTION_LABELS,
+    ),
+    "color": (
+        "Colour codes of levels, maps, notices and badges.",
+        {
+            "red": "红",
+            "orange": "橙",
+            "yellow": "黄",
+            "blue": "蓝",
+            "green": "绿",
+            "grey": "灰",
+            "white": "白",
+        },
+    ),
+    "measureKind": (
+        "The shared kinds of supervision measure (Measure.kind).",
+        {
+            "INSPECTION_FREQUENCY": "检查频次",
+            "PLAN_SHARE": "检查计划比例",
+            "RANDOM_SAMPLING": "双随机抽查",
+            "NO_PROACTIVE_CHECK": "无事不扰",
+            "REMOTE_CHECK": "非现场检查",
+            "WARNING": "警示提醒",
+            "RECTIFICATION_ORDER": "责令整改",
+            "INTERVIEW": "约谈",
+            "TRAINING": "培训",
+            "STATIONED_SUPERVISION": "驻点监督",
+            "KEY_INSPECTION_LIST": "列入重点检查",
+            "ENFORCEMENT": "执法处置",
+            "BLACKLIST": "列入黑名单",
+            "LICENCE_ACTION": "许可处置",
+            "PUBLIC_EXPOSURE": "公开曝光",
+            "INCENTIVE": "激励措施",
+            "GUIDANCE": "指导帮扶",
+            "MONITORING": "信用监测",
+            "REPORT_TO_GOVERNMENT": "报告政府",
+            "SERIOUS_CIRCUMSTANCES": "从重认定",
+        },
+    ),
+    "noticeKind": (
+        "The shared kinds of notice (Notice.kind).",
+        {
+            "SUBJECT_WARNING": "主体预警",
+            "REGIONAL_WARNING": "区域预警",
+            "INDUSTRY_WARNING": "行业预警",
+        },
+    ),
+    "audience": (
+        "Who a disclosure rule is about (Publicity.audience).",
+        {
+            "PUBLIC": "社会公众",
+            "SUBJECT": "企业本身",
+            "DEPARTMENT": "相关部门",
+            "INDUSTRY": "行业协会和平台",
+            "REGULATOR": "监管部门",
+        },
+    ),
+    "callerRole": (
+        "The role of a caller's token (me.role).",
+        {
+            "PUBLIC": "社会公众",
+            "SUBJECT": "企业",
+            "REGULATOR": "监管人员",
+            "REVIEWER": "审核人员",
+            "DEPARTMENT": "相关部门",
+            "INDUSTRY": "行业协会和平台",
+            "ADMIN": "管理员",
+        },
+    ),
+    "requestKind": (
+        "What a disclosure request asks for.",
+        {"PUBLICATION": "申请公示", "EXPOSURE": "依法曝光"},
+    ),
+    "requestState": (
+        "Where a disclosure request stands.",
+        {"PENDING": "待审核", "APPROVED": "已批准", "REJECTED": "已驳回", "WITHDRAWN": "已撤回"},
+    ),
+}
+
+
+def code_label(set_name: str, code: str) -> str:
+    """The Chinese label of a code of one of :data:`LABEL_SETS` (the code itself without one)."""
+    return LABEL_SETS[set_name][1].get(code, code)

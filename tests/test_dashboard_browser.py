@@ -152,10 +152,11 @@ async def test_dashboard_draws_live_data(
     url = f"{served}/dashboard?policy=jiaxing&region=330400#token={token}"
     dom = browse(chromium, url, tmp_path, screenshot=ARTIFACTS / "dashboard.png")
     assert 'data-loaded="dashboard"' in dom
-    # The map: the SVG of the endpoint, inlined, one tile per county in the API's colours.
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="region-map"' in dom
+    # The map: drawn by ECharts on the counties' outlines (tests/test_dashboard_charts.py reads
+    # its colours back from ECharts); the table beside it lists every county.
+    assert re.search(r'class="echart region-map-chart outline"[^>]*data-drawn="echarts"', dom)
     for c in m["subRegions"]:
-        assert f'data-code="{c["code"]}" data-colour="{c["colour"] or ""}"' in dom
+        assert f"{c['code']}</td>" in dom
     # The distribution chart: one bar per level with the API's count.
     bars = dict(re.findall(r'class="bar" data-level="(\w+)" data-count="(\d+)"', dom))
     assert bars == {c["level"]: str(c["count"]) for c in m["region"]["counts"]}
@@ -171,7 +172,7 @@ async def test_dashboard_for_the_public_hides_counts(
     chromium: str, served: str, tmp_path: Path
 ) -> None:
     dom = browse(chromium, f"{served}/dashboard?policy=jiaxing&region=330400", tmp_path)
-    assert 'data-loaded="dashboard"' in dom and 'class="region-map"' in dom
+    assert 'data-loaded="dashboard"' in dom and "region-map-chart" in dom
     assert "个评定对象" not in dom  # the tiles carry no counts
     assert "（不可见）" in dom
     assert "评定对象共" not in dom

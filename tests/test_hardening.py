@@ -70,6 +70,14 @@ async def test_body_above_the_limit_is_413_by_content_length(make_client: Any) -
         r = await c.post("/graphql", json={"query": POLICIES, "variables": {"x": "y" * 2000}})
         assert r.status_code == 413
         assert code_of(r.json()) == "PAYLOAD_TOO_LARGE"
+        assert r.headers["content-type"].startswith("application/json")
+        strict = await c.post(
+            "/graphql",
+            json={"query": POLICIES, "variables": {"x": "y" * 2000}},
+            headers={"accept": "application/graphql-response+json"},
+        )  # a refusal before the view is in the media type the client asked for
+        assert strict.status_code == 413 and code_of(strict.json()) == "PAYLOAD_TOO_LARGE"
+        assert strict.headers["content-type"].startswith("application/graphql-response+json")
         ok = await c.post("/graphql", json={"query": POLICIES})
         assert ok.status_code == 200 and ok.json()["data"]["policies"]
 
@@ -157,7 +165,10 @@ async def test_nobody_is_exempt_by_default_and_exemptions_are_configurable(
 ) -> None:
     # No default exemption: behind a proxy on the same host every client would look like
     # loopback, so exempting loopback by default would switch the limit off for everyone.
-    async with make_client(client=("127.0.0.1", 5000), rate_limit_burst=1) as c:
+    # One a minute: no refill between the two requests however slow the first one is.
+    async with make_client(
+        client=("127.0.0.1", 5000), rate_limit_burst=1, rate_limit_per_minute=1
+    ) as c:
         assert (await c.post("/graphql", json={"query": POLICIES})).status_code == 200
         assert (await c.post("/graphql", json={"query": POLICIES})).status_code == 429
     async with make_client(

@@ -278,9 +278,20 @@ async def test_every_page_loads_nothing_from_outside(
             await page.open(f"{served}{path}")
             if path.startswith("/dashboard"):
                 await page.until("!!document.querySelector('[data-loaded]')", path)
+            if path.startswith("/dashboard?"):
+                # The charts and the map, drawn by the vendored ECharts as SVG.
+                drawn = "document.querySelectorAll('.echart[data-drawn=\"echarts\"] svg path')"
+                await page.until(f"{drawn}.length > 20", "the dashboard's ECharts charts")
+                kinds = (
+                    "[...document.querySelectorAll('.echart[data-drawn]')].map(e => e.className)"
+                )
+                assert {"bar-chart", "stacked-chart", "region-map-chart"} <= {
+                    k for c in await page.run(kinds) for k in c.split()
+                }
             await asyncio.sleep(1)  # late requests (fonts, images) show in the log too
             await page.screenshot(name)
         requested = page.requested()
     assert len(requested) >= len(pages)
+    assert f"{served}{vendored('echarts')}/echarts.min.js" in requested
     assert _outside(requested, served) == []
     assert pages_blocked(proxy) == []

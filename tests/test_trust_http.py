@@ -312,6 +312,58 @@ async def test_every_http_refusal_is_a_json_graphql_error_with_a_code(
     assert good.headers["content-type"].startswith("application/graphql-response+json")
 
 
+async def test_graphql_over_http_status_follows_the_accepted_media_type(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    """4xx and no ``data`` for a request error under graphql-response+json, 200 under legacy
+    JSON; 200 once execution began, even with data null; 406 for an unsupported Accept."""
+    graphql = {"accept": "application/graphql-response+json"}
+    legacy = {"accept": "application/json"}
+    coercion = {"query": "query($n: Int) { enterprises(first: $n) { totalCount } }"}
+    coercion["variables"] = {"n": "many"}  # type: ignore[assignment]
+    for body, code in (
+        ({"query": "{ policies {"}, "GRAPHQL_PARSE_FAILED"),
+        ({"query": "{ noSuchField }"}, "GRAPHQL_VALIDATION_FAILED"),
+        (coercion, "BAD_USER_INPUT"),
+    ):
+        strict = await anonymous.post("/graphql", json=body, headers=graphql)
+        assert strict.status_code == 400, strict.text
+        assert "data" not in strict.json() and codes(strict.json()) == [code]
+        old = await anonymous.post("/graphql", json=body, headers=legacy)
+        assert old.status_code == 200 and old.headers["content-type"].startswith("application/json")
+        assert old.json()["data"] is None and codes(old.json()) == [code]
+    # execution began: a field error that nulls the whole answer is still 200
+    began = await anonymous.post(
+        "/graphql",
+        json={"query": "{ me { role } }"},
+        headers={**graphql, "authorization": "Bearer x"},
+    )
+    assert began.status_code == 200 and began.json()["data"] is None
+    assert codes(began.json()) == ["UNAUTHENTICATED"]
+    # the more preferred of the two types wins; a wildcard means JSON
+    for accept, media in (
+        (
+            "application/json;q=0.5, application/graphql-response+json",
+            "application/graphql-response",
+        ),
+        ("application/graphql-response+json;q=0.4, application/json", "application/json"),
+        ("*/*", "application/json"),
+    ):
+        r = await anonymous.post(
+            "/graphql", json={"query": "{ __typename }"}, headers={"accept": accept}
+        )
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), accept
+    refused = await anonymous.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"accept": "text/plain"}
+    )
+    assert refused.status_code == 406 and codes(refused.json()) == ["NOT_ACCEPTABLE"]
+    mutation = await anonymous.get(
+        "/graphql", params={"query": "mutation { __typename }"}, headers=graphql
+    )
+    assert mutation.status_code == 405 and mutation.headers["allow"] == "POST"
+    assert codes(mutation.json()) == ["METHOD_NOT_ALLOWED"]
+
+
 # -- rule 13 --------------------------------------------------------------------------------------
 def _maps(n: int, region: str) -> str:
     fields = " ".join(

@@ -19,19 +19,20 @@ def register(sub: Subparsers) -> None:
 async def _load(args: argparse.Namespace, numbered: list[tuple[int, Any]]) -> tuple[Any, str]:
     from qcredit.core.disclosure.tokens import create_token
     from qcredit.core.grading.run import grade_everything
-    from qcredit.core.ledger.importer import import_records
+    from qcredit.core.ledger.importer import import_records_bulk
     from qcredit.core.supervision.demo_inspectors import register_demo_inspectors
 
     async with common.opened(args) as (sessions, engine):
-        # Load everything, then grade once: cheaper than re-grading after every batch.
+        # Load everything through the bulk path (one batch: the same verdicts as per record),
+        # then grade once; `make serve` waits for this.
         report = await common.load_records(
-            import_records,
+            import_records_bulk,
             sessions,
             engine,
             numbered,
             label="loading demo data",
             total=len(numbered),
-            batch_size=1000,
+            batch_size=20_000,
             regrade=False,
         )
         await grade_everything(sessions, engine, engine.registry.all_policies())

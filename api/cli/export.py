@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qcredit.api.cli.common import Subparsers, console, opened, with_db, write_output
+from qcredit.api.settings import ISSUER_ENV
 from qcredit.core import clock
 from qcredit.core.disclosure.callers import CallerRole, Principal, checked_principal
 from qcredit.core.errors import InvalidInput
@@ -25,7 +26,6 @@ from qcredit.core.errors import InvalidInput
 if TYPE_CHECKING:
     from qcredit.core.disclosure.export import Export
 
-ISSUER_ENV = "QCREDIT_ISSUER"
 AUDIENCES = ["DEPARTMENT", "INDUSTRY", "PUBLIC", "REGULATOR", "ADMIN"]
 
 

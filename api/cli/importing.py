@@ -88,6 +88,7 @@ async def _load(args: argparse.Namespace, source: Any) -> Any:
                     bulk=not args.per_record,
                     batch_size=args.batch,
                     regrade=not (args.no_regrade or args.dry_run),
+                    defer_indexes=not args.dry_run,  # a dry run writes nothing to index
                     progress=lambda n: bar.advance(task, n),
                 )
 

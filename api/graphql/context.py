@@ -1,4 +1,5 @@
-"""Per-request context: one database session (used by one resolver at a time), the loaders."""
+"""Per-request context: one database session (used by one resolver at a time, shared by the
+loaders, and the one that writes the request's audit entries), the loaders."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ class Context:
     auth_error: str | None = None  # a token was sent but not accepted
     audit_entries: list[dict[str, Any]] = field(default_factory=list)
     _nonpublic_reads: set[str] = field(default_factory=set)
+    # The data-version scopes the loaders read (core/store/versioning.py), for the cache.
+    scopes: set[int] = field(default_factory=set)
 
     @property
     def principal(self) -> Principal:
@@ -74,7 +77,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            self._loaders = Loaders(self.db, self.engine)
+            self._loaders = Loaders(self.db, self.engine, self.scopes.add)
         return self._loaders
 
     @asynccontextmanager
@@ -107,9 +110,8 @@ class Context:
         return count
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """End the request on its one connection: the audit entries and the derived rows the
+        loaders stored (graded assessments) commit together, in one round trip."""
         if self._nonpublic_reads and self.auth_error is None:
             targets = sorted(self._nonpublic_reads)
             self.audit_entries.append(
@@ -121,11 +123,28 @@ class Context:
                 )
             )
             self._nonpublic_reads = set()
-        if self.audit_entries:
-            from qcredit.core.store.tables import AuditRow
-            from sqlalchemy import insert
+        session, self._session = self._session, None
+        if session is None and not self.audit_entries:
+            return
+        if session is None:
+            session = self.services.sessions()
+        from qcredit.core.store.tables import AuditRow
+        from sqlalchemy import insert
 
-            async with self.services.sessions() as session:
+        try:
+            try:
+                if self.audit_entries:
+                    await session.execute(insert(AuditRow), self.audit_entries)
+                if session.in_transaction():
+                    await session.commit()
+            except Exception:
+                # The request's transaction failed (a statement error): its derived rows are
+                # lost, its audit entries are not.
+                await session.rollback()
+                if not self.audit_entries:
+                    raise
                 await session.execute(insert(AuditRow), self.audit_entries)
                 await session.commit()
             self.audit_entries = []
+        finally:
+            await session.close()

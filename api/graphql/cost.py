@@ -5,8 +5,9 @@ Strawberry has depth, alias and token limits but no cost analysis (graphql.md §
 * every field costs 1, or its weight from :data:`WEIGHTS`; a field that grades or aggregates on
   demand costs what it grades (:func:`field_weight`): a region by the level of its code
   (:data:`REGION_WEIGHTS`: ``regionMap(asOf:)``, ``simulate``, inspection plans), one subject
-  on a past date by :data:`ON_DEMAND_ASSESSMENT`;
-* a field with a ``first`` argument multiplies what is below it by ``first`` — a literal int
+  on a past date by :data:`ON_DEMAND_ASSESSMENT`; ``levelCounts`` a region per past day it
+  counts (:func:`level_counts_weight`);
+* a field with a ``first`` (or ``last``) argument multiplies what is below it by it — a literal int
   (capped at the maximum page size: more is refused by the resolver anyway), the maximum page size
   for a ``$variable`` (validation cannot see variable values), the default page size when absent.
   On a connection (``first`` on a field that is not a list) the multiplier applies to its list
@@ -23,6 +24,7 @@ does not see variables: a region code held in one is costed as a county there, a
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterator
 from typing import Any
@@ -104,16 +106,47 @@ def field_weight(node: FieldNode, variables: dict[str, Any] | None = None) -> in
         given = _argument(node, "input", variables)
         code = given.get("regionCode", Undefined) if isinstance(given, dict) else given
         return region_weight(_UNKNOWN if code is Undefined else code)
+    if name == "levelCounts":
+        return level_counts_weight(node, variables)
     if name in ("assessment", "assessments") and _argument(node, "asOf", variables) is not None:
         return ON_DEMAND_ASSESSMENT
     return WEIGHTS.get(name, 1)
+
+
+def level_counts_weight(node: FieldNode, variables: dict[str, Any] | None = None) -> int:
+    """``levelCounts``: a grouped count of today's standing grades; each past day it counts
+    (``asOf`` given, every earlier period of MONTH or QUARTER) costed as grading the region."""
+    from qcredit.api.graphql.types.level_counts import DEFAULT_PERIODS, MAX_PERIODS, period_ends
+
+    grouping = _argument(node, "groupBy", variables)
+    groups = grouping if isinstance(grouping, list) else [grouping] if grouping else []
+    timed = [g for g in groups if g in DEFAULT_PERIODS]
+    as_of, start = _argument(node, "asOf", variables), _argument(node, "from", variables)
+    region = _argument(node, "regionCode", variables)
+    grading = region_weight(region) if region is not None else REGION_WEIGHTS["PROVINCE"]
+    if _UNKNOWN in (grouping, as_of, start):
+        return STANDING_MAP  # costed again with the values (VariableCost)
+    if not timed:
+        return STANDING_MAP if as_of is None else grading
+    periods = DEFAULT_PERIODS[timed[0]]
+    if isinstance(start, str) and isinstance(as_of, str):
+        try:
+            first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(as_of)
+            periods = len(period_ends(timed[0], first, last)) if first <= last else 1
+        except ValueError:
+            periods = 1  # refused by the resolver
+    elif start is not None:
+        periods = MAX_PERIODS
+    periods = min(periods, MAX_PERIODS)
+    past = periods if as_of is not None else periods - 1  # today's standing grades are a count
+    return STANDING_MAP + past * grading
 
 
 def _first_of(node: FieldNode, field_def: Any, default: int, maximum: int) -> int | None:
     """The page size a field asks for: a literal (capped), the maximum for a variable, the
     default when absent; ``None`` for a field without ``first``."""
     for arg in node.arguments or ():
-        if arg.name.value == "first":
+        if arg.name.value in ("first", "last"):  # the same page either way
             if isinstance(arg.value, IntValueNode):
                 return max(0, min(int(arg.value.value), maximum))
             if isinstance(arg.value, VariableNode):

@@ -5,6 +5,7 @@ cannot be stored away from every resolver (docs/hardening.md);
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -144,12 +145,12 @@ def _first_unstorable(value: Any, path: str) -> str | None:
     return None
 
 
-def _unstorable_in(document: DocumentNode, variables: dict[str, Any]) -> str | None:
-    """The argument (or input field) first found holding an unstorable string."""
+def _document_facts(document: DocumentNode) -> tuple[str | None, dict[str, str]]:
+    """The argument of the first unstorable literal, and where each variable is used."""
     used_at: dict[str, str] = {}
     for node, trail in _walk(document, []):
         if isinstance(node, StringValueNode) and UNSTORABLE.search(node.value):
-            return _argument_path(trail) or "query"
+            return _argument_path(trail) or "query", used_at
         if isinstance(node, VariableNode) and any(isinstance(n, ArgumentNode) for n in trail):
             used_at.setdefault(
                 node.name.value,
@@ -157,6 +158,33 @@ def _unstorable_in(document: DocumentNode, variables: dict[str, Any]) -> str | N
                     n.name.value for n in trail if isinstance(n, (ArgumentNode, ObjectFieldNode))
                 ),
             )
+    return None, used_at
+
+
+# By query text: the same text is the same document (ParserCache keeps one per text), and walking
+# a large document on every request cost as much as resolving a small query.
+_FACTS: OrderedDict[str, tuple[str | None, dict[str, str]]] = OrderedDict()
+_FACTS_KEPT = DEFAULT_MAXSIZE
+
+
+def _facts_of(query: str | None, document: DocumentNode) -> tuple[str | None, dict[str, str]]:
+    if query is None:
+        return _document_facts(document)
+    found = _FACTS.get(query)
+    if found is None:
+        found = _FACTS[query] = _document_facts(document)
+        if len(_FACTS) > _FACTS_KEPT:
+            _FACTS.popitem(last=False)
+    return found
+
+
+def _unstorable_in(
+    document: DocumentNode, variables: dict[str, Any], query: str | None = None
+) -> str | None:
+    """The argument (or input field) first found holding an unstorable string."""
+    literal, used_at = _facts_of(query, document)
+    if literal is not None:
+        return literal
     for name, value in variables.items():
         found = _first_unstorable(value, used_at.get(name, name))
         if found:
@@ -175,7 +203,7 @@ class StorableStrings(SchemaExtension):
         context = self.execution_context
         field = None
         if context.graphql_document is not None:
-            field = _unstorable_in(context.graphql_document, context.variables or {})
+            field = _unstorable_in(context.graphql_document, context.variables or {}, context.query)
         if field is not None:
             # A result set before execution is returned as it is (strawberry skips executing).
             context.result = GraphQLExecutionResult(data=None, errors=[unstorable(field)])

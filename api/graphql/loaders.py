@@ -17,7 +17,7 @@ from qcredit.core.errors import QcreditError
 from qcredit.core.grading.engine import AssessmentKey, Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
-from qcredit.core.store import convert
+from qcredit.core.store import convert, versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,23 +28,38 @@ M = TypeVar("M")
 
 
 class Loaders:
-    def __init__(self, db: RequestSession, engine: Engine) -> None:
+    def __init__(
+        self, db: RequestSession, engine: Engine, note_scope: Callable[[int], object] = id
+    ) -> None:
+        """``note_scope`` hears the data-version scope of everything loaded: the enterprise each
+        row belongs to, the policy of each assessment, and the write sequence for a key that
+        found nothing (only a write can make it appear, and no scope names it yet)."""
         self.db = db
         self.engine = engine
+        self.note_scope = note_scope
         self.enterprise: DataLoader[int, Enterprise | None] = self._by(
             EnterpriseRow,
             "id",
             convert.enterprise,
             lambda e: self.enterprise_by_code.prime(e.code, e),
+            lambda e: e.id,
         )
         self.enterprise_by_code: DataLoader[str, Enterprise | None] = self._by(
-            EnterpriseRow, "code", convert.enterprise, lambda e: self.enterprise.prime(e.id, e)
+            EnterpriseRow,
+            "code",
+            convert.enterprise,
+            lambda e: self.enterprise.prime(e.id, e),
+            lambda e: e.id,
         )
-        self.product: DataLoader[int, Product | None] = self._by(ProductRow, "id", convert.product)
+        self.product: DataLoader[int, Product | None] = self._by(
+            ProductRow, "id", convert.product, owner=lambda p: p.enterprise_id
+        )
         self.products_of: DataLoader[int, list[Product]] = self._of(
             ProductRow, "enterprise_id", convert.product, self.product
         )
-        self.event: DataLoader[int, Event | None] = self._by(EventRow, "id", convert.event)
+        self.event: DataLoader[int, Event | None] = self._by(
+            EventRow, "id", convert.event, owner=lambda e: e.enterprise_id
+        )
         self.events_of_enterprise: DataLoader[int, list[Event]] = self._of(
             EventRow, "enterprise_id", convert.event, self.event
         )
@@ -61,17 +76,22 @@ class Loaders:
         column: str,
         to_model: Callable[[Any], M],
         prime: Callable[[M], object] = lambda _: None,
+        owner: Callable[[M], int] | None = None,
     ) -> DataLoader[Any, M | None]:
-        """Rows by a unique column; each one found primes the other loader of the same rows."""
+        """Rows by a unique column; each one found primes the other loader of the same rows.
+        ``owner`` is the enterprise a row belongs to (its data-version scope)."""
 
         async def load(keys: Sequence[Hashable]) -> list[M | None]:
+            table = row.__table__  # plain rows: no identity map or instrumentation to build
             async with self.db() as s:
-                rows = (
-                    await s.execute(select(row).where(getattr(row, column).in_(keys)))
-                ).scalars()
+                rows = (await s.execute(select(table).where(table.c[column].in_(keys)))).all()
                 found = {getattr(r, column): to_model(r) for r in rows}
             for model in found.values():
                 prime(model)
+                if owner is not None:
+                    self.note_scope(versioning.enterprise_scope(owner(model)))
+            if len(found) < len(keys):
+                self.note_scope(versioning.SEQUENCE)
             return [found.get(k) for k in keys]
 
         return DataLoader(load)
@@ -82,12 +102,13 @@ class Loaders:
         """The rows of each owner (``column`` is its id), in id order; each primes ``by_id``."""
 
         async def load(owners: Sequence[int]) -> list[list[M]]:
+            table = row.__table__
             async with self.db() as s:
                 rows = (
                     await s.execute(
-                        select(row).where(getattr(row, column).in_(owners)).order_by(row.id)
+                        select(table).where(table.c[column].in_(owners)).order_by(table.c.id)
                     )
-                ).scalars()
+                ).all()
                 grouped: dict[int, list[M]] = defaultdict(list)
                 for r in rows:
                     model = to_model(r)
@@ -110,8 +131,8 @@ class Loaders:
     async def _assessments(
         self, keys: Sequence[AssessmentKey]
     ) -> list[Assessment | QcreditError | None]:
+        for k in keys:  # the subjects themselves were loaded (and noted) by the loaders above
+            self.note_scope(versioning.policy_scope(k.policy_id))
         async with self.db() as s:
-            results = await self.engine.assessments(s, keys)
-            if s.in_transaction():
-                await s.commit()  # the derived cache rows just written
-        return results
+            # The derived rows graded here commit with the request (Context.close).
+            return await self.engine.assessments(s, keys)

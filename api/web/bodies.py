@@ -23,6 +23,40 @@ def header(scope: Scope, name: bytes) -> str | None:
 
 #: The GraphQL-over-HTTP media type; a client that accepts it gets it, and 4xx for bad requests.
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+#: The legacy media type: a client that accepts only it gets 200 for every well-formed request.
+JSON = "application/json"
+
+# What each acceptable media range gives, and how specific it is: an exact type outranks a
+# wildcard of the same quality, and the GraphQL response type outranks plain JSON.
+_RANGES = {GRAPHQL_RESPONSE: (GRAPHQL_RESPONSE, 3), JSON: (JSON, 2), "application/*": (JSON, 1)}
+_RANGES["*/*"] = (JSON, 0)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an ``Accept`` header (GraphQL over HTTP, "Accept"): the
+    acceptable range of highest quality, then the most specific; JSON when the header is absent
+    (the spec's legacy watershed); ``None`` when the client accepts neither type (406)."""
+    if accept is None or not accept.strip():
+        return JSON
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for item in accept.split(","):
+        kind, _, parameters = item.partition(";")
+        target = _RANGES.get(kind.strip().lower())
+        if target is None:
+            continue
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value.strip())
+                except ValueError:
+                    quality = 0.0
+        rank = (quality, target[1])
+        if quality > 0 and (best is None or rank > best):
+            best, chosen = rank, target[0]
+    return chosen
 
 
 class Refused(HTTPException):
@@ -67,6 +101,7 @@ def operation_fields(data: object) -> dict[str, Any]:
 
 
 def error_body(code: str, message: str, **extensions: Any) -> bytes:
+    """A GraphQL-shaped error body: no ``data`` entry, as for any request that never executed."""
     return json.dumps(
         {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]},
         ensure_ascii=False,
@@ -79,16 +114,20 @@ async def send_error(
     code: str,
     message: str,
     headers: Iterable[tuple[bytes, bytes]] = (),
+    *,
+    accept: str | None = None,
     **extensions: Any,
 ) -> None:
-    """Answer an HTTP request with a GraphQL-style error body."""
+    """Answer an HTTP request with a GraphQL-style error body, in the media type the request's
+    ``accept`` header asks for (JSON when it accepts neither GraphQL type)."""
     body = error_body(code, message, **extensions)
+    media_type = negotiate(accept) or JSON
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", f"{media_type}; charset=utf-8".encode()),
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],

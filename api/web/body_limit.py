@@ -19,13 +19,14 @@ class BodyLimitMiddleware:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _too_large(self, send: Callable[..., Any]) -> None:
+    async def _too_large(self, scope: Scope, send: Callable[..., Any]) -> None:
         await send_error(
             send,
             413,
             "PAYLOAD_TOO_LARGE",
             f"The request body is larger than {self.max_bytes} bytes.",
             maxBytes=self.max_bytes,
+            accept=header(scope, b"accept"),
         )
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -35,7 +36,7 @@ class BodyLimitMiddleware:
         declared = header(scope, b"content-length")
         if declared is not None and declared.strip().isdigit():
             if int(declared) > self.max_bytes:
-                await self._too_large(send)
+                await self._too_large(scope, send)
                 return
         chunks: list[bytes] = []
         size = 0
@@ -46,7 +47,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._too_large(send)
+                await self._too_large(scope, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -32,6 +33,7 @@ from qcredit.api.graphql.types.maps import (
 )
 from qcredit.api.web.auth import InvalidCredentials, JwtSettings, principal_for
 from qcredit.api.web.pictures import fill_of, region_map_svg
+from qcredit.core import clock
 from qcredit.core.errors import (
     Forbidden,
     InvalidInput,
@@ -121,11 +123,17 @@ footer {{ margin-top: 2rem; font-size: .85rem; color: #5f6368; }}
 </style></head><body>
 <h1>企业质量信用核验</h1>
 <dl><dt>企业名称</dt><dd id="name">{name}</dd>
-<dt>统一社会信用代码</dt><dd id="code">{code}</dd></dl>
+<dt>统一社会信用代码</dt><dd id="code">{code}</dd>
+{issuer}<dt>核验日期</dt><dd id="checked">{checked}</dd></dl>
 <section id="badges">{codes}</section>
 <footer>本页只显示向社会公众公开的信息；未公开的分类分级及由其得出的颜色不在此显示。</footer>
 </body></html>
 """
+
+
+def chinese_date(day: date) -> str:
+    """A date as Chinese pages write it: 2026年12月2日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 async def verify_page(request: Request) -> Response:
@@ -147,9 +155,13 @@ async def verify_page(request: Request) -> Response:
                     f'<div class="code withheld" data-policy="{escape(b.policy_id)}">'
                     f"<span>{head}：颜色不向社会公众公开</span></div>"
                 )
+        issuer = c.settings.issuer
         html = VERIFY_PAGE.format(
             name=escape(ent.name),
             code=escape(ent.code),
+            # The bureau only when configured: a page citizens trust names no guessed issuer.
+            issuer=f'<dt>发布机关</dt><dd id="issuer">{escape(issuer)}</dd>\n' if issuer else "",
+            checked=chinese_date(clock.today()),
             codes="".join(items) or "<p>本企业暂无可核验的信用标识。</p>",
         )
     return HTMLResponse(html)

@@ -12,17 +12,11 @@ import math
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from qcredit.api.graphql.colors import PALETTE  # policy colours are CSS colour names
 from qcredit.api.graphql.types.maps import RegionCell, RegionMap
+from qcredit.core.vocabulary import LABEL_SETS
 
-# Policy colours are CSS colour names; these are softer fills for the usual ones.
-PALETTE = {
-    "red": "#d93025",
-    "orange": "#f29900",
-    "yellow": "#f6c026",
-    "blue": "#1a73e8",
-    "green": "#1e8e3e",
-}
-COLOUR_LABELS = {"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝", "green": "绿"}
+COLOUR_LABELS = LABEL_SETS["color"][1]  # one source: the vocabulary's colour labels
 NO_DATA = "#e8eaed"  # nothing graded here
 WITHHELD = "#9aa0a6"  # coloured, but not shown to this caller
 DARK_TEXT = {"yellow", "orange"}
@@ -108,7 +102,7 @@ def region_map_svg(m: RegionMap, policy_name: str) -> str:
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{MARGIN}" y="30" font-size="20" font-weight="bold">{escape(title)}</text>',
         f'<text x="{MARGIN}" y="52" font-size="13" fill="#5f6368">'
-        f"{escape(m.policy)} · {escape(whole)}</text>",
+        f"{escape(policy_name)} · {escape(whole)}</text>",
     ]
     for i, cell in enumerate(cells):
         x = MARGIN + (i % columns) * (TILE_W + GAP)

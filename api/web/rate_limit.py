@@ -231,6 +231,7 @@ class RateLimitMiddleware:
             f"Too many requests; retry after {retry_after} s.",
             headers=[(b"retry-after", str(retry_after).encode())],
             retryAfter=retry_after,
+            accept=header(scope, b"accept"),
         )
 
 

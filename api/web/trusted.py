@@ -132,7 +132,9 @@ class TrustedDocumentsMiddleware:
             elif scope["method"] == "POST":
                 scope, receive = await self._rewrite_post(scope, receive)
         except Refused as refused:
-            await send_error(send, 400, refused.code, refused.message)
+            await send_error(
+                send, 400, refused.code, refused.message, accept=header(scope, b"accept")
+            )
             return
         await self.app(scope, receive, send)
 

@@ -352,9 +352,14 @@ class Engine:
                 assessments=batch.fresh,
             )
         if batch.wrote or not skip_unchanged:
-            # Cached responses keyed on the data version retire with this transaction's commit
-            # (a write's re-grade bumps it for the write itself, even when no grade moved).
-            await versioning.bump(session)
+            # Cached responses that read these enterprises or their cities' aggregates retire
+            # with this transaction's commit (core/store/versioning.py); a write's re-grade bumps
+            # them for the write itself, even when no grade moved.
+            await versioning.bump(
+                session,
+                enterprises=bundles.keys(),
+                regions={b.enterprise.enterprise.region_code for b in bundles.values()},
+            )
         return batch.changes
 
     def adjuster_names(self) -> list[str]:

@@ -16,12 +16,14 @@ through the per-record path after the batch's bulk part.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, QcreditError
 from qcredit.core.identifiers import validate_credit_code, validate_nice_class, validate_region_code
@@ -37,9 +39,11 @@ from qcredit.core.model import SubjectType
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary
-from sqlalchemy import String, Table, any_, bindparam, select, text
+from sqlalchemy import Date, DateTime, String, Table, any_, bindparam, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateIndex
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
 # The tables as Tables (a mapped class's __table__ is typed as any FromClause).
@@ -92,7 +96,11 @@ def check_event(
 ) -> CheckedEvent:
     """The checks of :func:`qcredit.core.ledger.append.record_event` that need no database."""
     spec = vocabulary.get(kind, "kind")
-    occurred = check_date(occurred_on, "occurredOn", not_after=today)
+    occurred = (
+        _checked_day(occurred_on, today)
+        if type(occurred_on) is str
+        else check_date(occurred_on, "occurredOn", not_after=today)
+    )
     attrs = spec.validate(attributes, "attributes")
     ext = free_text(external_id, "externalId", 128) if external_id is not None else None
     if on_product and SubjectType.PRODUCT not in spec.on:
@@ -100,6 +108,13 @@ def check_event(
             f"{kind} is recorded on an enterprise, not on a product", field="productId"
         )
     return CheckedEvent(kind, occurred, attrs, ext)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _checked_day(occurred_on: str, today: date) -> date:
+    """:func:`check_date` of an event's day, remembered: a file's events fall on a few thousand
+    days (a refusal is raised again each time, not remembered)."""
+    return check_date(occurred_on, "occurredOn", not_after=today)
 
 
 def check_enterprise(record: dict[str, Any], today: date) -> tuple[Any, ...]:
@@ -170,7 +185,7 @@ class BulkWriter:
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         raw = await self._raw()
         # aiosqlite: the driver connection runs executemany in its own thread, in one call.
-        await raw.executemany(sql, [tuple(_sqlite_value(v) for v in row) for row in rows])
+        await raw.executemany(sql, _sqlite_rows(table, columns, rows))
 
     def _member(self, column: Any, values: Sequence[Any]) -> Any:
         """``column IN (…)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that a
@@ -283,7 +298,35 @@ class BulkWriter:
 
 
 def attributes_json(value: dict[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON text of checked attributes (orjson; the standard library for what orjson
+    refuses, such as integers beyond 64 bits inside an object attribute)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _sqlite_rows(
+    table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]] | list[list[Any]]:
+    """Rows with their date and time columns as SQLite stores them; only those columns are
+    visited, and a value seen before (a batch's one recording time, its events' few days) is
+    converted once."""
+    dated = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, Date | DateTime)]
+    if not dated:
+        return rows
+    seen: dict[Any, Any] = {None: None}
+    out = []
+    for row in rows:
+        values = list(row)
+        for i in dated:
+            v = values[i]
+            text = seen.get(v)
+            if text is None and v is not None:
+                text = seen[v] = _sqlite_value(v)
+            values[i] = text
+        out.append(values)
+    return out
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -354,3 +397,44 @@ def check_correction(
     )
     corr, digest = correction_of(vocabulary, target, act, why, on, record.get("attributes"))
     return on, corr, ext, digest
+
+
+# -- an initial load ------------------------------------------------------------------------------
+# The events table's secondary indexes that no check of the bulk path reads: the external-id
+# index (idempotency), the primary key and the correction-sequence index (one correction per
+# state, and the corrections of an event) stay.  Maintaining the others row by row costs a load
+# into an empty ledger more than building them once at its end.
+DEFERRABLE_INDEXES = (
+    "ix_events_enterprise_occurred",
+    "ix_events_product_occurred",
+    "ix_events_kind",
+    "ix_events_recorded_at",
+    "ix_events_corrects_id",
+)
+
+
+def _deferrable() -> list[Any]:
+    return [index for index in EVENTS.indexes if index.name in DEFERRABLE_INDEXES]
+
+
+async def ledger_is_empty(conn: AsyncConnection) -> bool:
+    return (await conn.execute(select(EVENTS.c.id).limit(1))).first() is None
+
+
+async def drop_deferrable_indexes(conn: AsyncConnection) -> None:
+    """Drop the deferrable indexes (an initial load; :func:`rebuild_indexes` builds them again)."""
+    for index in _deferrable():
+        await conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+
+
+async def rebuild_indexes(conn: AsyncConnection) -> None:
+    """Create whichever deferrable index is missing (``IF NOT EXISTS``: two loads may finish at
+    once).  Every bulk import calls it before it loads, so an initial load that was killed before
+    its end is repaired by the next import.  Only missing ones: a CREATE INDEX, even one that
+    finds its index, waits for every writer of the table (its lock)."""
+    present = await conn.run_sync(
+        lambda sync: {i["name"] for i in sa_inspect(sync).get_indexes(EVENTS.name)}
+    )
+    for index in _deferrable():
+        if index.name not in present:
+            await conn.execute(CreateIndex(index, if_not_exists=True))

@@ -33,6 +33,8 @@ def cell_date(raw: Any, column: str, field: str) -> str:
         return raw.isoformat()
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return _serial(raw, raw, column, field)
+    if _iso_day(raw):  # most cells and every JSON Lines date: already YYYY-MM-DD
+        return str(raw)
     text = str(raw).strip()
     if _SERIAL.fullmatch(text):
         return _serial(float(text), raw, column, field)
@@ -44,6 +46,20 @@ def cell_date(raw: Any, column: str, field: str) -> str:
         return date(year, month, day).isoformat()
     except ValueError:
         raise InvalidInput(f"{column}：{text} 不是真实存在的日期", field=field) from None
+
+
+def _iso_day(raw: Any) -> bool:
+    """Whether ``raw`` is ASCII ``YYYY-MM-DD`` naming a real day (then it is its own ISO form)."""
+    if not (type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-"):
+        return False
+    year, month, day = raw[:4], raw[5:7], raw[8:]
+    if not (raw.isascii() and year.isdigit() and month.isdigit() and day.isdigit()):
+        return False
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False  # the general path words the refusal
+    return True
 
 
 def _serial(days: float, raw: Any, column: str, field: str) -> str:

@@ -10,7 +10,7 @@ Correction columns take their labels from the core's correction kind for the sam
 from __future__ import annotations
 
 from qcredit.core.model import CORRECTION_KIND, EnterpriseRole
-from qcredit.core.vocabulary import CORE_EVENT_KINDS
+from qcredit.core.vocabulary import CORE_EVENT_KINDS, ENTERPRISE_ROLE_LABELS
 
 _CORRECTION = next(k for k in CORE_EVENT_KINDS if k.code == CORRECTION_KIND).all_attributes
 CORRECTION_ACTION = _CORRECTION["action"]  # 撤销 / 修改 / 错误 / 修复
@@ -18,11 +18,7 @@ CORRECTION_ACTION = _CORRECTION["action"]  # 撤销 / 修改 / 错误 / 修复
 RECORD_TYPES = {"企业": "enterprise", "产品": "product", "事件": "event", "更正": "correction"}
 TYPE_LABELS = {v: k for k, v in RECORD_TYPES.items()}
 
-ROLE_LABELS = {
-    EnterpriseRole.PRODUCER: "生产者",
-    EnterpriseRole.SELLER: "销售者",
-    EnterpriseRole.SERVICE: "服务业经营者",
-}
+ROLE_LABELS = {role: ENTERPRISE_ROLE_LABELS[role] for role in EnterpriseRole}
 ROLES = {label: role.value for role, label in ROLE_LABELS.items()}
 
 # A product's or event's owner and an enterprise's own code share one Chinese header, so

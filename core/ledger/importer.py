@@ -23,20 +23,27 @@ in CSV ``attributes`` is JSON text and ``roles`` are separated by ``;``)::
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import queue
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from qcredit.core import clock
 from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
+from qcredit.core.grading.run import grade_everything
+from qcredit.core.ledger.bulk import drop_deferrable_indexes, ledger_is_empty, rebuild_indexes
 from qcredit.core.ledger.bulk_import import BulkImport
 from qcredit.core.ledger.messages import in_chinese
 from qcredit.core.ledger.per_record import ImportReport, Rejection, apply_record, import_records
 from qcredit.core.ledger.readers import Row, Source
 from qcredit.core.ledger.rows import RowReader
+from qcredit.core.store.tables import AssessmentRow
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 __all__ = [
@@ -69,6 +76,7 @@ async def import_file(
     batch_size: int | None = None,
     regrade: bool = True,
     progress: Callable[[int], None] | None = None,
+    defer_indexes: bool = True,
 ) -> FileImport:
     """Every row of ``source`` through the ledger's checks; accepted rows are written."""
     reader = RowReader(engine.registry.vocabulary)
@@ -87,6 +95,7 @@ async def import_file(
                 if progress:
                     progress(1)
 
+    options = {"defer_indexes": defer_indexes} if bulk else {}
     load = import_records_bulk if bulk else import_records
     report = await load(
         sessions,
@@ -95,6 +104,7 @@ async def import_file(
         batch_size=batch_size or (20_000 if bulk else 1000),
         regrade=regrade,
         progress=progress,
+        **options,
     )
     # The ledger judged records; a second pass finds their rows (files may exceed memory).
     judged = {r.line: r for r in report.rejected}
@@ -142,6 +152,57 @@ async def rolled_back(
 
 
 # -- the bulk path ---------------------------------------------------------------------------------
+_END = object()
+
+
+async def read_ahead(
+    records: Iterable[tuple[int, dict[str, Any]]], batch_size: int
+) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
+    """Batches of ``records``, the next one read (parsed, turned into records) in a thread while
+    the database writes this one: the reader runs whenever the event loop waits on COPY.  At most
+    two batches wait, so memory stays bounded; the reader's error is raised here, in order."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read() -> None:
+        batch: list[tuple[int, dict[str, Any]]] = []
+        try:
+            for item in records:
+                if stop.is_set():
+                    return
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    put(batch)
+                    batch = []
+            if batch:
+                put(batch)
+            put(_END)
+        except BaseException as exc:  # handed to the importer, which raises it
+            put(exc)
+
+    reader = threading.Thread(target=read, name="qcredit-import-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = await asyncio.to_thread(ready.get)
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()  # the importer stopped early (an error): the reader ends at its next record
+        await asyncio.to_thread(reader.join)
+
+
 async def import_records_bulk(
     sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
@@ -151,34 +212,70 @@ async def import_records_bulk(
     regrade: bool = True,
     regrade_chunk: int = 500,
     progress: Callable[[int], None] | None = None,
+    defer_indexes: bool = True,
 ) -> ImportReport:
     """The same records, checks and idempotency as :func:`import_records`, written in bulk
     (:mod:`qcredit.core.ledger.bulk`).  Records that need per-row ledger look-ups — events referring
     to other events, and corrections of events already corrected or corrected twice in one batch —
     go through the per-record path after their batch, so every record is judged as the per-record
-    importer would judge it.  Touched enterprises are re-graded once, at the end."""
+    importer would judge it.  Touched enterprises are re-graded once, at the end.
+
+    Into an empty ledger (an initial load, with ``defer_indexes``) the events' secondary indexes
+    that no check reads are dropped first and built once after the last batch, before the
+    re-grade reads them (:data:`qcredit.core.ledger.bulk.DEFERRABLE_INDEXES`); if the load is
+    killed on the way, the next import builds them before it loads."""
     job = BulkImport(sessions, engine.registry.vocabulary)
-    batch: list[tuple[int, dict[str, Any]]] = []
-    for item in records:
-        batch.append(item)
-        if len(batch) >= batch_size:
+    async with sessions() as session:
+        conn = await session.connection()
+        await rebuild_indexes(conn)
+        initial = await ledger_is_empty(conn)
+        deferred = defer_indexes and initial
+        if deferred:
+            await drop_deferrable_indexes(conn)
+        await session.commit()
+    try:
+        async for batch in read_ahead(records, batch_size):
             await job.run_batch(batch, engine)
             if progress:
                 progress(len(batch))
-            batch = []
-    if batch:
-        await job.run_batch(batch, engine)
-        if progress:
-            progress(len(batch))
-    if regrade and job.touched:
-        ids = sorted(job.touched)
-        for start in range(0, len(ids), regrade_chunk):
-            part = ids[start : start + regrade_chunk]
+    finally:
+        if deferred:
             async with sessions() as session:
-                for eid in part:  # cached assessments of these subjects may now be stale
-                    await engine.invalidate(session, eid, date.min)
+                await rebuild_indexes(await session.connection())
+                await session.commit()
+    if regrade and job.touched:
+        if initial:  # every enterprise is new: grade the ledger as `qcredit grade` does
+            await grade_everything(sessions, engine, engine.registry.all_policies())
+        else:
+            await _regrade_touched(sessions, engine, sorted(job.touched), regrade_chunk)
+    job.report.rejected.sort(key=lambda r: r.line)
+    return job.report
+
+
+async def _regrade_touched(
+    sessions: async_sessionmaker[AsyncSession], engine: Engine, ids: list[int], chunk: int
+) -> None:
+    """Re-grade the touched enterprises in chunks; regional tallies are reconciled once at the
+    end (as :func:`grade_everything` does), not after every chunk."""
+    from qcredit.core.supervision.notices import reconcile_deferred
+
+    deferred: dict[str, set[tuple[str, str | None]]] = {}
+    engine.deferred_scopes = deferred
+    try:
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            async with sessions() as session:
+                # Cached assessments of these subjects may now be stale: one statement a chunk
+                # (Engine.invalidate from the first day, for all of them at once).
+                await session.execute(
+                    delete(AssessmentRow).where(AssessmentRow.enterprise_id.in_(part))
+                )
                 changes = await engine.regrade(session, part)
                 await session.commit()
             engine.announce(changes)
-    job.report.rejected.sort(key=lambda r: r.line)
-    return job.report
+    finally:
+        engine.deferred_scopes = None
+    if deferred:
+        async with sessions() as session:
+            await reconcile_deferred(session, engine.registry, deferred, clock.today())
+            await session.commit()

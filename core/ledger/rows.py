@@ -18,6 +18,11 @@ from qcredit.core.vocabulary import AttributeSpec, EventKind, Vocabulary
 
 _ROLE_SEPARATORS = re.compile(r"[;；,，、/\s]+")
 _TRUE = frozenset({"是", "true", "yes", "y", "1", "√", "有"})
+# Keys whose text is taken as written (after trimming), and the keys read through a small table
+# whose answers are remembered (a file repeats the same few types, kinds and actions).
+_TEXT_KEYS = frozenset(headers.COLUMNS) - headers.DATE_KEYS - {"attributes", "roles", "niceClass"}
+_CODED_KEYS = frozenset({"type", "kind", "action"})
+_HEADERS_REMEMBERED = 1000  # a file names a few dozen columns; bounded against odd JSON Lines
 _FALSE = frozenset({"否", "false", "no", "n", "0", "×", "无"})
 
 
@@ -36,6 +41,9 @@ class RowReader:
             if kind.recordable
             for name in (kind.code, kind.label)
         }
+        # Per-row work that repeats with the same input: header → record key, and coded texts.
+        self._keys: dict[str, str | None] = {}
+        self._coded: dict[tuple[str, str], str] = {}
 
     def known(self, header: str) -> bool:
         """Whether a column means anything to the importer (else it is ignored, with a warning)."""
@@ -49,11 +57,17 @@ class RowReader:
         """The record a row holds; ``InvalidInput`` (in Chinese) when a cell cannot be read."""
         record: dict[str, Any] = {}
         extra: dict[str, Any] = {}
+        keys = self._keys
         for header, raw in cells.items():
             value = _present(raw)
             if value is None:
                 continue
-            key = headers.record_key(header)
+            if header in keys:
+                key = keys[header]
+            else:
+                key = headers.record_key(header)
+                if len(keys) < _HEADERS_REMEMBERED:
+                    keys[header] = key
             if key is None:
                 extra[header] = value
             else:
@@ -68,6 +82,18 @@ class RowReader:
         return record
 
     def _field(self, key: str, header: str, value: Any) -> Any:
+        if type(value) is str and key in _TEXT_KEYS:  # trimmed already (_present)
+            if key not in _CODED_KEYS:
+                return value
+            coded = self._coded.get((key, value))
+            if coded is None:
+                coded = self._read_field(key, header, value)
+                if len(self._coded) < _HEADERS_REMEMBERED:
+                    self._coded[(key, value)] = coded
+            return coded
+        return self._read_field(key, header, value)
+
+    def _read_field(self, key: str, header: str, value: Any) -> Any:
         if key in headers.DATE_KEYS:
             return cell_date(value, header, key)
         if key == "attributes":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -53,9 +54,15 @@ def _reason(r: Reason) -> dict[str, Any]:
 def camel_dict(value: Any) -> dict[str, Any]:
     """A flat dataclass as its stored (JSON) form: camelCase keys in field order, enums by value."""
     return {
-        _camel(f.name): v.value if isinstance(v := getattr(value, f.name), Enum) else v
-        for f in fields(value)
+        key: v.value if isinstance(v := getattr(value, name), Enum) else v
+        for name, key in _stored_names(type(value))  # type: ignore[arg-type]
     }
+
+
+@functools.cache
+def _stored_names(cls: type) -> tuple[tuple[str, str], ...]:
+    # Once per dataclass: storing a re-grade writes these for every measure and disclosure.
+    return tuple((f.name, _camel(f.name)) for f in fields(cls))
 
 
 def _camel(name: str) -> str:
@@ -99,6 +106,14 @@ def _reasons(items: list[dict[str, Any]]) -> tuple[Reason, ...]:
     )
 
 
+def disclosures(stored: Any) -> tuple[Disclosure, ...]:
+    """The publicity rules of a stored assessment (its payload's ``publicity``)."""
+    return tuple(
+        Disclosure(Audience(d["audience"]), d["allowed"], d["needsReview"], d["text"], d["article"])
+        for d in stored or ()
+    )
+
+
 def assessment(row: AssessmentRow) -> Assessment:
     p = row.payload or {}
     return Assessment(
@@ -124,12 +139,7 @@ def assessment(row: AssessmentRow) -> Assessment:
             )
             for m in p.get("supervision", [])
         ),
-        publicity=tuple(
-            Disclosure(
-                Audience(d["audience"]), d["allowed"], d["needsReview"], d["text"], d["article"]
-            )
-            for d in p.get("publicity", [])
-        ),
+        publicity=disclosures(p.get("publicity", [])),
         details=dict(p.get("details") or {}),
         parameters_digest=row.parameters_digest,
         inputs_digest=row.inputs_digest,

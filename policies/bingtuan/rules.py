@@ -16,6 +16,7 @@ from qcredit.core.contract import (
     Measure,
     PolicyVersion,
     Reason,
+    Term,
 )
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.parameters import ParameterSet, ParameterView
@@ -26,7 +27,7 @@ from qcredit.policies.bingtuan.exclusions import exclusion_reasons, listings
 from qcredit.policies.bingtuan.licences import valid_licences
 from qcredit.policies.bingtuan.measures import disclosures, supervision
 from qcredit.policies.bingtuan.metadata import DIVISION_CITIES, ENTERPRISES, LEVELS
-from qcredit.policies.bingtuan.scoring import Deduction, deductions, reasons, score
+from qcredit.policies.bingtuan.scoring import Deduction, deductions, reasons, score, score_terms
 from qcredit.policies.bingtuan.trial import BingtuanTrialRules
 from qcredit.policies.bingtuan.versions import CHANGES, REVISED_LABEL, TRIAL, TRIAL_LABEL
 
@@ -228,6 +229,7 @@ class BingtuanPolicy(Policy):
             "selfInspectionYear": facts.as_of.year - params["self_inspection_report_lag_years"],
             "score": points,
             "deductions": {d.dimension: d.points for d in found},
+            "scoreTerms": [t.record() for t in score_terms(found, params)],
             "licences": sorted({str(f.get("licenceNo") or "") for f in valid_licences(facts)}),
         }
 
@@ -246,6 +248,15 @@ class BingtuanPolicy(Policy):
                 f"{d['evaluationYear']}年度（{kind}）",
             ),
         )
+
+    def explanation(self, assessment: Assessment) -> Figure | None:
+        """The 100-point score over the 8 dimensions of 第六条: the full score less each
+        dimension's deduction, with the events behind it."""
+        d = assessment.details
+        if "scoreTerms" not in d or assessment.score is None:
+            return None
+        terms = tuple(Term.of_record(t) for t in d["scoreTerms"])
+        return Figure("score", "评价得分", assessment.score, "第六条", terms=terms)
 
     def supervision(
         self, grading: Grading, facts: Facts, params: ParameterView

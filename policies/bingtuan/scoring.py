@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from qcredit.core.contract import Reason
+from qcredit.core.contract import Reason, Term
 from qcredit.core.facts import Fact, Facts, ids
 from qcredit.core.temporal import established_for
 from qcredit.policies.bingtuan.evaluation import Evaluation
@@ -142,6 +142,32 @@ def deductions(facts: Facts, ev: Evaluation, params: Params) -> list[Deduction]:
         points, events, detail = rule(facts, ev, params)
         out.append(Deduction(key, label, min(points, cap), tuple(events), detail))
     return out
+
+
+# The parameter that alone fixes a dimension's deduction; a dimension whose points depend on
+# several (by severity, by measure) names none in its term.
+DEDUCTION_PARAMETER = {
+    "enterprise_type": "type_young_enterprise_deduction",
+    "administrative_licence": "licence_noncompliant_deduction",
+    "complaints": "complaint_deduction",
+    "public_opinion": "public_opinion_deduction",
+}
+
+
+def score_terms(found: list[Deduction], params: Params) -> list[Term]:
+    """The 100-point score (第六条) as terms: the full score, then each dimension's deduction
+    (negative), and a last term where the floor of 0 cut the sum; they add up to the score."""
+    full = float(params["full_score"])
+    terms = [Term("满分", full, "第六条", "full_score")]
+    for d in found:
+        if d.points:
+            label = f"{d.label}：{d.detail}"
+            parameter = DEDUCTION_PARAMETER.get(d.dimension)
+            terms.append(Term(label, -d.points, "第六条", parameter, ids(list(d.events))))
+    below = full - sum(d.points for d in found)
+    if below < 0:
+        terms.append(Term("得分最低为0分", -below, "第六条"))
+    return terms
 
 
 def score(found: list[Deduction], params: Params) -> float:

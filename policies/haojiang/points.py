@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from qcredit.core.contract import Term
 from qcredit.core.facts import Fact, Facts
 from qcredit.core.model import SubjectType
 from qcredit.core.temporal import within_years
@@ -99,6 +100,38 @@ class Points:
         found = [f for f in self.recorded if f.get("points") < 0]
         found += [f for f, pts in self.derived if pts < 0]
         return sorted(found, key=lambda f: f.occurred_on)
+
+
+# What an ordinary event that a local default scores is called in a breakdown.
+DERIVED_LABELS = {
+    "SAMPLING_INSPECTION": "监督抽查",
+    "SUPERVISION_CHECK": "监督检查",
+    "ADMINISTRATIVE_PENALTY": "行政处罚",
+    "QUALITY_ACCIDENT": "产品质量事故",
+    "COMPLAINT": "投诉举报经核实",
+    "COUNTERFEIT": "假冒伪劣",
+}
+
+
+def point_terms(pts: Points) -> list[Term]:
+    """The cumulative points (二（一）) event by event, adding up to ``pts.total``: the points
+    the bureau recorded, then those a local default derives from ordinary events."""
+    terms = [
+        Term(
+            f"质量信用记分（{f.get('rule')}）" if f.get("rule") else "质量信用记分",
+            float(f.get("points")),
+            "二（一）",
+            None,  # recorded as the bureau scored it under the Guangdong rules
+            (f.id,),
+            f.product_id,
+        )
+        for f in pts.recorded
+    ]
+    for f, points in pts.derived:
+        label = f"{DERIVED_LABELS.get(f.kind, f.kind)}（本地默认分值）"
+        parameter = _derived_points_parameter(f)
+        terms.append(Term(label, points, "二（一）", parameter, (f.id,), f.product_id))
+    return terms
 
 
 def cumulative_points(facts: Facts, params: Mapping[str, Any]) -> Points:

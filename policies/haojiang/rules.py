@@ -8,7 +8,9 @@ from pathlib import Path
 
 import qcredit.policies.haojiang.plan as plan
 from qcredit.core.contract import (
+    Assessment,
     Disclosure,
+    Figure,
     Grading,
     History,
     Level,
@@ -16,6 +18,7 @@ from qcredit.core.contract import (
     NoticeRules,
     PlanRule,
     Reason,
+    Term,
 )
 from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
@@ -24,7 +27,7 @@ from qcredit.core.policy import Policy
 from qcredit.policies.haojiang.categories import category, needs_text, rule_text
 from qcredit.policies.haojiang.exclusions import exclusion
 from qcredit.policies.haojiang.notices import HaojiangNotices
-from qcredit.policies.haojiang.points import cumulative_points
+from qcredit.policies.haojiang.points import cumulative_points, point_terms
 from qcredit.policies.haojiang.publicity import USE_LIMIT, disclosures
 from qcredit.policies.haojiang.supervision import clean_run_reason, level_measures
 
@@ -130,6 +133,7 @@ class HaojiangPolicy(Policy):
                 if facts.subject_type is SubjectType.PRODUCT
                 else "operator",
                 "notice": USE_LIMIT,
+                "pointTerms": [t.record() for t in point_terms(pts)],
             },
         )
 
@@ -142,6 +146,15 @@ class HaojiangPolicy(Policy):
         self, grading: Grading, facts: Facts, params: ParameterView
     ) -> Sequence[Disclosure]:
         return disclosures(grading)
+
+    def explanation(self, assessment: Assessment) -> Figure | None:
+        """The cumulative quality-credit points (二（一）) that place the category (三（一）),
+        event by event; none for category O (no points obtained)."""
+        d = assessment.details
+        if d.get("points") is None or "pointTerms" not in d:
+            return None
+        terms = tuple(Term.of_record(t) for t in d["pointTerms"])
+        return Figure("points", "质量信用累计记分", float(d["points"]), "三（一）", terms=terms)
 
     def notice_rules(self) -> NoticeRules:
         """Warnings on grade changes (notices.py; docs/warnings.md)."""

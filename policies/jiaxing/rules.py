@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from qcredit.core.contract import (
     Assessment,
@@ -30,7 +30,7 @@ from qcredit.policies.jiaxing.catalogue import (
     scope_reason,
 )
 from qcredit.policies.jiaxing.enterprises import classify, health_code, supervision_mode
-from qcredit.policies.jiaxing.levels import LEVELS, MODE_LABELS, worst_tier
+from qcredit.policies.jiaxing.levels import LEVELS, MODE_LABELS, TIER_LABELS, worst_tier
 from qcredit.policies.jiaxing.measures import (
     HEALTH_CODE,
     HEALTH_CODE_LABELS,
@@ -179,33 +179,60 @@ class JiaxingPolicy(Policy):
     def figures(self, assessment: Assessment) -> Sequence[Figure]:
         d = assessment.details
         if "qualitySafetyIndex" in d:  # a product: 二2 产品质量安全指数 and its terms
-            terms = tuple(
-                Term(
-                    str(t["factor"]),
-                    float(t["points"]),
-                    "二2",
-                    t.get("parameter"),
-                    (int(t["event"]),) if "event" in t else (),
-                )
-                for t in d.get("qualitySafetyIndexTerms", ())
-            )
             return (
                 Figure(
                     "qualitySafetyIndex",
                     "产品质量安全指数",
                     d["qualitySafetyIndex"],
                     "二2",
-                    terms=terms,
+                    terms=_index_terms(d),
                 ),
             )
-        if "supervisionMode" in d:  # an enterprise: 四1 监管方式
+        if "supervisionMode" in d:  # an enterprise: 四1 监管方式, 三2 its products' tiers
             mode = str(d["supervisionMode"])
+            governing = str(d["governingProductTier"])
+            indices = d.get("productQualitySafetyIndex", {})
+            products = tuple(
+                Term(
+                    TIER_LABELS[str(tier)],
+                    float(indices.get(pid, 0.0)),
+                    "二2",
+                    product=int(pid),
+                )
+                for pid, tier in d["productTiers"].items()
+            )
             return (
                 Figure(
                     "supervisionMode", "监管方式", mode, str(d["modeArticle"]), MODE_LABELS[mode]
                 ),
+                Figure(
+                    "governingProductTier",
+                    "重点产品风险等级（按最高风险产品）",
+                    governing,
+                    "三2",
+                    TIER_LABELS[governing],
+                    products,  # one term a product: its tier, its 产品质量安全指数 as points
+                ),
             )
         return ()
+
+    def explanation(self, assessment: Assessment) -> Figure | None:
+        """A product's 产品质量安全指数 (二2), from 100 (safest): each risk factor deducts,
+        质量主体责任落实 adds, and a last term where the 0–100 bounds cut the sum.  An
+        enterprise's class (三3) rests on criteria, not a score: none."""
+        d = assessment.details
+        if "qualitySafetyIndex" not in d:
+            return None
+        terms = _index_terms(d)
+        index = float(d["qualitySafetyIndex"])
+        unbounded = 100.0 + sum(t.points for t in terms)
+        bounded = (
+            () if unbounded == index else (Term("指数上下限（0–100）", index - unbounded, "二2"),)
+        )
+        base = Term("指数满分（最安全）", 100.0, "二2")
+        return Figure(
+            "qualitySafetyIndex", "产品质量安全指数", index, "二2", terms=(base, *terms, *bounded)
+        )
 
     def badge(self, assessment: Assessment) -> Badge | None:
         """二2 企业产品质量"健康码": the colour of the enterprise's class (details.healthCode)."""
@@ -223,3 +250,17 @@ class JiaxingPolicy(Policy):
     def notice_rules(self) -> NoticeRules:
         """Warnings on grade changes (notices.py; docs/warnings.md)."""
         return JiaxingNotices(self)
+
+
+def _index_terms(details: Mapping[str, Any]) -> tuple[Term, ...]:
+    """The 产品质量安全指数 terms a product's grading kept (``products._index``)."""
+    return tuple(
+        Term(
+            str(t["factor"]),
+            float(t["points"]),
+            "二2",
+            t.get("parameter"),
+            (int(t["event"]),) if "event" in t else (),
+        )
+        for t in details.get("qualitySafetyIndexTerms", ())
+    )

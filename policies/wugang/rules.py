@@ -26,6 +26,7 @@ from qcredit.core.contract import (
     Measure,
     NoticeRules,
     Reason,
+    Term,
 )
 from qcredit.core.facts import Facts, ids
 from qcredit.core.model import SubjectType
@@ -44,7 +45,7 @@ from qcredit.policies.wugang.adjustments import (
 )
 from qcredit.policies.wugang.notices import WugangNotices
 from qcredit.policies.wugang.publicity import disclosures
-from qcredit.policies.wugang.scoring import RiskScore, risk_score, score_reasons
+from qcredit.policies.wugang.scoring import RiskScore, risk_score, score_reasons, score_terms
 from qcredit.policies.wugang.supervision import key_list_reasons, measures
 
 BAND_LIMIT = {"A": "band_a_max", "B": "band_b_max", "C": "band_c_max"}
@@ -138,6 +139,7 @@ class WugangPolicy(Policy):
                 "reliefLevels": RANKS[band] - relieved,
                 "keyInspectionList": bool(key_list),
                 "evaluationPeriod": [start.isoformat(), end.isoformat()],
+                "scoreTerms": [t.record() for t in score_terms(risk, params)],
             },
         )
 
@@ -182,6 +184,17 @@ class WugangPolicy(Policy):
         return (
             Figure("creditPoints", "综合信用评级风险分值", float(d["creditPoints"]), "第六条"),
             Figure("qualityPoints", "产品质量指标风险分值", float(d["qualityPoints"]), "第五条"),
+        )
+
+    def explanation(self, assessment: Assessment) -> Figure | None:
+        """The 100-point risk score (第六条) term by term: the credit rating (第六条) and each
+        第五条 indicator, with the parameter that fixes its points."""
+        d = assessment.details
+        if "scoreTerms" not in d or assessment.score is None:
+            return None
+        terms = tuple(Term.of_record(t) for t in d["scoreTerms"])
+        return Figure(
+            "riskScore", "产品质量安全信用风险分值", assessment.score, "第六条", terms=terms
         )
 
     def notice_rules(self) -> NoticeRules:

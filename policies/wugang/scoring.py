@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from qcredit.core.contract import Reason
+from qcredit.core.contract import Reason, Term
 from qcredit.core.facts import Fact, Facts
 
 # 第五条 names three groups of product-quality indicators; each event kind feeds one of them.
@@ -150,6 +150,56 @@ def indicator(fact: Fact, as_of: date, params: Mapping[str, Any]) -> tuple[str, 
     if kind == "SELF_INSPECTION_REPORT" and get("onTime") is False:
         return RISK_CONTROL, "年度自查报告未按时报送", params["points_self_inspection_late"]
     return None
+
+
+# The parameter that fixes each event kind's points (第五条 indicators; local defaults).
+POINTS_PARAMETER = {
+    "SAMPLING_INSPECTION": "points_sampling_fail",
+    "SUPERVISION_CHECK": "points_supervision_check",
+    "ADMINISTRATIVE_PENALTY": "points_penalty",
+    "QUALITY_ACCIDENT": "points_accident",
+    "COMPLAINT": "points_complaint_verified",
+    "PUBLIC_OPINION": "points_public_opinion_verified",
+    "COUNTERFEIT": "points_counterfeit",
+    "FALSE_CLAIM": "points_false_claim",
+    "STANDARD_BREACH": "points_standard_breach",
+    "AFTER_SALES_BREACH": "points_after_sales",
+    "LIST_ENTRY": "points_list_entry",
+    "SELF_INSPECTION_REPORT": "points_self_inspection_late",
+}
+
+
+def score_terms(risk: RiskScore, params: Mapping[str, Any]) -> list[Term]:
+    """The 100-point score term by term (第六条 credit rating, 第五条 indicators), with a
+    negative term where a cap cut the sum, so that the terms add up to ``risk.score``."""
+    rating = risk.credit_fact
+    terms = [
+        Term(
+            "综合信用评级风险分值",
+            risk.credit_points,
+            "第六条",
+            "credit_weight_points",
+            (rating.id,) if rating is not None else (),
+        )
+    ]
+    for item in risk.items:
+        label = item.label + ("（已整改，按比例计分）" if item.rectified_by is not None else "")
+        parameter = (
+            "rectified_points_factor"
+            if item.rectified_by is not None
+            else POINTS_PARAMETER.get(item.fact.kind)
+        )
+        terms.append(Term(label, item.points, "第五条", parameter, (item.fact.id,)))
+    quality = sum(i.points for i in risk.items)
+    if quality > risk.quality_points:
+        cut = round(risk.quality_points - quality, 2)
+        terms.append(Term("产品质量指标风险分值封顶", cut, "第五条", "quality_max_points"))
+    before = risk.credit_points + risk.quality_points
+    if before > risk.score:
+        terms.append(
+            Term("风险分封顶（百分制）", round(risk.score - before, 2), "第六条", "score_max")
+        )
+    return terms
 
 
 def credit_risk(fact: Fact | None, params: Mapping[str, Any]) -> float:

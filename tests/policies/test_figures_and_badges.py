@@ -48,7 +48,8 @@ def test_jiaxing_enterprise_mode_figure_and_health_code_badge() -> None:
     b, _ = _jiaxing_subject(fails=0)
     a = assess(JIAXING, b.enterprise_subject(), AS_OF)
     assert a is not None
-    (mode,) = JIAXING.figures(a)
+    mode, tiers = JIAXING.figures(a)
+    assert tiers.name == "governingProductTier" and tiers.terms[0].product is not None
     assert mode.name == "supervisionMode" and mode.value_label == MODE_LABELS[str(mode.value)]
     badge = JIAXING.badge(a)
     assert badge is not None

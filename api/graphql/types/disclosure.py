@@ -4,17 +4,31 @@ caller's own identity.  Merged into Query and Mutation by ``build_schema``."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 import strawberry
+from qcredit.api.graphql.enums import (
+    AuditAction,
+    CallerRole,
+    RequestKind,
+    RequestState,
+    SubjectType,
+)
 from qcredit.api.graphql.pagination import (
     Connection,
     decode_cursor,
+    id_page,
     make_connection,
     page_size,
     row_key,
     window,
 )
 from qcredit.api.graphql.types.enterprise import (
+    AfterArg,
+    BeforeArg,
+    FirstArg,
+    LastArg,
+    PolicyArg,
     ctx,
     enterprise_field,
     product_field,
@@ -22,10 +36,11 @@ from qcredit.api.graphql.types.enterprise import (
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.visibility import grade_visible
 from qcredit.core.disclosure import reviews as disclosure
-from qcredit.core.disclosure.callers import PUBLIC, CallerRole, Principal
+from qcredit.core.disclosure.callers import PUBLIC, Principal
+from qcredit.core.disclosure.callers import CallerRole as Roles
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import region_prefix
-from qcredit.core.model import SubjectType
+from qcredit.core.model import SubjectType as SubjectTypeValue
 from qcredit.core.store.convert import aware
 from qcredit.core.store.tables import (
     AuditRow,
@@ -41,14 +56,24 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 NOT_FOR_COMMERCIAL_USE = "notForCommercialUse"
+OptionalPolicyArg = Annotated[
+    str | None, strawberry.argument(description="Only under this policy (its id); null: all.")
+]
 
 
 @strawberry.type(description="Who the caller is, as the server sees it.")
 class Me:
-    role: str
-    regions: list[str]
-    department: str | None
-    enterprise_code: str | None
+    role: CallerRole = strawberry.field(description="The caller's role; PUBLIC without a token.")
+    regions: list[str] = strawberry.field(
+        description="GB/T 2260 codes of the regions it acts for (each covers its sub-regions); "
+        "empty for PUBLIC, and for an ADMIN acting everywhere."
+    )
+    department: str | None = strawberry.field(
+        description="A partner department's name (DEPARTMENT); null for other roles."
+    )
+    enterprise_code: str | None = strawberry.field(
+        description="The enterprise a SUBJECT acts for (统一社会信用代码); null for other roles."
+    )
 
 
 @strawberry.type(
@@ -56,17 +81,23 @@ class Me:
     "exposing one, and its review."
 )
 class DisclosureRequest:
-    id: strawberry.ID
-    policy: str
-    kind: str
-    level: str
-    state: str
-    reason: str
-    requested_by: str
-    requested_at: dt.datetime
-    reviewer: str | None
-    decided_at: dt.datetime | None
-    decision_reason: str | None
+    id: strawberry.ID = strawberry.field(description="The request's id (decideDisclosure).")
+    policy: str = strawberry.field(description="Id of the policy whose grade it concerns.")
+    kind: RequestKind = strawberry.field(description="What it asks for.")
+    level: str = strawberry.field(
+        description="The grade (level code) it asks to disclose, standing when it was made."
+    )
+    state: RequestState = strawberry.field(description="Where its review stands.")
+    reason: str = strawberry.field(description="Why it was asked, in the requester's words.")
+    requested_by: str = strawberry.field(description="Who asked (token subject, for the audit).")
+    requested_at: dt.datetime = strawberry.field(description="When it was asked.")
+    reviewer: str | None = strawberry.field(description="Who decided; null while PENDING.")
+    decided_at: dt.datetime | None = strawberry.field(
+        description="When it was decided; null while PENDING."
+    )
+    decision_reason: str | None = strawberry.field(
+        description="The reviewer's reason; null while PENDING."
+    )
     enterprise_id: strawberry.Private[int]
 
     enterprise = enterprise_field()
@@ -85,9 +116,9 @@ class DisclosureRequest:
 
 @strawberry.type(description="A subject on a published list.")
 class ListedSubject:
-    subject_type: str
-    level: str
-    as_of: dt.date
+    subject_type: SubjectType = strawberry.field(description="What is listed.")
+    level: str = strawberry.field(description="Its standing level, which puts it on the list.")
+    as_of: dt.date = strawberry.field(description="The day of that grade.")
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
@@ -97,13 +128,18 @@ class ListedSubject:
 
 @strawberry.type(description="A change of a subject's standing grade, as partners pull it.")
 class GradeChange:
-    cursor: str
-    policy: str
-    subject_type: str
-    as_of: dt.date
-    at: dt.datetime
-    previous: str | None = strawberry.field(description="Null also when it was not disclosed.")
-    current: str | None
+    cursor: str = strawberry.field(description="Where this change is in the feed (pass as since).")
+    policy: str = strawberry.field(description="Id of the policy graded under.")
+    subject_type: SubjectType = strawberry.field(description="What changed grade.")
+    as_of: dt.date = strawberry.field(description="The day the new grade holds from.")
+    at: dt.datetime = strawberry.field(description="When the service recorded the change.")
+    previous: str | None = strawberry.field(
+        description="The level shown to you before; null when none, and also when it was not "
+        "disclosed to you."
+    )
+    current: str | None = strawberry.field(
+        description="The new level's code; null when the subject fell out of the policy's scope."
+    )
     notice: JSON = strawberry.field(
         description="Conditions attached to the grade, e.g. a 'not for commercial use' notice."
     )
@@ -116,20 +152,26 @@ class GradeChange:
 
 @strawberry.type(description="A grade-change feed page; pass endCursor back as `since`.")
 class GradeChangeFeed:
-    changes: list[GradeChange]
-    end_cursor: str | None
-    has_more: bool
+    changes: list[GradeChange] = strawberry.field(
+        description="The changes of this page you may see, oldest first."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="Pass as since for the next page; null when the feed is empty."
+    )
+    has_more: bool = strawberry.field(description="Whether more changes follow this page.")
 
 
 @strawberry.type(description="An entry of the audit log.")
 class AuditEntry:
-    id: strawberry.ID
-    at: dt.datetime
-    actor: str
-    role: str
-    action: str
-    target: str
-    detail: JSON
+    id: strawberry.ID = strawberry.field(description="The entry's id; higher is later.")
+    at: dt.datetime = strawberry.field(description="When it happened.")
+    actor: str = strawberry.field(description="Who (token id or JWT subject; anonymous).")
+    role: CallerRole = strawberry.field(description="The actor's role then.")
+    action: AuditAction = strawberry.field(description="What was done.")
+    target: str = strawberry.field(
+        description="What it was done to, as kind:id (e.g. enterprise:9133…, event:12)."
+    )
+    detail: JSON = strawberry.field(description="The operation's details (op, policy, state …).")
 
 
 def _last_shown(principal: Principal) -> ScalarSelect[str | None]:
@@ -173,14 +215,24 @@ class AccessQuery:
         "subjects whose standing grade is public, or approved for publication."
     )
     async def public_list(
-        self, info: Info, policy: str, list: str, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        policy: PolicyArg,
+        list: Annotated[
+            str,
+            strawberry.argument(description="The list's code under the policy (e.g. A_LIST)."),
+        ],
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
     ) -> Connection[ListedSubject]:
         c = ctx(info)
         p = c.registry.policy(policy)
         lists = disclosure.public_lists(p)
         if list not in lists:
             raise InvalidInput(f"{policy} publishes {', '.join(sorted(lists))}", field="list")
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         # Row number as the key: standing grades have a composite key, so page by a stable order.
         base = select(StandingGradeRow).where(
             StandingGradeRow.policy_id == p.id,
@@ -192,48 +244,67 @@ class AccessQuery:
             StandingGradeRow.subject_type,
             StandingGradeRow.subject_id,
         )
+        count = c.counter(base)
+        # Positions lo < n < hi (1-based); a backward page without `before` ends at the last row.
+        lo = w.after or 0
+        hi = w.before if w.before is not None else (await count()) + 1 if w.backward else None
+        if w.backward:
+            assert hi is not None
+            start = max(lo, hi - 1 - (w.limit + 1))
+            size = hi - 1 - start
+        else:
+            start = lo
+            size = w.limit + 1 if hi is None else max(0, min(w.limit + 1, hi - 1 - lo))
         async with c.db() as s:
             rows = (
-                (await s.execute(base.order_by(*order).offset(cursor or 0).limit(limit + 1)))
-                .scalars()
-                .all()
+                (await s.execute(base.order_by(*order).offset(start).limit(size))).scalars().all()
             )
-        start = cursor or 0
         nodes = [
             ListedSubject(
                 subject_type=r.subject_type,
                 level=r.level,
                 as_of=r.as_of,
                 enterprise_id=r.enterprise_id,
-                product_id=r.subject_id if r.subject_type == SubjectType.PRODUCT.value else None,
+                product_id=r.subject_id
+                if r.subject_type == SubjectTypeValue.PRODUCT.value
+                else None,
             )
             for r in rows
         ]
         keys = [start + i + 1 for i in range(len(nodes))]
-        return make_connection(nodes, keys, limit, cursor, c.counter(base))
+        if w.backward:
+            nodes.reverse()
+            keys.reverse()
+        return make_connection(nodes, keys, w, count)
 
     @strawberry.field(
         description="Disclosure requests the caller may see: reviewers and "
         "regulators those of their regions, an enterprise its own."
     )
     async def disclosure_requests(
-        self, info: Info, state: str | None = None, policy: str | None = None
+        self,
+        info: Info,
+        state: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only requests in this state (a DisclosureRequestState name)."
+            ),
+        ] = None,
+        policy: OptionalPolicyArg = None,
     ) -> list[DisclosureRequest]:
         c = ctx(info)
         principal = c.principal
-        principal.require_role(
-            CallerRole.REVIEWER, CallerRole.REGULATOR, CallerRole.ADMIN, CallerRole.SUBJECT
-        )
+        principal.require_role(Roles.REVIEWER, Roles.REGULATOR, Roles.ADMIN, Roles.SUBJECT)
         stmt = select(DisclosureRequestRow).order_by(DisclosureRequestRow.id)
         if state:
             stmt = stmt.where(DisclosureRequestRow.state == state)
         if policy:
             stmt = stmt.where(DisclosureRequestRow.policy_id == policy)
-        if principal.role is CallerRole.SUBJECT:
+        if principal.role is Roles.SUBJECT:
             stmt = stmt.join(
                 EnterpriseRow, EnterpriseRow.id == DisclosureRequestRow.enterprise_id
             ).where(EnterpriseRow.code == principal.enterprise_code)
-        elif not (principal.role is CallerRole.ADMIN and not principal.regions):
+        elif not (principal.role is Roles.ADMIN and not principal.regions):
             stmt = stmt.where(
                 or_(
                     *[
@@ -253,9 +324,12 @@ class AccessQuery:
     async def grade_changes(
         self,
         info: Info,
-        since: str | None = None,
-        policy: str | None = None,
-        first: int | None = None,
+        since: Annotated[
+            str | None,
+            strawberry.argument(description="endCursor of the last page; null: from the start."),
+        ] = None,
+        policy: OptionalPolicyArg = None,
+        first: FirstArg = None,
     ) -> GradeChangeFeed:
         c = ctx(info)
         principal = c.principal
@@ -290,7 +364,7 @@ class AccessQuery:
                     notice=notice_for(r.policy_id, info),
                     enterprise_id=r.enterprise_id,
                     product_id=r.subject_id
-                    if r.subject_type == SubjectType.PRODUCT.value
+                    if r.subject_type == SubjectTypeValue.PRODUCT.value
                     else None,
                 )
             )
@@ -304,25 +378,24 @@ class AccessQuery:
     async def audit_log(
         self,
         info: Info,
-        action: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(description="Only entries of this action (an AuditAction name)."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
     ) -> Connection[AuditEntry]:
         c = ctx(info)
-        c.principal.require_role(CallerRole.ADMIN)
-        limit, cursor = window(c.settings, first, after)
+        c.principal.require_role(Roles.ADMIN)
+        w = window(c.settings, first, after, last, before)
         stmt = select(AuditRow)
         if action:
             stmt = stmt.where(AuditRow.action == action)
         counted = stmt
-        if cursor is not None:
-            stmt = stmt.where(AuditRow.id < cursor)
         async with c.db() as s:
-            rows = (
-                (await s.execute(stmt.order_by(AuditRow.id.desc()).limit(limit + 1)))
-                .scalars()
-                .all()
-            )
+            rows = (await s.execute(id_page(stmt, AuditRow.id, w, descending=True))).scalars().all()
         nodes = [
             AuditEntry(
                 id=strawberry.ID(str(r.id)),
@@ -335,7 +408,7 @@ class AccessQuery:
             )
             for r in rows
         ]
-        return make_connection(nodes, [r.id for r in rows], limit, cursor, c.counter(counted))
+        return make_connection(nodes, [r.id for r in rows], w, c.counter(counted))
 
 
 @strawberry.type
@@ -346,7 +419,17 @@ class AccessMutation:
         "(the regulator); a REVIEWER decides."
     )
     async def request_disclosure(
-        self, info: Info, policy: str, enterprise_code: str, kind: str, reason: str
+        self,
+        info: Info,
+        policy: PolicyArg,
+        enterprise_code: Annotated[
+            str, strawberry.argument(description="The enterprise's 统一社会信用代码.")
+        ],
+        kind: Annotated[
+            str,
+            strawberry.argument(description="PUBLICATION or EXPOSURE (DisclosureRequestKind)."),
+        ],
+        reason: Annotated[str, strawberry.argument(description="Why, for the reviewer.")],
     ) -> DisclosureRequest:
         c = ctx(info)
         p = c.registry.policy(policy)
@@ -362,7 +445,11 @@ class AccessMutation:
         "of the region; never the requester)."
     )
     async def decide_disclosure(
-        self, info: Info, id: strawberry.ID, approve: bool, reason: str
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The request's id.")],
+        approve: Annotated[bool, strawberry.argument(description="true approves, false rejects.")],
+        reason: Annotated[str, strawberry.argument(description="The decision's reason.")],
     ) -> DisclosureRequest:
         c = ctx(info)
         key = row_key(str(id))

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from qcredit.api.graphql.pagination import Connection, make_connection, slice_page, window
-from qcredit.api.graphql.types.figures import Figure, figure_type
+from qcredit.api.graphql.colors import COLOR_CODE, COLOR_HEX, hex_of
+from qcredit.api.graphql.enums import Audience, EnterpriseRole, EventStatus, SubjectType
+from qcredit.api.graphql.pagination import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    OCCURRED_FROM,
+    OCCURRED_TO,
+    Connection,
+    check_date_range,
+    in_date_range,
+    make_connection,
+    slice_page,
+    window,
+)
+from qcredit.api.graphql.types.figures import Explanation, Figure, explanation_type, figure_type
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.types.versions import PolicyVersion, version_type
 from qcredit.api.graphql.visibility import (
@@ -21,10 +36,11 @@ from qcredit.core import clock
 from qcredit.core.contract import Assessment as AssessmentValue
 from qcredit.core.errors import InvalidInput, QcreditError
 from qcredit.core.grading.engine import AssessmentKey
-from qcredit.core.model import CORRECTION_KIND, SubjectType
+from qcredit.core.model import CORRECTION_KIND
 from qcredit.core.model import Enterprise as EnterpriseValue
 from qcredit.core.model import Event as EventValue
 from qcredit.core.model import Product as ProductValue
+from qcredit.core.model import SubjectType as SubjectTypeValue
 from qcredit.core.parameters import Parameter as ParameterValue
 from qcredit.core.policy import Level as LevelValue
 from qcredit.core.policy import Policy as PolicyValue
@@ -34,6 +50,18 @@ from strawberry.types import Info
 
 if TYPE_CHECKING:
     from qcredit.api.graphql.context import Context
+
+# Arguments many fields take, described once.
+PolicyArg = Annotated[str, strawberry.argument(description="The policy's id (Query.policies).")]
+AsOfArg = Annotated[
+    dt.date | None,
+    strawberry.argument(description="The day to grade; default today (the standing grade)."),
+]
+# The page arguments of every list (described in pagination.py).
+FirstArg = Annotated[int | None, FIRST]
+AfterArg = Annotated[str | None, AFTER]
+LastArg = Annotated[int | None, LAST]
+BeforeArg = Annotated[str | None, BEFORE]
 
 
 def ctx(info: Info) -> Context:
@@ -56,12 +84,27 @@ def _from_value(attribute: str, type_: Any, description: str | None = None) -> A
 
 @strawberry.type(description="One grade of a policy; rank 1 is the best (lowest risk).")
 class Level:
-    code: str
-    label: str
-    rank: int
-    color: str | None
-    description: str
-    subject_types: list[str]
+    code: str = strawberry.field(
+        description="The level's code under its policy (e.g. A, B, C, D; 守信, 失信 …): what "
+        "Assessment.level and the lists carry. Policies define their own codes."
+    )
+    label: str = strawberry.field(description="Its name, as the policy's text gives it.")
+    rank: int = strawberry.field(
+        description="Order of the levels from 1, the best (lowest risk); higher is riskier."
+    )
+    color: str | None = strawberry.field(
+        description=COLOR_CODE + "; null when the text gives the level no colour."
+    )
+    description: str = strawberry.field(
+        description="What puts a subject in this level, citing the policy's articles."
+    )
+    subject_types: list[SubjectType] = strawberry.field(
+        description="What the level grades: enterprises, products or both."
+    )
+
+    @strawberry.field(description=COLOR_HEX)
+    def color_hex(self) -> str | None:
+        return hex_of(self.color)
 
     @classmethod
     def of(cls, lv: LevelValue) -> Level:
@@ -70,16 +113,27 @@ class Level:
 
 @strawberry.type(description="A number the policy uses, with where it comes from.")
 class Parameter:
-    name: str
-    value: JSON
+    name: str = strawberry.field(
+        description="The parameter's key (snake_case), as a simulation or an override names it."
+    )
+    value: JSON = strawberry.field(
+        description="Its value in force: a number, a share (0–1), a text, a list or a table, "
+        "in the unit its note gives."
+    )
     source: str = strawberry.field(
         description="The article that fixes the value, 'local default' when the text leaves it "
         "open, or the override that replaced it."
     )
-    note: str
-    valid_from: dt.date | None
-    valid_until: dt.date | None
-    local_default: bool
+    note: str = strawberry.field(description="What the value means, with its unit.")
+    valid_from: dt.date | None = strawberry.field(
+        description="First day the value applies; null: since the policy applies."
+    )
+    valid_until: dt.date | None = strawberry.field(
+        description="Last day the value applies; null: as long as the policy applies."
+    )
+    local_default: bool = strawberry.field(
+        description="True when no text fixes the value and it is this service's local default."
+    )
 
     @classmethod
     def of(cls, p: ParameterValue) -> Parameter:
@@ -91,27 +145,48 @@ class Policy:
     value: strawberry.Private[PolicyValue]
     source_package: strawberry.Private[str]
 
-    id = _from_value("id", str)
+    id = _from_value(
+        "id",
+        str,
+        description="The policy's id, as arguments named policy take it.",
+    )
     name = _from_value("name", str, description="Official Chinese title of the document.")
-    issuer = _from_value("issuer", str)
-    document_no = _from_value("document_no", str)
-    effective_from = _from_value("effective_from", dt.date | None)
-    effective_until = _from_value("effective_until", dt.date | None)
-    version = _from_value("version", str)
+    issuer = _from_value("issuer", str, description="The authority that issued the document.")
+    document_no = _from_value(
+        "document_no", str, description="The document's number (文号); empty when it has none."
+    )
+    effective_from = _from_value(
+        "effective_from", dt.date | None, description="First day in force; null: no start date."
+    )
+    effective_until = _from_value(
+        "effective_until", dt.date | None, description="Last day in force; null: open-ended."
+    )
+    version = _from_value(
+        "version",
+        str,
+        description="Code of the version of the text the installed rules implement; versions "
+        "lists every dated version.",
+    )
 
     @strawberry.field(description="GB/T 2260 codes of the regions where the policy applies.")
     def region_codes(self) -> list[str]:
         return list(self.value.region_codes)
 
-    @strawberry.field
-    def subject_types(self) -> list[str]:
+    @strawberry.field(description="What the policy grades: enterprises, products or both.")
+    def subject_types(self) -> list[SubjectType]:
         return sorted(t.value for t in self.value.subject_types)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The policy's levels, best first: the catalogue of the codes Assessment.level "
+        "and the lists carry."
+    )
     def levels(self) -> list[Level]:
         return [Level.of(lv) for lv in sorted(self.value.levels, key=lambda lv: (lv.rank, lv.code))]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Every number the policy uses, with the article or local default it comes "
+        "from and the overrides in force."
+    )
     def parameters(self) -> list[Parameter]:
         return [Parameter.of(p) for p in self.value.parameters.all()]
 
@@ -120,7 +195,12 @@ class Policy:
         return self.source_package
 
     @strawberry.field(description="Whether the policy is in force on a date (default today).")
-    def in_force(self, on: dt.date | None = None) -> bool:
+    def in_force(
+        self,
+        on: Annotated[
+            dt.date | None, strawberry.argument(description="The day to check; default today.")
+        ] = None,
+    ) -> bool:
         return self.value.in_force(on or clock.today())
 
     @strawberry.field(
@@ -136,9 +216,13 @@ def policy_type(info: Info, policy: PolicyValue) -> Policy:
 
 @strawberry.type(description="A rule that fired, or what keeps a subject from a better grade.")
 class Reason:
-    rule: str
-    article: str
-    text: str
+    rule: str = strawberry.field(description="The policy's code for the rule (stable).")
+    article: str = strawberry.field(
+        description="The article of the policy's text that fixes the rule (e.g. 第十二条)."
+    )
+    text: str = strawberry.field(
+        description="What the rule found of this subject, in the policy's words."
+    )
     event_ids: strawberry.Private[tuple[int, ...]]
 
     @strawberry.field(description="The events behind this reason.")
@@ -152,46 +236,75 @@ class Reason:
 
 @strawberry.type(description="A supervision measure a grade triggers.")
 class Measure:
-    kind: str
-    text: str
-    article: str
-    min_per_year: float | None
-    plan_share_min: float | None
-    plan_share_max: float | None
-    color: str | None
+    kind: str = strawberry.field(
+        description="Its kind: INSPECTION_FREQUENCY, PLAN_SHARE, RANDOM_SAMPLING, "
+        "NO_PROACTIVE_CHECK, REMOTE_CHECK, WARNING, RECTIFICATION_ORDER, INTERVIEW, TRAINING, "
+        "STATIONED_SUPERVISION, KEY_INSPECTION_LIST, ENFORCEMENT, BLACKLIST, LICENCE_ACTION, "
+        "PUBLIC_EXPOSURE, INCENTIVE, GUIDANCE, MONITORING, REPORT_TO_GOVERNMENT, "
+        "SERIOUS_CIRCUMSTANCES, or a kind a policy defines itself: an open set."
+    )
+    text: str = strawberry.field(description="The measure, in the policy's words.")
+    article: str = strawberry.field(description="The article that imposes it.")
+    min_per_year: float | None = strawberry.field(
+        description="Checks or samplings per year the measure requires; null when it sets none."
+    )
+    plan_share_min: float | None = strawberry.field(
+        description="Least share (0–1) of the routine inspection plan; null when none."
+    )
+    plan_share_max: float | None = strawberry.field(
+        description="Greatest share (0–1) of the routine inspection plan; null when none."
+    )
+    color: str | None = strawberry.field(
+        description=COLOR_CODE + " of a coloured warning or code; null for an uncoloured measure."
+    )
+
+    @strawberry.field(description=COLOR_HEX)
+    def color_hex(self) -> str | None:
+        return hex_of(self.color)
 
 
 @strawberry.type(description="Whether a grade may be disclosed to an audience.")
 class Disclosure:
-    audience: str
-    allowed: bool
-    needs_review: bool
-    text: str
-    article: str
+    audience: Audience = strawberry.field(description="The audience this rule is about.")
+    allowed: bool = strawberry.field(description="Whether the audience may see the grade.")
+    needs_review: bool = strawberry.field(
+        description="Whether it may only after an approved disclosure request (审核后公开)."
+    )
+    text: str = strawberry.field(description="The rule, in the policy's words.")
+    article: str = strawberry.field(description="The article that fixes it.")
 
 
 @strawberry.type(description="A subject's grade under a policy on a date, with its reasons.")
 class Assessment:
     value: strawberry.Private[AssessmentValue]
 
-    @strawberry.field
+    @strawberry.field(description="The policy graded under.")
     def policy(self, info: Info) -> Policy:
         return policy_type(info, ctx(info).registry.policy(self.value.policy_id))
 
-    level = _from_value("level", str)
+    level = _from_value(
+        "level",
+        str,
+        description="The level's code (one of Policy.levels; an open set, policies define it).",
+    )
 
     @strawberry.field(description="Label, rank and colour of the level.")
     def level_info(self, info: Info) -> Level:
         return Level.of(ctx(info).registry.policy(self.value.policy_id).level(self.value.level))
 
-    score = _from_value("score", float | None)
-    as_of = _from_value("as_of", dt.date)
+    score = _from_value(
+        "score",
+        float | None,
+        description="Points or index the level comes from, in the policy's unit (see figures); "
+        "null for a policy that grades without a score.",
+    )
+    as_of = _from_value("as_of", dt.date, description="The day graded (facts up to it count).")
 
-    @strawberry.field
-    def subject_type(self) -> str:
+    @strawberry.field(description="What is graded: the enterprise or one of its products.")
+    def subject_type(self) -> SubjectType:
         return self.value.subject_type.value
 
-    @strawberry.field
+    @strawberry.field(description="The rules that put the subject in this level.")
     def reasons(self) -> list[Reason]:
         return [
             Reason(rule=r.rule, article=r.article, text=r.text, event_ids=r.events)
@@ -208,7 +321,7 @@ class Assessment:
             for r in self.value.blockers
         ]
 
-    @strawberry.field
+    @strawberry.field(description="The supervision measures the level triggers (分类监管).")
     def supervision(self) -> list[Measure]:
         return [
             Measure(
@@ -223,7 +336,7 @@ class Assessment:
             for m in self.value.supervision
         ]
 
-    @strawberry.field
+    @strawberry.field(description="To whom the policy discloses this grade, audience by audience.")
     def publicity(self) -> list[Disclosure]:
         return [
             Disclosure(
@@ -236,11 +349,22 @@ class Assessment:
             for d in self.value.publicity
         ]
 
-    details = _from_value(
-        "details",
-        JSON,
-        description="Policy-specific extras (e.g. an index or a health-code colour).",
+    @strawberry.field(
+        description="The policy's own record of the grading (untyped, keyed as the policy "
+        "chose, in places by internal product ids).",
+        deprecation_reason="Use figures, explanation and Query.badges: typed, labelled, citing "
+        "articles; details goes in the next release.",
     )
+    def details(self) -> JSON:
+        return self.value.details
+
+    @strawberry.field(
+        description="Why the score is what it is, term by term (points, article, parameter), "
+        "for a front end to draw; null when the policy grades without a score (criteria only)."
+    )
+    def explanation(self, info: Info) -> Explanation | None:
+        found = ctx(info).registry.policy(self.value.policy_id).explanation(self.value)
+        return explanation_type(found) if found is not None else None
 
     @strawberry.field(
         description="What the policy computed on the way to this grade (an index with its "
@@ -250,12 +374,97 @@ class Assessment:
         policy = ctx(info).registry.policy(self.value.policy_id)
         return [figure_type(f) for f in policy.figures(self.value)]
 
-    policy_version = _from_value("policy_version", str)
+    policy_version = _from_value(
+        "policy_version", str, description="The version of the text graded by (PolicyVersion)."
+    )
     inputs_digest = _from_value(
         "inputs_digest", str, description="Fingerprint of every input of this grade."
     )
 
-    parameters_digest = _from_value("parameters_digest", str)
+    parameters_digest = _from_value(
+        "parameters_digest",
+        str,
+        description="Fingerprint of the parameter values graded with (changes with an override).",
+    )
+
+    def graphql_projection(self, info: Info) -> dict[str, Any]:
+        """The plain fields, for api/graphql/projection.py: the same values the resolvers above
+        return, built once per stored grading and shared by every request that shows it."""
+        return projection_of(self.value, ctx(info).registry.policy(self.value.policy_id))
+
+
+# Projections of stored gradings, by what identifies one (oldest dropped first).
+_PROJECTIONS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_PROJECTIONS_KEPT = 20_000
+
+
+def _reason_dicts(reasons: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"rule": r.rule, "article": r.article, "text": r.text} for r in reasons]
+
+
+def projection_of(a: AssessmentValue, policy: PolicyValue) -> dict[str, Any]:
+    key = (
+        a.policy_id,
+        a.subject_type,
+        a.subject_id,
+        a.as_of,
+        a.policy_version,
+        a.parameters_digest,
+        a.inputs_digest,
+        id(policy),
+    )
+    found = _PROJECTIONS.get(key) if a.inputs_digest else None
+    if found is not None:
+        return found
+    p = policy
+    found = {
+        "policy": {
+            "id": p.id,
+            "name": p.name,
+            "issuer": p.issuer,
+            "documentNo": p.document_no,
+            "effectiveFrom": p.effective_from,
+            "effectiveUntil": p.effective_until,
+            "version": p.version,
+        },
+        "level": a.level,
+        "score": a.score,
+        "asOf": a.as_of,
+        "subjectType": a.subject_type.value,
+        "reasons": _reason_dicts(a.reasons),
+        "whyNotBetter": _reason_dicts(a.blockers),
+        "supervision": [
+            {
+                "kind": m.kind,
+                "text": m.text,
+                "article": m.article,
+                "minPerYear": m.min_per_year,
+                "planShareMin": m.plan_share_min,
+                "planShareMax": m.plan_share_max,
+                "color": m.color,
+            }
+            for m in a.supervision
+        ],
+        "publicity": [
+            {
+                "audience": d.audience.value,
+                "allowed": d.allowed,
+                "needsReview": d.needs_review,
+                "text": d.text,
+                "article": d.article,
+            }
+            for d in a.publicity
+        ],
+        "details": a.details,
+        "policyVersion": a.policy_version,
+        "inputsDigest": a.inputs_digest,
+        "parametersDigest": a.parameters_digest,
+    }
+    if a.inputs_digest:
+        if len(_PROJECTIONS) >= _PROJECTIONS_KEPT:
+            _PROJECTIONS.pop(next(iter(_PROJECTIONS)))  # the oldest
+        _PROJECTIONS[key] = found
+    return found
 
 
 def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
@@ -265,7 +474,7 @@ def _unwrap(result: AssessmentValue | QcreditError | None) -> Assessment | None:
 
 
 async def assessment_of(
-    info: Info, subject_type: SubjectType, subject_id: int, policy: str, as_of: dt.date | None
+    info: Info, subject_type: SubjectTypeValue, subject_id: int, policy: str, as_of: dt.date | None
 ) -> Assessment | None:
     c = ctx(info)
     c.registry.policy(policy)  # NOT_FOUND for an unknown policy
@@ -278,18 +487,23 @@ async def assessment_of(
 
 
 def _page_of(
-    info: Info, items: list, to_node: Callable[[Any], Any], first: int | None, after: str | None
+    info: Info,
+    items: list,
+    to_node: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection:
     """A page of an already loaded list, ordered by id."""
-    c = ctx(info)
-    limit, cursor = window(c.settings, first, after)
-    page, keys = slice_page(items, lambda x: x.id, limit, cursor)
+    w = window(ctx(info).settings, first, after, last, before)
+    page, keys = slice_page(items, lambda x: x.id, w)
     total = len(items)
 
     async def count() -> int:
         return total
 
-    return make_connection([to_node(x) for x in page], keys, limit, cursor, count)
+    return make_connection([to_node(x) for x in page], keys, w, count)
 
 
 async def enterprise_of(info: Info, enterprise_id: int) -> Enterprise:
@@ -315,40 +529,50 @@ async def _product_of_root(root: Any, info: Info) -> Product | None:
     return await product_of(info, root.product_id)
 
 
-def enterprise_field(description: str | None = None) -> Any:
+def enterprise_field(description: str | None = "The enterprise concerned.") -> Any:
     """The ``enterprise`` field of a type that keeps a private ``enterprise_id``."""
     return strawberry.field(resolver=_enterprise_of_root, description=description)
 
 
-def product_field() -> Any:
+def product_field(
+    description: str | None = "The product concerned; null when it is about the enterprise.",
+) -> Any:
     """The ``product`` field of a type that keeps a private ``product_id`` (null: none)."""
-    return strawberry.field(resolver=_product_of_root)
+    return strawberry.field(resolver=_product_of_root, description=description)
 
 
 # -- what an enterprise and a product both have: a ledger and assessments ----------------------
 
 
-def _subject(root: Enterprise | Product) -> tuple[SubjectType, int]:
+def _subject(root: Enterprise | Product) -> tuple[SubjectTypeValue, int]:
     """The subject type of ``root`` and the id of the enterprise whose ledger it reads."""
     if isinstance(root, Product):
-        return SubjectType.PRODUCT, root.enterprise_id
-    return SubjectType.ENTERPRISE, root.id
+        return SubjectTypeValue.PRODUCT, root.enterprise_id
+    return SubjectTypeValue.ENTERPRISE, root.id
 
 
 async def _events(
     root: Enterprise | Product,
     info: Info,
-    kinds: list[str] | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    kinds: Annotated[
+        list[str] | None,
+        strawberry.argument(description="Only events of these kinds (see eventKinds)."),
+    ] = None,
+    occurred_from: Annotated[dt.date | None, OCCURRED_FROM] = None,
+    occurred_to: Annotated[dt.date | None, OCCURRED_TO] = None,
+    first: FirstArg = None,
+    after: AfterArg = None,
+    last: LastArg = None,
+    before: BeforeArg = None,
 ) -> Connection[Event]:
+    check_date_range(occurred_from, occurred_to)  # before any read: nothing left in flight
     c = ctx(info)
     subject_type, enterprise_id = _subject(root)
     events: list[EventValue] = []
     if await sees_ledger(c, enterprise_id):
         loader = (
             c.loaders.events_of_product
-            if subject_type is SubjectType.PRODUCT
+            if subject_type is SubjectTypeValue.PRODUCT
             else c.loaders.events_of_enterprise
         )
         events = await loader.load(root.id)
@@ -357,17 +581,18 @@ async def _events(
             if k not in c.registry.vocabulary.kinds:
                 raise InvalidInput(f"unknown event kind {k!r}", field=f"kinds[{i}]")
         events = [e for e in events if e.kind in kinds]
-    return _page_of(info, events, Event.of, first, after)
+    events = [e for e in events if in_date_range(e.occurred_on, occurred_from, occurred_to)]
+    return _page_of(info, events, Event.of, first, after, last, before)
 
 
 async def _assessment(
-    root: Enterprise | Product, info: Info, policy: str, as_of: dt.date | None = None
+    root: Enterprise | Product, info: Info, policy: PolicyArg, as_of: AsOfArg = None
 ) -> Assessment | None:
     return await assessment_of(info, _subject(root)[0], root.id, policy, as_of)
 
 
 async def _assessments(
-    root: Enterprise | Product, info: Info, as_of: dt.date | None = None
+    root: Enterprise | Product, info: Info, as_of: AsOfArg = None
 ) -> list[Assessment]:
     """Under every policy that grades the subject in its enterprise's region, in force then."""
     c = ctx(info)
@@ -389,7 +614,11 @@ async def _assessments(
 
 
 def _events_field() -> Any:
-    return strawberry.field(resolver=_events)
+    return strawberry.field(
+        resolver=_events,
+        description="The ledger about the subject, in recording order; empty unless you may see it "
+        "(the bureau of its region, or the enterprise itself).",
+    )
 
 
 def _assessment_field(description: str) -> Any:
@@ -403,11 +632,19 @@ def _assessments_field(description: str) -> Any:
 @strawberry.type(description="A ledger entry: an inspection, penalty, accident, correction …")
 class Event(relay.Node):
     id: relay.NodeID[int]
-    kind: str
-    occurred_on: dt.date
-    recorded_at: dt.datetime
-    attributes: JSON
-    external_id: str | None
+    kind: str = strawberry.field(
+        description="The event kind's code (see eventKinds; an open set, plug-ins add kinds)."
+    )
+    occurred_on: dt.date = strawberry.field(
+        description="The day the fact happened (a decision's date), from which it counts."
+    )
+    recorded_at: dt.datetime = strawberry.field(description="When the ledger recorded it.")
+    attributes: JSON = strawberry.field(
+        description="The kind's attributes by name (eventKinds { attributeSpecs } types them)."
+    )
+    external_id: str | None = strawberry.field(
+        description="The source system's id of the record; null when none was given."
+    )
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
     corrects_id: strawberry.Private[int | None]
@@ -420,7 +657,7 @@ class Event(relay.Node):
         description="ACTIVE, REVOKED, AMENDED, ERRONEOUS or REPAIRED — derived "
         "from the corrections that refer to this event."
     )
-    async def status(self, info: Info) -> str:
+    async def status(self, info: Info) -> EventStatus:
         if self.kind == CORRECTION_KIND:
             return "ACTIVE"
         return (await ctx(info).loaders.status.load(self.id)).value
@@ -450,9 +687,13 @@ class Event(relay.Node):
 @strawberry.type(description="A product: one trademark in one Nice class of one enterprise.")
 class Product(relay.Node):
     id: relay.NodeID[int]
-    trademark: str
-    nice_class: int
-    category: str | None
+    trademark: str = strawberry.field(description="The trademark (商标) the product is sold under.")
+    nice_class: int = strawberry.field(
+        description="Its Nice classification class, 1–45 (尼斯分类)."
+    )
+    category: str | None = strawberry.field(
+        description="Product category (industry) a policy groups products by; null when unknown."
+    )
     enterprise_id: strawberry.Private[int]
 
     @classmethod
@@ -476,22 +717,31 @@ class Product(relay.Node):
 class Enterprise(relay.Node):
     id: relay.NodeID[int]
     code: str = strawberry.field(description="统一社会信用代码 (GB 32100-2015).")
-    name: str
+    name: str = strawberry.field(description="Registered name (企业名称).")
     region_code: str = strawberry.field(description="GB/T 2260 county-level code.")
     town_code: str | None = strawberry.field(description="9-digit town/street code, if known.")
-    established_on: dt.date | None
-    roles: list[str]
+    established_on: dt.date | None = strawberry.field(
+        description="Date of establishment (成立日期); null when unknown."
+    )
+    roles: list[EnterpriseRole] = strawberry.field(
+        description="What it does with products (sorted); empty when none was recorded."
+    )
 
     @classmethod
     def of(cls, e: EnterpriseValue) -> Enterprise:
         return mirrored(cls, e, roles=sorted(r.value for r in e.roles))
 
-    @strawberry.field
+    @strawberry.field(description="Its registered products, by id.")
     async def products(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
     ) -> Connection[Product]:
         prods = await ctx(info).loaders.products_of.load(self.id)
-        return _page_of(info, prods, Product.of, first, after)
+        return _page_of(info, prods, Product.of, first, after, last, before)
 
     events = _events_field()
     assessment = _assessment_field(
@@ -502,13 +752,13 @@ class Enterprise(relay.Node):
     assessments = _assessments_field("Assessments under every policy that applies and is in force.")
 
     @strawberry.field(description="The grade after each change in the ledger, oldest first.")
-    async def history(self, info: Info, policy: str) -> list[Assessment]:
+    async def history(self, info: Info, policy: PolicyArg) -> list[Assessment]:
         from qcredit.api.graphql.types.history import grade_history
 
         await require_ledger(ctx(info), self.id)
         return [
             Assessment(value=a)
-            for a in await grade_history(ctx(info), policy, SubjectType.ENTERPRISE, self.id)
+            for a in await grade_history(ctx(info), policy, SubjectTypeValue.ENTERPRISE, self.id)
         ]
 
     @classmethod

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated
 
 import strawberry
+from qcredit.api.graphql.colors import COLOR_CODE, COLOR_HEX, hex_of
 from qcredit.api.graphql.context import Context
-from qcredit.api.graphql.types.enterprise import Reason, ctx
+from qcredit.api.graphql.enums import SubRegionKind
+from qcredit.api.graphql.types.enterprise import AsOfArg, PolicyArg, Reason, ctx
 from qcredit.api.graphql.visibility import assessment_verdict, grade_visible
 from qcredit.core import clock
 from qcredit.core.contract import Badge
@@ -43,9 +46,9 @@ from strawberry.types import Info
 
 @strawberry.type(description="How many subjects of a map cell hold one level.")
 class RegionLevelCount:
-    level: str
-    label: str
-    count: int
+    level: str = strawberry.field(description="The level's code (Policy.levels).")
+    label: str = strawberry.field(description="The level's name, as the policy's text gives it.")
+    count: int = strawberry.field(description="Graded subjects of the cell at the level.")
     share: float | None = strawberry.field(
         description="Share the policy measured (e.g. within enterprises or within products)."
     )
@@ -53,12 +56,15 @@ class RegionLevelCount:
 
 @strawberry.type(description="One cell of a regional map: a county, or a town/street.")
 class RegionCell:
-    code: str
-    name: str | None
+    code: str = strawberry.field(description="GB/T 2260 code of the cell (9 digits: a town).")
+    name: str | None = strawberry.field(description="Its name; null when the service has none.")
     colour: str | None = strawberry.field(
-        description="The policy's colour; null when nothing is graded here or it is withheld."
+        description="0.1's spelling of color.",
+        deprecation_reason="Use color (the contract's spelling; colorHex gives its fill).",
     )
-    colour_withheld: str | None = strawberry.field(description="Why the colour is withheld.")
+    colour_withheld: str | None = strawberry.field(
+        description="0.1's spelling of colorWithheld.", deprecation_reason="Use colorWithheld."
+    )
     subjects: int | None = strawberry.field(
         description="Graded subjects here; null unless you may see every one of their levels."
     )
@@ -69,18 +75,36 @@ class RegionCell:
         description="Why this colour (the policy's rule, quoting the shares); with the counts."
     )
 
+    @strawberry.field(
+        description=COLOR_CODE + "; null when nothing is graded here or it is withheld from you."
+    )
+    def color(self) -> str | None:
+        return self.colour
+
+    @strawberry.field(description=COLOR_HEX)
+    def color_hex(self) -> str | None:
+        return hex_of(self.colour)
+
+    @strawberry.field(description="Why the colour is withheld from you; null when it is not.")
+    def color_withheld(self) -> str | None:
+        return self.colour_withheld
+
 
 @strawberry.type(description="A policy's colour map of a region and its sub-regions.")
 class RegionMap:
-    policy: str
-    region_code: str
-    region_name: str | None
-    as_of: dt.date
-    sub_region_kind: str | None = strawberry.field(
-        description="CITY, COUNTY or TOWN: what the cells are; null for a town."
+    policy: str = strawberry.field(description="Id of the policy that colours the map.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the region mapped.")
+    region_name: str | None = strawberry.field(
+        description="Its name; null when the service has none."
+    )
+    as_of: dt.date = strawberry.field(description="The day of the grades coloured.")
+    sub_region_kind: SubRegionKind | None = strawberry.field(
+        description="What the cells are; null for a town, which has no cells."
     )
     region: RegionCell = strawberry.field(description="The whole region.")
-    sub_regions: list[RegionCell]
+    sub_regions: list[RegionCell] = strawberry.field(
+        description="Its cells, by code; empty for a town."
+    )
     public_min_enterprises: int = strawberry.field(
         description="Cells with fewer graded enterprises show their colour only to callers who "
         "may see every level in them (local default region_map_public_min_enterprises)."
@@ -105,24 +129,31 @@ class BadgeType:
     kind: str = strawberry.field(description="The policy's code for this kind of badge.")
     label: str = strawberry.field(description="Its name, as the policy's text gives it.")
     article: str = strawberry.field(description="The article that creates the badge.")
-    enterprise_code: str
+    enterprise_code: str = strawberry.field(description="The enterprise's 统一社会信用代码.")
     as_of: dt.date = strawberry.field(description="Date of the grade it comes from.")
-    color: str | None = strawberry.field(description="Colour code; null when withheld from you.")
+    color: str | None = strawberry.field(description=COLOR_CODE + "; null when withheld from you.")
     color_label: str | None = strawberry.field(
         description="The colour's name in the text (e.g. 绿码); null when withheld from you."
     )
     withheld: str | None = strawberry.field(description="Why the colour is not shown to you.")
     verification_url: str = strawberry.field(description="The public page its QR code encodes.")
 
+    @strawberry.field(description=COLOR_HEX)
+    def color_hex(self) -> str | None:
+        return hex_of(self.color)
+
 
 @strawberry.type(description="0.1's name of a badge; use Badge (Query.badges).")
 class HealthCode:
-    policy: str
-    enterprise_code: str
-    as_of: dt.date
-    colour: str | None = strawberry.field(description="Null when not disclosed to you.")
+    policy: str = strawberry.field(description="Id of the policy that issues it.")
+    enterprise_code: str = strawberry.field(description="The enterprise's 统一社会信用代码.")
+    as_of: dt.date = strawberry.field(description="Date of the grade it comes from.")
+    colour: str | None = strawberry.field(
+        description="Colour code; null when not disclosed to you.",
+        deprecation_reason="Use Badge.color (Query.badges): HealthCode goes with healthCodes.",
+    )
     withheld: str | None = strawberry.field(description="Why the colour is not shown.")
-    verification_url: str
+    verification_url: str = strawberry.field(description="The public page its QR code encodes.")
 
 
 def _level_order(policy: PolicyValue, code: str) -> tuple[str, int]:
@@ -243,6 +274,9 @@ def verification_url(c: Context, code: str) -> str:
     return f"{c.settings.published_url}/verify/{code}"
 
 
+CodeArg = Annotated[str, strawberry.argument(description="The enterprise's 统一社会信用代码.")]
+
+
 @strawberry.type
 class MapQuery:
     @strawberry.field(
@@ -253,7 +287,14 @@ class MapQuery:
         "counts, shares and reasons only for callers who may see every level counted."
     )
     async def region_map(
-        self, info: Info, policy: str, region_code: str, as_of: dt.date | None = None
+        self,
+        info: Info,
+        policy: PolicyArg,
+        region_code: Annotated[
+            str,
+            strawberry.argument(description="GB/T 2260 code of a city or county (or a town)."),
+        ],
+        as_of: AsOfArg = None,
     ) -> RegionMap:
         c = ctx(info)
         m = await build_region_map(c, policy, region_code, as_of)
@@ -264,7 +305,7 @@ class MapQuery:
         "one), each coloured only if you may see the grade it comes from; with the URL its QR "
         "code encodes."
     )
-    async def badges(self, info: Info, code: str) -> list[BadgeType]:
+    async def badges(self, info: Info, code: CodeArg) -> list[BadgeType]:
         c = ctx(info)
         ent = await _enterprise(c, code)
         return [
@@ -287,7 +328,7 @@ class MapQuery:
         description="0.1's name of badges.",
         deprecation_reason="Use badges (same content, with the badge's kind and label).",
     )
-    async def health_codes(self, info: Info, code: str) -> list[HealthCode]:
+    async def health_codes(self, info: Info, code: CodeArg) -> list[HealthCode]:
         c = ctx(info)
         ent = await _enterprise(c, code)
         return [

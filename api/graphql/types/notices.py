@@ -24,16 +24,27 @@ import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
+from qcredit.api.graphql.colors import COLOR_CODE, COLOR_HEX, hex_of
+from qcredit.api.graphql.enums import NoticeKind, SubjectType
 from qcredit.api.graphql.pagination import (
     Connection,
+    id_page,
     make_connection,
     window,
 )
-from qcredit.api.graphql.types.enterprise import Enterprise, ctx
+from qcredit.api.graphql.types.enterprise import (
+    AfterArg,
+    BeforeArg,
+    Enterprise,
+    FirstArg,
+    LastArg,
+    PolicyArg,
+    ctx,
+)
 from qcredit.core.contract import Audience
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, CallerRole, Principal
 from qcredit.core.errors import NotFound, QcreditError
@@ -103,27 +114,49 @@ def sees(principal: Principal, event: Mapping[str, Any], open_to_key: str = "ope
     "subjects passed a parameter).  Open while the grade or the condition lasts."
 )
 class Notice:
-    id: strawberry.ID
-    policy: str
-    kind: str = strawberry.field(
-        description="SUBJECT_WARNING, REGIONAL_WARNING, INDUSTRY_WARNING (or a policy's own)."
+    id: strawberry.ID = strawberry.field(description="The notice's id; higher is later.")
+    policy: str = strawberry.field(description="Id of the policy that issues it.")
+    kind: NoticeKind = strawberry.field(description="What the notice is about.")
+    subject_type: SubjectType | None = strawberry.field(
+        description="A subject notice: what it is about; null for a regional or industry notice."
     )
-    subject_type: str | None
-    enterprise_code: str | None
-    region_code: str
+    enterprise_code: str | None = strawberry.field(
+        description="A subject notice: the enterprise's 统一社会信用代码; null otherwise."
+    )
+    region_code: str = strawberry.field(
+        description="GB/T 2260 code of the region: the subject's, or the one warned about."
+    )
     category: str | None = strawberry.field(description="Product category (industry), if any.")
-    colour: str | None
+    colour: str | None = strawberry.field(
+        description="0.1's spelling of color.",
+        deprecation_reason="Use color (the contract's spelling; colorHex gives its fill).",
+    )
     level: str | None = strawberry.field(
         description="Subject notice: the grade it was issued for; regional notice: the levels "
         "whose share the condition counts."
     )
-    previous_level: str | None
-    text: str
-    article: str
-    as_of: dt.date
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    previous_level: str | None = strawberry.field(
+        description="A subject notice: its level before; null when it had none or otherwise."
+    )
+    text: str = strawberry.field(description="The warning, in the policy's words.")
+    article: str = strawberry.field(description="The article that requires the notice.")
+    as_of: dt.date = strawberry.field(description="The day of the grades it was issued for.")
+    created_at: dt.datetime = strawberry.field(description="When it was issued.")
+    closed_at: dt.datetime | None = strawberry.field(
+        description="When the grade or condition ended; null while open."
+    )
     _enterprise_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description=COLOR_CODE
+        + " of the warning (e.g. a yellow or red card); null when uncoloured."
+    )
+    def color(self) -> str | None:
+        return self.colour
+
+    @strawberry.field(description=COLOR_HEX)
+    def color_hex(self) -> str | None:
+        return hex_of(self.colour)
 
     @strawberry.field(description="Still open: the grade or condition it warns about lasts.")
     def open(self) -> bool:
@@ -184,15 +217,25 @@ class Notice:
     "subscriber may not see them (or the subject had no grade / fell out of scope)."
 )
 class AssessmentChange:
-    policy: str
-    subject_type: str
-    subject_id: strawberry.ID
-    enterprise_code: str | None
-    enterprise_name: str | None
-    region_code: str
-    as_of: dt.date
-    previous: str | None
-    current: str | None
+    policy: str = strawberry.field(description="Id of the policy graded under.")
+    subject_type: SubjectType = strawberry.field(description="What changed grade.")
+    subject_id: strawberry.ID = strawberry.field(
+        description="The enterprise's or product's numeric id (as in its global id)."
+    )
+    enterprise_code: str | None = strawberry.field(
+        description="The enterprise's 统一社会信用代码; null when not known to the feed."
+    )
+    enterprise_name: str | None = strawberry.field(
+        description="The enterprise's name; null when not known to the feed."
+    )
+    region_code: str = strawberry.field(description="GB/T 2260 code of the subject's region.")
+    as_of: dt.date = strawberry.field(description="The day the new grade holds from.")
+    previous: str | None = strawberry.field(
+        description="The level before; null when none or not yours to see."
+    )
+    current: str | None = strawberry.field(
+        description="The level now; null when the subject fell out of scope."
+    )
     notices: list[Notice] = strawberry.field(
         description="Notices this change issued about the subject."
     )
@@ -242,35 +285,53 @@ class NoticeQuery:
     async def notices(
         self,
         info: Info,
-        policy: str | None = None,
-        region_code: str | None = None,
-        kind: str | None = None,
-        enterprise_code: str | None = None,
-        since: dt.date | None = None,
-        open: bool | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        policy: Annotated[
+            str | None, strawberry.argument(description="Only this policy's notices; null: all.")
+        ] = None,
+        region_code: Annotated[
+            str | None,
+            strawberry.argument(description="GB/T 2260 code; covers its sub-regions. Null: all."),
+        ] = None,
+        kind: Annotated[
+            str | None, strawberry.argument(description="Only this kind (a NoticeKind name).")
+        ] = None,
+        enterprise_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only notices about this enterprise (统一社会信用代码)."
+            ),
+        ] = None,
+        since: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Only notices for grades on or after this day."),
+        ] = None,
+        open: Annotated[
+            bool | None,
+            strawberry.argument(description="true: only open; false: only closed; null: both."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+        last: LastArg = None,
+        before: BeforeArg = None,
     ) -> Connection[Notice]:
         c = ctx(info)
-        limit, cursor = window(c.settings, first, after)
+        w = window(c.settings, first, after, last, before)
         conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, open)
-        stmt = (
+        stmt = id_page(
             select(NoticeRow, EnterpriseRow.code)
             .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
-            .where(*conds)
-            .order_by(NoticeRow.id.desc())
-            .limit(limit + 1)
+            .where(*conds),
+            NoticeRow.id,
+            w,
+            descending=True,
         )
-        if cursor is not None:
-            stmt = stmt.where(NoticeRow.id < cursor)
         async with c.db() as s:
             rows = (await s.execute(stmt)).all()
-        _note_reads(c, [r for r, _ in rows[:limit]])
+        _note_reads(c, [r for r, _ in rows[: w.limit]])
         return make_connection(
             [Notice.of_row(r, code) for r, code in rows],
             [r.id for r, _ in rows],
-            limit,
-            cursor,
+            w,
             c.counter(select(NoticeRow.id).where(*conds)),
         )
 
@@ -325,6 +386,9 @@ def change_for(principal: Principal, e: Mapping[str, Any]) -> AssessmentChange |
 # How often a subscription asks again whether its token still holds (through the token cache,
 # so a revoked bearer token is cut off within QCREDIT_TOKEN_CACHE_SECONDS plus this).
 RECHECK_SECONDS = 1.0
+RegionArg = Annotated[
+    str, strawberry.argument(description="GB/T 2260 code; covers its sub-regions.")
+]
 CUT_OFF = 4403  # graphql-transport-ws: Forbidden
 
 
@@ -399,14 +463,17 @@ async def _live(
                 yield principal, e
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live feeds over graphql-transport-ws at /graphql, filtered for the subscriber "
+    "as the queries are; a revoked or expired token closes the connection (4403)."
+)
 class Subscription:
     @strawberry.subscription(
         description="Grade changes under a policy in a region (and its sub-regions), live, as "
         "far as the subscriber may see them (graphql-transport-ws at /graphql)."
     )
     async def assessment_changed(
-        self, info: Info, policy: str, region_code: str
+        self, info: Info, policy: PolicyArg, region_code: RegionArg
     ) -> AsyncGenerator[AssessmentChange, None]:
         async with aclosing(_live(info, "change", policy, region_code)) as events:
             async for principal, e in events:
@@ -419,7 +486,7 @@ class Subscription:
         "region, live, as far as the subscriber may see them."
     )
     async def notice_issued(
-        self, info: Info, policy: str, region_code: str
+        self, info: Info, policy: PolicyArg, region_code: RegionArg
     ) -> AsyncGenerator[Notice, None]:
         async with aclosing(_live(info, "notice", policy, region_code)) as events:
             async for principal, e in events:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Annotated
 
 import strawberry
 from qcredit.api.graphql.context import Context
+from qcredit.api.graphql.enums import CheckReason, ShortfallKind, SubjectType
 from qcredit.api.graphql.pagination import row_key
 from qcredit.api.graphql.types.enterprise import Event, ctx
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.core.disclosure import audit
-from qcredit.core.disclosure.callers import CallerRole, Principal
+from qcredit.core.disclosure.callers import CallerRole as Roles
+from qcredit.core.disclosure.callers import Principal
 from qcredit.core.errors import InvalidInput
 from qcredit.core.identifiers import validate_region_code
 from qcredit.core.ledger.append import enterprise_by_code
@@ -31,7 +34,7 @@ from qcredit.core.supervision.plans import draw
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-PLANNERS = (CallerRole.REGULATOR, CallerRole.ADMIN)
+PLANNERS = (Roles.REGULATOR, Roles.ADMIN)
 
 
 def _require_planner(principal: Principal, region_code: str, field: str = "regionCode") -> None:
@@ -48,52 +51,74 @@ def _listed_regions(principal: Principal, region_code: str | None) -> list[str] 
         region_code = validate_region_code(region_code, "regionCode")
         _require_planner(principal, region_code)
         return [region_code]
-    everywhere = principal.role is CallerRole.ADMIN and not principal.regions
+    everywhere = principal.role is Roles.ADMIN and not principal.regions
     return None if everywhere else list(principal.regions)
 
 
 @strawberry.type(description="Per level: subjects, checks the policy requires, checks planned.")
 class PlanLevel:
-    level: str
-    subjects: int
+    level: str = strawberry.field(description="The level's code (Policy.levels).")
+    subjects: int = strawberry.field(description="Subjects of the region standing at the level.")
     excluded: int = strawberry.field(description="Not drawn for proactive checks (e.g. 无事不扰).")
-    required_checks: int
-    planned_checks: int
-    drawn_at_random: int
+    required_checks: int = strawberry.field(
+        description="Checks the policy's measures require of the level this year."
+    )
+    planned_checks: int = strawberry.field(description="Checks the plan gives the level.")
+    drawn_at_random: int = strawberry.field(
+        description="Of those, checks drawn at random (双随机) rather than required."
+    )
     share: float = strawberry.field(description="Planned checks of the level / all planned.")
-    share_min: float | None
-    share_max: float | None
-    full_coverage: bool
+    share_min: float | None = strawberry.field(
+        description="Least share (0–1) of the plan the policy gives the level; null: none."
+    )
+    share_max: float | None = strawberry.field(
+        description="Greatest share (0–1) of the plan the policy gives the level; null: none."
+    )
+    full_coverage: bool = strawberry.field(
+        description="Whether every subject of the level must be checked (全覆盖)."
+    )
 
 
 @strawberry.type(description="What capacity, shares or inspectors could not give a level.")
 class PlanShortfall:
-    level: str | None
-    kind: str = strawberry.field(description="CAPACITY, SHARE_MIN, SHARE_MAX or INSPECTORS.")
-    required: int
-    planned: int
-    missing: int
-    text: str
+    level: str | None = strawberry.field(
+        description="The level short of checks; null for a shortfall of the whole plan."
+    )
+    kind: ShortfallKind = strawberry.field(description="What could not be given.")
+    required: int = strawberry.field(description="Checks (or inspectors) the policy asks for.")
+    planned: int = strawberry.field(description="What the plan gives.")
+    missing: int = strawberry.field(description="required − planned.")
+    text: str = strawberry.field(description="The shortfall explained, with its numbers.")
 
 
 @strawberry.type(description="One planned check of one subject, with its two inspectors.")
 class PlanItem:
     id: strawberry.ID | None = strawberry.field(description="Null in a plan not yet stored.")
-    sequence: int
-    due: str = strawberry.field(description="2026, 2026-H1, 2026-Q3 …")
-    enterprise_code: str
-    enterprise_name: str
-    subject_type: str
-    subject_id: strawberry.ID
-    product: str | None
-    level: str
-    reason: str = strawberry.field(
+    sequence: int = strawberry.field(description="Its place in the plan, from 1, in due order.")
+    due: str = strawberry.field(
+        description="When the check is due: a year, half (2026-H1) or quarter (2026-Q3)."
+    )
+    enterprise_code: str = strawberry.field(description="The enterprise's 统一社会信用代码.")
+    enterprise_name: str = strawberry.field(description="The enterprise's name.")
+    subject_type: SubjectType = strawberry.field(description="What is checked.")
+    subject_id: strawberry.ID = strawberry.field(
+        description="The enterprise's or product's numeric id."
+    )
+    product: str | None = strawberry.field(
+        description="A product check: the product's trademark; null for an enterprise check."
+    )
+    level: str = strawberry.field(description="The subject's standing level when drawn.")
+    reason: CheckReason = strawberry.field(
         description="REQUIRED, KEY_LIST, FULL_COVERAGE, POLICY_RULE or RANDOM_DRAW."
     )
-    article: str
-    visit: int
-    visits: int
-    inspectors: list[str]
+    article: str = strawberry.field(
+        description="The article behind the reason; empty for a random draw."
+    )
+    visit: int = strawberry.field(description="Which of the subject's visits this is, from 1.")
+    visits: int = strawberry.field(description="Visits the subject needs this year.")
+    inspectors: list[str] = strawberry.field(
+        description="Codes of the two inspectors drawn; empty when none could be."
+    )
     note: str = strawberry.field(description="Why no inspectors could be assigned, if so.")
     result_event_id: strawberry.Private[int | None]
 
@@ -122,26 +147,44 @@ class PlanItem:
 )
 class InspectionPlan:
     id: strawberry.ID | None = strawberry.field(description="Null when drawn without storing.")
-    policy: str
-    region_code: str
-    year: int
-    capacity: int
-    seed: str
-    algorithm: str
-    inputs_digest: str
-    grades_as_of: dt.date
-    unused_capacity: int
-    notes: list[str]
-    inspector_codes: list[str]
-    levels: list[PlanLevel]
-    shortfalls: list[PlanShortfall]
-    items: list[PlanItem]
-    created_at: dt.datetime | None
-    created_by: str | None
+    policy: str = strawberry.field(description="Id of the policy whose measures it follows.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the region planned.")
+    year: int = strawberry.field(description="The plan's year.")
+    capacity: int = strawberry.field(description="Checks the bureau can make in the year.")
+    seed: str = strawberry.field(description="The published seed the random draws come from.")
+    algorithm: str = strawberry.field(
+        description="The drawing algorithm's version (e.g. qcredit-plan/1): a seed replays with it."
+    )
+    inputs_digest: str = strawberry.field(
+        description="Fingerprint of the inputs (grades, measures, inspectors): same seed and "
+        "digest, same plan."
+    )
+    grades_as_of: dt.date = strawberry.field(description="The day of the grades drawn from.")
+    unused_capacity: int = strawberry.field(description="Capacity the plan leaves unused.")
+    notes: list[str] = strawberry.field(
+        description="Remarks on the draw (e.g. why capacity is unused)."
+    )
+    inspector_codes: list[str] = strawberry.field(description="The inspectors drawn from.")
+    levels: list[PlanLevel] = strawberry.field(description="Per level, best first.")
+    shortfalls: list[PlanShortfall] = strawberry.field(
+        description="What the plan could not give; empty when nothing."
+    )
+    items: list[PlanItem] = strawberry.field(description="The planned checks, in due order.")
+    created_at: dt.datetime | None = strawberry.field(
+        description="When it was stored; null when drawn without storing."
+    )
+    created_by: str | None = strawberry.field(
+        description="Who stored it; null when drawn without storing."
+    )
     view: strawberry.Private[plan_store.PlanView]
 
     @strawberry.field(description="The items as CSV text, or XLSX as base64.")
-    def export(self, format: str = "csv") -> str:
+    def export(
+        self,
+        format: Annotated[
+            str, strawberry.argument(description="csv (text) or xlsx (base64); case ignored.")
+        ] = "csv",
+    ) -> str:
         data = plan_store.render(self.view, format.lower())
         return (
             data.decode("utf-8-sig") if format.lower() == "csv" else base64.b64encode(data).decode()
@@ -192,67 +235,78 @@ def _shortfall(d: dict) -> PlanShortfall:
 
 @strawberry.type(description="A plan without its items (lists of plans).")
 class InspectionPlanSummary:
-    id: strawberry.ID
-    policy: str
-    region_code: str
-    year: int
-    capacity: int
-    seed: str
-    planned_checks: int
-    shortfalls: list[PlanShortfall]
-    created_at: dt.datetime
-    created_by: str
+    id: strawberry.ID = strawberry.field(description="The stored plan's id (storedInspectionPlan).")
+    policy: str = strawberry.field(description="Id of the policy whose measures it follows.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the region planned.")
+    year: int = strawberry.field(description="The plan's year.")
+    capacity: int = strawberry.field(description="Checks the bureau can make in the year.")
+    seed: str = strawberry.field(description="The published seed of its random draws.")
+    planned_checks: int = strawberry.field(description="Checks the plan holds.")
+    shortfalls: list[PlanShortfall] = strawberry.field(
+        description="What the plan could not give; empty when nothing."
+    )
+    created_at: dt.datetime = strawberry.field(description="When it was stored.")
+    created_by: str = strawberry.field(description="Who stored it.")
 
 
 @strawberry.type(description="An inspector who can be drawn for checks.")
 class Inspector:
-    code: str
-    name: str
-    region_code: str
-    active: bool
+    code: str = strawberry.field(description="The inspector's code, unique in the service.")
+    name: str = strawberry.field(description="Name.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the bureau's region.")
+    active: bool = strawberry.field(description="Whether plans may draw the inspector.")
 
 
 @strawberry.type(description="A declared conflict of interest: never drawn for this enterprise.")
 class InspectorConflict:
-    inspector_code: str
-    enterprise_code: str
-    reason: str
+    inspector_code: str = strawberry.field(description="The inspector's code.")
+    enterprise_code: str = strawberry.field(description="The enterprise's 统一社会信用代码.")
+    reason: str = strawberry.field(description="The conflict, as declared.")
 
 
-@strawberry.input
+@strawberry.input(description="What a year's inspection plan is drawn from.")
 class DrawInspectionPlanInput:
-    policy: str
-    region_code: str
-    year: int
-    capacity: int
-    seed: str
+    policy: str = strawberry.field(description="Id of the policy whose measures it follows.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the region to plan.")
+    year: int = strawberry.field(description="The plan's year.")
+    capacity: int = strawberry.field(description="Checks the bureau can make in the year (≥ 0).")
+    seed: str = strawberry.field(
+        description="The published seed of the random draws: the same seed and inputs re-draw "
+        "the same plan."
+    )
     inspectors: list[str] | None = strawberry.field(
         default=None, description="Inspector codes; default: the active inspectors of the region."
     )
 
 
-@strawberry.input
+@strawberry.input(description="An inspector to register, or a known code to update.")
 class RegisterInspectorInput:
-    code: str
-    name: str
-    region_code: str
-    active: bool = True
+    code: str = strawberry.field(description="The inspector's code.")
+    name: str = strawberry.field(description="Name.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the bureau's region.")
+    active: bool = strawberry.field(
+        default=True, description="Whether plans may draw the inspector."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A conflict of interest between an inspector and an enterprise.")
 class DeclareConflictInput:
-    inspector_code: str
-    enterprise_code: str
-    reason: str
+    inspector_code: str = strawberry.field(description="The inspector's code.")
+    enterprise_code: str = strawberry.field(description="The enterprise's 统一社会信用代码.")
+    reason: str = strawberry.field(description="The conflict (kinship, past employment …).")
 
 
-@strawberry.input
+@strawberry.input(description="The result of one planned check, recorded as a ledger event.")
 class RecordPlanResultInput:
-    plan_item_id: strawberry.ID
+    plan_item_id: strawberry.ID = strawberry.field(description="The plan item checked.")
     kind: str = strawberry.field(description="SUPERVISION_CHECK or SAMPLING_INSPECTION.")
-    occurred_on: dt.date
-    attributes: JSON | None = None
-    external_id: str | None = None
+    occurred_on: dt.date = strawberry.field(description="The day of the check.")
+    attributes: JSON | None = strawberry.field(
+        default=None, description="The event kind's attributes (e.g. result: PASS)."
+    )
+    external_id: str | None = strawberry.field(
+        default=None, description="The source system's id (idempotent)."
+    )
 
 
 async def _drawn(
@@ -294,6 +348,12 @@ def _plan_id(raw: str) -> int:
     return key
 
 
+RegionFilterArg = Annotated[
+    str | None,
+    strawberry.argument(description="GB/T 2260 code; covers its sub-regions. Null: yours."),
+]
+
+
 @strawberry.type
 class PlanningQuery:
     @strawberry.field(
@@ -303,12 +363,19 @@ class PlanningQuery:
     async def inspection_plan(
         self,
         info: Info,
-        policy: str,
-        region_code: str,
-        year: int,
-        capacity: int,
-        seed: str,
-        inspectors: list[str] | None = None,
+        policy: Annotated[str, strawberry.argument(description="The policy's id.")],
+        region_code: Annotated[str, strawberry.argument(description="GB/T 2260 code.")],
+        year: Annotated[int, strawberry.argument(description="The plan's year.")],
+        capacity: Annotated[
+            int, strawberry.argument(description="Checks the bureau can make in the year.")
+        ],
+        seed: Annotated[str, strawberry.argument(description="The published seed.")],
+        inspectors: Annotated[
+            list[str] | None,
+            strawberry.argument(
+                description="Inspector codes; default: the active inspectors of the region."
+            ),
+        ] = None,
     ) -> InspectionPlan:
         c = ctx(info)
         v = await _drawn(c, policy, region_code, year, capacity, seed, inspectors, store=False)
@@ -316,7 +383,11 @@ class PlanningQuery:
         return InspectionPlan.of(v)
 
     @strawberry.field(description="A stored plan by id (REGULATOR of its region or ADMIN).")
-    async def stored_inspection_plan(self, info: Info, id: strawberry.ID) -> InspectionPlan:
+    async def stored_inspection_plan(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The stored plan's id.")],
+    ) -> InspectionPlan:
         c = ctx(info)
         principal = c.principal
         principal.require_role(*PLANNERS)
@@ -331,9 +402,13 @@ class PlanningQuery:
     async def inspection_plans(
         self,
         info: Info,
-        policy: str | None = None,
-        region_code: str | None = None,
-        year: int | None = None,
+        policy: Annotated[
+            str | None, strawberry.argument(description="Only this policy's plans; null: all.")
+        ] = None,
+        region_code: RegionFilterArg = None,
+        year: Annotated[
+            int | None, strawberry.argument(description="Only plans of this year; null: all.")
+        ] = None,
     ) -> list[InspectionPlanSummary]:
         c = ctx(info)
         principal = c.principal
@@ -360,7 +435,7 @@ class PlanningQuery:
         ]
 
     @strawberry.field(description="Inspectors registered in the caller's regions.")
-    async def inspectors(self, info: Info, region_code: str | None = None) -> list[Inspector]:
+    async def inspectors(self, info: Info, region_code: RegionFilterArg = None) -> list[Inspector]:
         c = ctx(info)
         regions = _listed_regions(c.principal, region_code)
         async with c.db() as s:
@@ -376,7 +451,11 @@ class PlanningMutation:
         "region or ADMIN)."
     )
     async def draw_inspection_plan(
-        self, info: Info, input: DrawInspectionPlanInput
+        self,
+        info: Info,
+        input: Annotated[
+            DrawInspectionPlanInput, strawberry.argument(description="What to draw from.")
+        ],
     ) -> InspectionPlan:
         v = await _drawn(
             ctx(info),
@@ -391,7 +470,11 @@ class PlanningMutation:
         return InspectionPlan.of(v)
 
     @strawberry.mutation(description="Register an inspector (or update a known code).")
-    async def register_inspector(self, info: Info, input: RegisterInspectorInput) -> Inspector:
+    async def register_inspector(
+        self,
+        info: Info,
+        input: Annotated[RegisterInspectorInput, strawberry.argument(description="The inspector.")],
+    ) -> Inspector:
         c = ctx(info)
         region = validate_region_code(input.region_code, "regionCode")
         _require_planner(c.principal, region)
@@ -414,7 +497,9 @@ class PlanningMutation:
         "inspector is never drawn for its checks."
     )
     async def declare_conflict_of_interest(
-        self, info: Info, input: DeclareConflictInput
+        self,
+        info: Info,
+        input: Annotated[DeclareConflictInput, strawberry.argument(description="The conflict.")],
     ) -> InspectorConflict:
         c = ctx(info)
         principal = c.principal
@@ -441,7 +526,11 @@ class PlanningMutation:
         "SAMPLING_INSPECTION) about the item's subject, linked to the item; re-grades as "
         "recordEvent does."
     )
-    async def record_plan_result(self, info: Info, input: RecordPlanResultInput) -> PlanItem:
+    async def record_plan_result(
+        self,
+        info: Info,
+        input: Annotated[RecordPlanResultInput, strawberry.argument(description="The result.")],
+    ) -> PlanItem:
         c = ctx(info)
         principal = c.principal
         principal.require_role(*PLANNERS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from qcredit.api.graphql.enums import SubjectType
 from qcredit.api.graphql.types.enterprise import (
     ctx,
     enterprise_field,
@@ -14,25 +15,29 @@ from qcredit.core import clock
 from qcredit.core.disclosure.callers import CallerRole
 from qcredit.core.errors import Forbidden
 from qcredit.core.grading.simulation import simulate as run_simulation
-from qcredit.core.model import SubjectType
+from qcredit.core.model import SubjectType as SubjectTypeValue
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 
 @strawberry.type(description="How many subjects of one type hold one level.")
 class LevelCount:
-    subject_type: str
-    level: str
-    count: int
+    subject_type: SubjectType = strawberry.field(description="What is counted.")
+    level: str = strawberry.field(description="The level's code (Policy.levels).")
+    count: int = strawberry.field(description="Subjects at the level.")
 
 
 @strawberry.type(description="A subject whose level the changed parameters would change.")
 class LevelChange:
-    subject_type: str
-    before: str
-    after: str
-    score_before: float | None
-    score_after: float | None
+    subject_type: SubjectType = strawberry.field(description="What would change level.")
+    before: str = strawberry.field(description="Its level under the parameters in force.")
+    after: str = strawberry.field(description="Its level under the changed parameters.")
+    score_before: float | None = strawberry.field(
+        description="Its score in force, in the policy's unit; null when it grades without one."
+    )
+    score_after: float | None = strawberry.field(
+        description="Its score changed; null when the policy grades without one."
+    )
     enterprise_id: strawberry.Private[int]
     product_id: strawberry.Private[int | None]
 
@@ -45,14 +50,18 @@ class LevelChange:
     "parameters; nothing is written."
 )
 class Simulation:
-    policy: str
-    region_code: str
-    as_of: dt.date
-    parameters: JSON
-    subjects: int
-    before: list[LevelCount]
-    after: list[LevelCount]
-    changed: int
+    policy: str = strawberry.field(description="Id of the policy simulated.")
+    region_code: str = strawberry.field(description="GB/T 2260 code of the region graded.")
+    as_of: dt.date = strawberry.field(description="The day graded.")
+    parameters: JSON = strawberry.field(description="The changed parameters, as checked.")
+    subjects: int = strawberry.field(description="Subjects graded in the region.")
+    before: list[LevelCount] = strawberry.field(
+        description="Distribution under the parameters in force."
+    )
+    after: list[LevelCount] = strawberry.field(
+        description="Distribution under the changed parameters."
+    )
+    changed: int = strawberry.field(description="Subjects whose level would change.")
     changes: list[LevelChange] = strawberry.field(description="At most the first 1000.")
 
 
@@ -98,7 +107,7 @@ async def simulate(
                 score_before=ch.score_before,
                 score_after=ch.score_after,
                 enterprise_id=ch.enterprise_id,
-                product_id=ch.subject_id if ch.subject_type is SubjectType.PRODUCT else None,
+                product_id=ch.subject_id if ch.subject_type is SubjectTypeValue.PRODUCT else None,
             )
             for ch in result.changes[:1000]
         ],

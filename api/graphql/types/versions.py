@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from qcredit.api.graphql.enums import VersionChangeKind
 from qcredit.core.contract import PolicyVersion as PolicyVersionValue
 
 
 @strawberry.type(description="One change a revision made, from the previous version.")
 class VersionChange:
-    kind: str = strawberry.field(
-        description="ADDED, DELETED, RENUMBERED, AMENDED, SCOPE, PERIOD, PUBLICITY or PARAMETER."
-    )
+    kind: VersionChangeKind = strawberry.field(description="What the revision did.")
     text: str = strawberry.field(description="What changed, in the text's words.")
     article: str | None = strawberry.field(description="The article in this version.")
     previous_article: str | None = strawberry.field(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from alembic import context
+from qcredit.core.store.search import include_name
 from qcredit.core.store.tables import Base
 from sqlalchemy import Connection, engine_from_config, pool
 
@@ -17,6 +18,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,  # the name-search structures of migration 0011
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,12 +4,32 @@ what the policy asked for that the capacity, the shares or the inspectors could 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-# Kinds of shortfall (see qcredit.core.supervision.plans.drawing for when each is reported).
-CAPACITY = "CAPACITY"
-SHARE_MIN = "SHARE_MIN"
-SHARE_MAX = "SHARE_MAX"
-INSPECTORS = "INSPECTORS"
+
+class ShortfallKind(StrEnum):
+    """What a level did not get (see qcredit.core.supervision.plans.drawing for when)."""
+
+    CAPACITY = "CAPACITY"  # the year's capacity ran out before the level's required checks
+    SHARE_MIN = "SHARE_MIN"  # the level got less of the plan than the policy's minimum share
+    SHARE_MAX = "SHARE_MAX"  # required checks push the level past the policy's maximum share
+    INSPECTORS = "INSPECTORS"  # too few inspectors free of conflicts for a check's pair
+
+
+class CheckReason(StrEnum):
+    """Why a subject is in the plan: the rule that put it there (requirements.py, drawing.py)."""
+
+    REQUIRED = "REQUIRED"  # a measure's minimum checks per year
+    KEY_LIST = "KEY_LIST"  # a measure puts the subject on the key inspection list
+    FULL_COVERAGE = "FULL_COVERAGE"  # a measure asks every subject of the level to be checked
+    POLICY_RULE = "POLICY_RULE"  # the policy's own plan rule (Policy.plan_rule)
+    RANDOM_DRAW = "RANDOM_DRAW"  # drawn at random (双随机) from the rest of the level
+
+
+CAPACITY = ShortfallKind.CAPACITY
+SHARE_MIN = ShortfallKind.SHARE_MIN
+SHARE_MAX = ShortfallKind.SHARE_MAX
+INSPECTORS = ShortfallKind.INSPECTORS
 
 
 @dataclass(frozen=True)
@@ -19,7 +39,7 @@ class PlanItem:
     subject_id: int
     enterprise_id: int
     level: str
-    reason: str  # REQUIRED / KEY_LIST / FULL_COVERAGE / RANDOM_DRAW / POLICY_RULE
+    reason: str  # a CheckReason
     article: str
     due: str  # 2025, 2025-H1, 2025-Q3 …
     visit: int  # 1-based visit of this subject in the year
@@ -46,7 +66,7 @@ class LevelSummary:
 @dataclass(frozen=True)
 class Shortfall:
     level: str | None
-    kind: str  # CAPACITY / SHARE_MIN / SHARE_MAX / INSPECTORS
+    kind: str  # a ShortfallKind
     required: int
     planned: int
     missing: int

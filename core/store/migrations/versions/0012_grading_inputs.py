@@ -1,7 +1,7 @@
 """grading_inputs: what each enterprise's standing grades under a policy were graded from
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 
 A re-grade reads an enterprise's ledger, fingerprints it and skips the policies whose
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

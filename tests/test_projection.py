@@ -1,0 +1,58 @@
+"""Projected assessments (api/graphql/projection.py) answer exactly what field-by-field
+completion answers, whatever the selection: aliases, fragments, __typename, skipped fields,
+and fields that are not projected (which fall back to the resolvers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from qcredit.api.graphql import projection
+from qcredit.api.graphql.projection import ProjectingExecutionContext
+
+from .support import gql
+from .test_statement_count import load
+
+FULL = """fragment M on Measure { kind text article minPerYear planShareMin planShareMax color }
+query($skip: Boolean!) { enterprises(first: 6) { edges { node { code
+  assessments { __typename policy { id name issuer documentNo effectiveFrom effectiveUntil
+    version } level score asOf subjectType details policyVersion inputsDigest parametersDigest
+    reasons { rule article text } why: whyNotBetter { r: rule article text @skip(if: $skip) }
+    supervision { ...M } publicity { ... on Disclosure { audience allowed needsReview text
+    article } } }
+  again: assessments { level reasons { rule events { id kind } } figures { label } }
+  assessment(policy: "testland") { level levelInfo { code rank } supervision { kind } }
+} } } }"""
+
+
+async def _both(client: Any, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
+    applied = []
+    original = projection._apply
+
+    def counted(plan: Any, values: Any) -> Any:
+        applied.append(plan.type_name)
+        return original(plan, values)
+
+    projection._apply = counted  # type: ignore[assignment]
+    try:
+        projected = await gql(client, query, variables)
+    finally:
+        projection._apply = original  # type: ignore[assignment]
+    assert "Assessment" in applied  # the fast path ran
+    ProjectingExecutionContext.enabled = False
+    try:
+        resolved = await gql(client, query, variables)
+    finally:
+        ProjectingExecutionContext.enabled = True
+    return projected, resolved
+
+
+@pytest.mark.parametrize("skip", [True, False])
+async def test_projection_answers_what_the_resolvers_answer(client: Any, skip: bool) -> None:
+    await load(client, 6)
+    projected, resolved = await _both(client, FULL, {"skip": skip})
+    assert "errors" not in resolved, resolved
+    nodes = [e["node"] for e in resolved["data"]["enterprises"]["edges"]]
+    assert any(n["assessments"] for n in nodes)  # the comparison is not of empty lists
+    assert any(a["reasons"] for n in nodes for a in n["assessments"])
+    assert projected == resolved
