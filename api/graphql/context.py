@@ -4,6 +4,7 @@ loaders, and the one that writes the request's audit entries), the loaders."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -142,7 +145,10 @@ class Context:
                 # lost, its audit entries are not.
                 await session.rollback()
                 if not self.audit_entries:
-                    raise
+                    # Only derived rows (a cache of gradings) were pending; the request already
+                    # reported its failed statement as a field error, so nothing else is lost.
+                    log.warning("derived rows of a failed request were not stored", exc_info=True)
+                    return
                 await session.execute(insert(AuditRow), self.audit_entries)
                 await session.commit()
             self.audit_entries = []

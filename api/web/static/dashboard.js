@@ -243,12 +243,17 @@ async function loadDistribution(policy, region) {
   answer.counts.forEach((c) => { counted[c.level] = (counted[c.level] || 0) + c.count; });
   // A bar for each level counted: a level without a row is one the caller sees none of (or
   // may not see at all), and a zero bar would claim more than the API says.
-  const bars = policy.levels.filter((l) => counted[l.code])
+  // Enterprise levels first, then product tiers, each best first (the map's counts use the
+  // same order), rather than the catalogue's rank order that interleaves the two.
+  const kindOf = (l) => l.subjectTypes.slice().sort()[0] || "";
+  const bars = policy.levels.slice()
+    .sort((a, b) => kindOf(a).localeCompare(kindOf(b)) || a.rank - b.rank)
+    .filter((l) => counted[l.code])
     .map((l) => ({ key: l.code, label: l.label, value: counted[l.code], colour: l.color }));
   const caption = answer.total
     ? `评定对象共 ${answer.total} 个（企业与产品；只计您可以看到的等级）`
     : "您看不到本区域任何评定对象的等级（未公开的等级不计入）";
-  el.innerHTML = barChart(bars) + note(caption);
+  el.innerHTML = (bars.length ? barChart(bars) : "") + note(caption);  // no empty axes
 }
 
 // Levels of one subject type at a time (a policy may grade enterprises and products apart).
