@@ -120,6 +120,17 @@ async def app(database_url: str, registry: Registry) -> AsyncIterator[Any]:
     await application.state.db_engine.dispose()
 
 
+@pytest.fixture(scope="module")
+async def demo_app(demo_database_url: str, registry: Any) -> Any:
+    """An app on the demo data (read by the list and count tests), rate limit off."""
+    app = create_app(
+        Settings(database_url=demo_database_url, migrate_on_start=False, rate_limit_per_minute=0),
+        registry=registry,
+    )
+    yield app
+    await app.state.db_engine.dispose()
+
+
 async def issue_token(app: Any, role: str, **kwargs: Any) -> str:
     """A token straight from the token store, as ``qcredit token create`` makes it."""
     sessions = app.state.services.sessions

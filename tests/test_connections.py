@@ -7,10 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
-from qcredit.api.app import create_app
-from qcredit.api.settings import Settings
-from qcredit.core.disclosure.tokens import create_token
 
 from .conftest import issue_token
 from .support import credit_code, gql, only_error
@@ -141,25 +137,8 @@ async def test_enterprises_products_events_and_audit_log_page_both_ways(client: 
     await walk(client, "{ auditLog(%s) { %s } }", "auditLog", "id action", "id")
 
 
-@pytest.fixture(scope="module")
-async def demo_app(demo_database_url: str, registry: Any) -> Any:
-    app = create_app(
-        Settings(database_url=demo_database_url, migrate_on_start=False, rate_limit_per_minute=0),
-        registry=registry,
-    )
-    yield app
-    await app.state.db_engine.dispose()
-
-
-async def _token(app: Any, **spec: Any) -> str:
-    async with app.state.services.sessions() as s:
-        token, _ = await create_token(s, **spec)
-        await s.commit()
-    return token
-
-
 async def test_notices_and_public_lists_page_both_ways(demo_app: Any) -> None:
-    admin = await _token(demo_app, role="ADMIN")
+    admin = await issue_token(demo_app, role="ADMIN")
     async with as_role(demo_app, admin) as caller:
         await walk(caller, "{ notices(%s) { %s } }", "notices", "id", "id")
     async with as_role(demo_app, None) as public:

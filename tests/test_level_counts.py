@@ -8,9 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from qcredit.api.app import create_app
-from qcredit.api.settings import Settings
-from qcredit.core.disclosure.tokens import create_token
 from qcredit.core.store.tables import AssessmentRow
 from sqlalchemy import func, select
 
@@ -39,23 +36,8 @@ async def counts(caller: Any, **variables: Any) -> dict[str, Any]:
     return result["data"]["levelCounts"]
 
 
-@pytest.fixture(scope="module")
-async def demo_app(demo_database_url: str, registry: Any) -> Any:
-    app = create_app(
-        Settings(database_url=demo_database_url, migrate_on_start=False, rate_limit_per_minute=0),
-        registry=registry,
-    )
-    yield app
-    await app.state.db_engine.dispose()
-
-
 async def _token(app: Any, **spec: Any) -> str | None:
-    if not spec:
-        return None
-    async with app.state.services.sessions() as s:
-        token, _ = await create_token(s, **spec)
-        await s.commit()
-    return token
+    return await issue_token(app, **spec) if spec else None  # PUBLIC sends no token
 
 
 ROLES = {
