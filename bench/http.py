@@ -307,6 +307,13 @@ def main() -> None:
     p.add_argument("--postgraphile", action="store_true", help="also run PostGraphile v4")
     p.add_argument("--code", help="the enterprise of the first query (default: one of the policy)")
     p.add_argument("--only", nargs="*", help="run only the queries whose name starts so")
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also `{ __typename }` and one enterprise's code and name: what the framework and "
+        "a first database read cost alone",
+    )
+    p.add_argument("--anonymous", action="store_true", help="send no token (a public caller)")
     args = p.parse_args()
     token, code, policy_id, region, level = asyncio.run(setup(args.database))
     code = args.code or code
@@ -325,6 +332,14 @@ def main() -> None:
             "variables": {"policy": count_policy, "level": level},
         },
     }
+    if args.floor:
+        queries["floor: { __typename }"] = {"query": "{ __typename }"}
+        queries["floor: enterprise(code) { code name }"] = {
+            "query": "query($code: String!) { enterprise(code: $code) { code name } }",
+            "variables": {"code": code},
+        }
+    if args.anonymous:
+        headers = {}
     if args.only:
         queries = {k: v for k, v in queries.items() if any(k.startswith(o) for o in args.only)}
     cache = os.environ.get("QCREDIT_RESPONSE_CACHE", "default")
