@@ -56,3 +56,47 @@ async def test_projection_answers_what_the_resolvers_answer(client: Any, skip: b
     assert any(n["assessments"] for n in nodes)  # the comparison is not of empty lists
     assert any(a["reasons"] for n in nodes for a in n["assessments"])
     assert projected == resolved
+
+
+PLAIN = """{ enterprises(first: 6) { edges { node { code assessments { level score
+  reasons { rule article text } supervision { kind color } } } } } }"""
+
+
+async def test_a_plan_is_made_once_for_every_request_of_the_same_query(client: Any) -> None:
+    """Strawberry's parser cache gives each request of one query text the same document; the
+    plans made for its selections serve the next request (none is made again), and answer
+    what the resolvers answer."""
+    await load(client, 6)
+    made: list[str] = []
+    original = ProjectingExecutionContext._make_plan
+
+    def counted(self: Any, type_: Any, details: Any) -> Any:
+        made.append(type_.name)
+        return original(self, type_, details)
+
+    ProjectingExecutionContext._make_plan = counted  # type: ignore[method-assign]
+    try:
+        first = await gql(client, PLAIN, {})
+        assert "Assessment" in made
+        made.clear()
+        second = await gql(client, PLAIN, {})
+        assert made == []
+    finally:
+        ProjectingExecutionContext._make_plan = original  # type: ignore[method-assign]
+    assert first == second
+    projected, resolved = await _both(client, PLAIN, {})
+    assert projected == resolved
+
+
+async def test_a_selection_under_a_variable_directive_is_planned_per_request(client: Any) -> None:
+    """``@skip(if: $skip)`` changes the selection with the variables: the same document asked
+    with true and then false must not reuse the first request's plan."""
+    await load(client, 6)
+    query = """query($skip: Boolean!) { enterprises(first: 6) { edges { node {
+      assessments { level score @skip(if: $skip) } } } } }"""
+    hidden = await gql(client, query, {"skip": True})
+    shown = await gql(client, query, {"skip": False})
+    levels = [a for e in shown["data"]["enterprises"]["edges"] for a in e["node"]["assessments"]]
+    assert levels and all("score" in a for a in levels)
+    kept = [a for e in hidden["data"]["enterprises"]["edges"] for a in e["node"]["assessments"]]
+    assert kept and all("score" not in a for a in kept)

@@ -13,14 +13,23 @@ Only what needs no resolver is projected: the object must have been returned by 
 already applied the disclosure rules (the assessment resolvers do), and a selection that asks for
 anything else — a field with arguments, a field outside the projected set (``reasons.events``,
 which checks the ledger's visibility, ``figures``), ``@defer`` — is completed the normal way.
+
+Plans outlive the operation: strawberry's parser cache hands every request of the same query
+text the same document, so a plan is kept per schema and per the field nodes it was made from
+(held alive with it, so their ids are not reused), and the next request of that query makes
+none. A selection with a directive anywhere below it (``@skip(if: $x)`` depends on the
+request's variables) is planned per operation only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 from graphql import (
+    FragmentSpreadNode,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -31,6 +40,7 @@ from graphql import (
     is_non_null_type,
     is_object_type,
 )
+from graphql.language import SelectionSetNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 # Per GraphQL type: the fields a projection dict carries (names as in the schema).
@@ -63,6 +73,9 @@ PROJECTED: dict[str, frozenset[str]] = {
 }
 
 
+Completer = Callable[[Any], Any]
+
+
 @dataclass(frozen=True)
 class Step:
     """One response key: the field it reads, how its value is completed."""
@@ -79,12 +92,21 @@ class Step:
 class Plan:
     type_name: str
     steps: tuple[Step, ...]
+    complete: Completer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "complete", _object_completer(self))
 
 
 def _named(t: GraphQLOutputType) -> GraphQLOutputType:
     while isinstance(t, (GraphQLNonNull, GraphQLList)):
         t = t.of_type
     return t
+
+
+# (schema, type name, ids of the field nodes) → (the schema and nodes, held alive; the plan).
+_SHARED_PLANS: dict[tuple[int, str, tuple[int, ...]], tuple[Any, tuple[Any, ...], Plan | None]] = {}
+_SHARED_PLANS_MAX = 4096  # distinct selections of projected types kept; then start afresh
 
 
 class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -119,10 +141,39 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = self._plans.get(key)
         if cached is not None:
             return cached[1]
-        plan = self._make_plan(type_, field_details_list)
+        nodes = tuple(d.node for d in field_details_list)
+        shared_key = (id(self.schema), type_.name, tuple(map(id, nodes)))
+        shared = _SHARED_PLANS.get(shared_key)
+        if shared is not None:
+            plan = shared[2]
+        else:
+            plan = self._make_plan(type_, field_details_list)
+            if not any(self._has_directive(n.selection_set) for n in nodes):
+                if len(_SHARED_PLANS) >= _SHARED_PLANS_MAX:
+                    _SHARED_PLANS.clear()
+                _SHARED_PLANS[shared_key] = (self.schema, nodes, plan)
         # Keep the list alive with its plan, so its id is not reused during the operation.
         self._plans[key] = (field_details_list, plan)
         return plan
+
+    def _has_directive(self, selection_set: SelectionSetNode | None) -> bool:
+        """Whether any selection below (through fragments) carries a directive, or a fragment
+        spread arguments: what makes the collected fields depend on the request."""
+        if selection_set is None:
+            return False
+        for selection in selection_set.selections:
+            if selection.directives:
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                details = self.fragments.get(selection.name.value)
+                if details is None or getattr(selection, "arguments", None):
+                    return True
+                definition = details.definition
+                if definition.directives or self._has_directive(definition.selection_set):
+                    return True
+            elif self._has_directive(getattr(selection, "selection_set", None)):
+                return True
+        return False
 
     def _make_plan(self, type_: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         allowed = PROJECTED.get(type_.name)
@@ -154,27 +205,104 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 def _apply(plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for step in plan.steps:
-        if step.typename is not None:
-            out[step.key] = step.typename
-        else:
-            out[step.key] = _complete(step, step.type_, values[step.field], plan.type_name)
-    return out
+    return plan.complete(values)
 
 
-def _complete(step: Step, type_: GraphQLOutputType, value: Any, parent: str) -> Any:
+# Built-in scalars whose output coercion leaves a value of the right Python type unchanged
+# (graphql-core's serialize_*): the completer passes such values through and coerces the rest.
+_PASS_THROUGH: dict[str, tuple[type, ...]] = {
+    "String": (str,),
+    "ID": (str,),
+    "Boolean": (bool,),
+}
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # GraphQL's Int is 32-bit
+
+
+def _object_completer(plan: Plan) -> Completer:
+    """A function from a projection dict to the response dict of ``plan``'s selection: made
+    once per plan, so a request only calls closures (no type tests on the schema's wrappers)."""
+    parts = tuple(
+        (step.key, step.field, _completer(step, step.type_, plan.type_name))
+        for step in plan.steps
+        if step.typename is None
+    )
+    names = tuple((step.key, step.typename) for step in plan.steps if step.typename is not None)
+    order = tuple(step.key for step in plan.steps)
+
+    def complete(values: dict[str, Any]) -> dict[str, Any]:
+        out = {key: fn(values[name]) for key, name, fn in parts}
+        if names:
+            out.update(names)
+            return {key: out[key] for key in order}  # the selection's order, as graphql-core
+        return out
+
+    return complete
+
+
+def _completer(step: Step, type_: GraphQLOutputType, parent: str) -> Completer:
     if is_non_null_type(type_):
-        done = _complete(step, type_.of_type, value, parent)
-        if done is None:
-            raise TypeError(f"Cannot return null for non-nullable field {parent}.{step.field}.")
-        return done
-    if value is None:
-        return None
+        inner = _completer(step, type_.of_type, parent)
+        message = f"Cannot return null for non-nullable field {parent}.{step.field}."
+
+        def non_null(value: Any) -> Any:
+            done = inner(value)
+            if done is None:
+                raise TypeError(message)
+            return done
+
+        return non_null
     if is_list_type(type_):
-        inner = type_.of_type
-        return [_complete(step, inner, v, parent) for v in value]
+        item = _completer(step, type_.of_type, parent)
+
+        def listed(value: Any) -> Any:
+            return None if value is None else [item(v) for v in value]
+
+        return listed
     if step.leaf is not None:
-        return step.leaf.coerce_output_value(value)
+        return _leaf_completer(step.leaf)
     assert step.plan is not None
-    return _apply(step.plan, value)
+    sub = step.plan.complete
+
+    def obj(value: Any) -> Any:
+        return None if value is None else sub(value)
+
+    return obj
+
+
+def _leaf_completer(leaf: GraphQLLeafType) -> Completer:
+    coerce = leaf.coerce_output_value
+    if leaf.name == "Int":
+
+        def integer(value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is int and _INT_MIN <= value <= _INT_MAX:
+                return value
+            return coerce(value)
+
+        return integer
+    if leaf.name == "Float":
+
+        def real(value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is float and isfinite(value):
+                return value
+            return coerce(value)
+
+        return real
+    kinds = _PASS_THROUGH.get(leaf.name)
+    if kinds is not None and type(leaf).__module__.startswith("graphql."):
+        exact = kinds[0]
+
+        def scalar(value: Any) -> Any:
+            if value is None or type(value) is exact:
+                return value
+            return coerce(value)
+
+        return scalar
+
+    def other(value: Any) -> Any:
+        return None if value is None else coerce(value)
+
+    return other
