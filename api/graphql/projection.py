@@ -210,11 +210,7 @@ def _apply(plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
 
 # Built-in scalars whose output coercion leaves a value of the right Python type unchanged
 # (graphql-core's serialize_*): the completer passes such values through and coerces the rest.
-_PASS_THROUGH: dict[str, tuple[type, ...]] = {
-    "String": (str,),
-    "ID": (str,),
-    "Boolean": (bool,),
-}
+_PASS_THROUGH: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1  # GraphQL's Int is 32-bit
 
 
@@ -291,9 +287,8 @@ def _leaf_completer(leaf: GraphQLLeafType) -> Completer:
             return coerce(value)
 
         return real
-    kinds = _PASS_THROUGH.get(leaf.name)
-    if kinds is not None and type(leaf).__module__.startswith("graphql."):
-        exact = kinds[0]
+    exact = _PASS_THROUGH.get(leaf.name)  # reserved names: always graphql-core's scalars
+    if exact is not None:
 
         def scalar(value: Any) -> Any:
             if value is None or type(value) is exact:
