@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from graphql.language import ArgumentNode, DocumentNode, Node, ObjectFieldNode
 from qcredit.core.errors import QcreditError
@@ -158,3 +159,21 @@ class ErrorCodes(SchemaExtension):
         except Exception:  # parsing failed: there is no document
             document = None
         result.errors = [classify(e, document) for e in result.errors]
+
+
+class QuietSchema(strawberry.Schema):
+    """A schema that leaves error logging to :func:`classify`.
+
+    strawberry's default ``process_errors`` logs every error with its traceback before any
+    extension has classified it, so a caller's bad credit code or an unknown policy filled the
+    server's log with tracebacks (and cost a formatted stack per refusal). :func:`classify`
+    already logs what is internal (``INTERNAL_SERVER_ERROR``) with its traceback; what the
+    caller got wrong is kept at DEBUG, one line, for an operator who asks for it.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any | None = None
+    ) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            for error in errors:
+                log.debug("refused: %s at %s", error.message, error.path)

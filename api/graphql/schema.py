@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.enums import AttributeType, CorrectionAction, EnterpriseRole, SubjectType
-from qcredit.api.graphql.errors import ErrorCodes
+from qcredit.api.graphql.errors import ErrorCodes, QuietSchema
 from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes, StorableStrings
 from qcredit.api.graphql.pagination import (
     Connection,
@@ -515,7 +515,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
         extensions.append(NoSuggestions)
-    return strawberry.Schema(
+    return QuietSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
