@@ -114,10 +114,26 @@ def rebuilt(
     )
 
 
-def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
+def cause(error: GraphQLError) -> Exception | None:
+    """What raised ``error``, through any GraphQLError that wraps it."""
     original = error.original_error
     while isinstance(original, GraphQLError) and original.original_error is not None:
         original = original.original_error
+    return original
+
+
+def is_fault(error: GraphQLError) -> bool:
+    """Whether ``error`` is the server's fault: masked for the caller, logged for the operator."""
+    original = cause(error)
+    if original is None or isinstance(original, (QcreditError, GraphQLError)):
+        return False
+    return not (isinstance(original, (ValueError, TypeError)) and _is_input_error(error))
+
+
+def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
+    if is_fault(error):
+        return rebuilt(error, "Internal server error.", None, {"code": "INTERNAL_SERVER_ERROR"})
+    original = cause(error)
     if isinstance(original, QcreditError):
         ext = original.extensions()
         if ext.get("field") is None:
@@ -139,11 +155,8 @@ def classify(error: GraphQLError, document: DocumentNode | None) -> GraphQLError
         else:
             ext = {"code": "BAD_REQUEST"}
         return rebuilt(error, error.message, original, {**(error.extensions or {}), **ext})
-    if isinstance(original, (ValueError, TypeError)) and _is_input_error(error):
-        field = input_field(error, document)
-        return rebuilt(error, error.message, original, {"code": "BAD_USER_INPUT", "field": field})
-    log.error("internal error at %s", error.path, exc_info=original)
-    return rebuilt(error, "Internal server error.", None, {"code": "INTERNAL_SERVER_ERROR"})
+    field = input_field(error, document)  # a ValueError or TypeError from a scalar's input
+    return rebuilt(error, error.message, original, {"code": "BAD_USER_INPUT", "field": field})
 
 
 class ErrorCodes(SchemaExtension):
@@ -162,18 +175,19 @@ class ErrorCodes(SchemaExtension):
 
 
 class QuietSchema(strawberry.Schema):
-    """A schema that leaves error logging to :func:`classify`.
+    """A schema that logs the server's faults, not the caller's mistakes.
 
-    strawberry's default ``process_errors`` logs every error with its traceback before any
-    extension has classified it, so a caller's bad credit code or an unknown policy filled the
-    server's log with tracebacks (and cost a formatted stack per refusal). :func:`classify`
-    already logs what is internal (``INTERNAL_SERVER_ERROR``) with its traceback; what the
-    caller got wrong is kept at DEBUG, one line, for an operator who asks for it.
+    strawberry's default ``process_errors`` logs every error with its traceback, so a caller's
+    bad credit code or an unknown policy filled the server's log with stacks. This one logs a
+    fault (:func:`is_fault`) once with its stack, and a refusal at DEBUG on one line. It sees
+    every result, a subscription's later frames included, which :class:`ErrorCodes` does not.
     """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: Any | None = None
     ) -> None:
-        if log.isEnabledFor(logging.DEBUG):
-            for error in errors:
+        for error in errors:
+            if is_fault(error):
+                log.error("internal error at %s", error.path, exc_info=cause(error))
+            else:
                 log.debug("refused: %s at %s", error.message, error.path)
