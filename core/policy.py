@@ -19,6 +19,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -122,7 +123,9 @@ class Policy(ABC):
             raise PolicyNotInForce(self.id, on, self.effective_from, self.effective_until)
 
     def covers_region(self, region_code: str) -> bool:
-        return any(region_covers(code, region_code) for code in self.region_codes)
+        codes = self.region_codes
+        # A plug-in may have declared a list; the memo needs a hashable key.
+        return _covers_any(codes if isinstance(codes, tuple) else tuple(codes), region_code)
 
     # -- rules --------------------------------------------------------------------------------
     def out_of_scope(self, facts: Facts, params: ParameterView) -> str | None:
@@ -230,3 +233,10 @@ __all__ = [
     "RegionColour",
     "Term",
 ]
+
+
+@lru_cache(maxsize=65536)
+def _covers_any(region_codes: tuple[str, ...], region_code: str) -> bool:
+    # Asked for every assessment served (a page of 100 asks ~1,500 times) over a few thousand
+    # distinct region codes; the answer depends only on the two arguments, so it is remembered.
+    return any(region_covers(code, region_code) for code in region_codes)

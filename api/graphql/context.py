@@ -132,12 +132,15 @@ class Context:
         if session is None:
             session = self.services.sessions()
         from qcredit.core.store.tables import AuditRow
+
+        # Core insert: the ORM's bulk path costs more than the row for a read's one audit entry.
+        audit_table = AuditRow.metadata.tables[AuditRow.__tablename__]
         from sqlalchemy import insert
 
         try:
             try:
                 if self.audit_entries:
-                    await session.execute(insert(AuditRow), self.audit_entries)
+                    await session.execute(insert(audit_table), self.audit_entries)
                 if session.in_transaction():
                     await session.commit()
             except Exception:
@@ -149,7 +152,7 @@ class Context:
                     # reported its failed statement as a field error, so nothing else is lost.
                     log.warning("derived rows of a failed request were not stored", exc_info=True)
                     return
-                await session.execute(insert(AuditRow), self.audit_entries)
+                await session.execute(insert(audit_table), self.audit_entries)
                 await session.commit()
             self.audit_entries = []
         finally:

@@ -10,6 +10,7 @@ import os
 import socket
 from pathlib import Path
 
+import orjson
 from qcredit.core.errors import InvalidInput
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -103,6 +104,9 @@ def async_url(raw: str) -> URL:
 
 def create_engine(raw: str | None = None, **kwargs: object) -> AsyncEngine:
     url = async_url(raw or default_url())
+    # Stored assessments are JSON columns read on every uncached request; orjson decodes them
+    # several times faster than the standard library and returns the same values.
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
 
