@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from qcredit.core.store.tables import AssessmentRow, GradingInputRow, StandingGradeRow
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (policy id, subject type, subject id, as of)
@@ -23,22 +23,25 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+# Built once: a statement made per call pays for its cache key and for the tuple's type
+# resolution on every request that reads an assessment; an expanding parameter does neither.
+_STORED_BY_KEY = select(AssessmentRow).where(
+    tuple_(
+        AssessmentRow.policy_id,
+        AssessmentRow.subject_type,
+        AssessmentRow.subject_id,
+        AssessmentRow.as_of,
+    ).in_(bindparam("keys", expanding=True))
+)
+
+
 async def stored_assessments(
     session: AsyncSession, keys: Iterable[StoredKey]
 ) -> list[AssessmentRow]:
     """The stored assessment rows of ``keys`` (those that exist), one statement per chunk."""
     found: list[AssessmentRow] = []
     for part in chunks(sorted(set(keys))):
-        rows = await session.execute(
-            select(AssessmentRow).where(
-                tuple_(
-                    AssessmentRow.policy_id,
-                    AssessmentRow.subject_type,
-                    AssessmentRow.subject_id,
-                    AssessmentRow.as_of,
-                ).in_(part)
-            )
-        )
+        rows = await session.execute(_STORED_BY_KEY, {"keys": list(part)})
         found.extend(rows.scalars())
     return found
 
