@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
+from functools import cache
 from typing import Any, TypeVar
 
 from qcredit.core.contract import Assessment
@@ -19,12 +20,21 @@ from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
 from qcredit.core.store import convert, versioning
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 RequestSession = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 M = TypeVar("M")
+
+
+@cache
+def _rows_where_in(table: Table, column: str, ordered: bool = False) -> Select[Any]:
+    """``SELECT * FROM table WHERE column IN (:keys)``, built once per (table, column): a
+    statement built per request pays for its cache key every time; an expanding parameter
+    renders the request's keys."""
+    stmt = select(table).where(table.c[column].in_(bindparam("keys", expanding=True)))
+    return stmt.order_by(table.c.id) if ordered else stmt
 
 
 class Loaders:
@@ -82,9 +92,10 @@ class Loaders:
         ``owner`` is the enterprise a row belongs to (its data-version scope)."""
 
         async def load(keys: Sequence[Hashable]) -> list[M | None]:
-            table = row.__table__  # plain rows: no identity map or instrumentation to build
+            # Plain rows from the table: no identity map or instrumentation to build.
+            stmt = _rows_where_in(row.__table__, column)
             async with self.db() as s:
-                rows = (await s.execute(select(table).where(table.c[column].in_(keys)))).all()
+                rows = (await s.execute(stmt, {"keys": list(keys)})).all()
                 found = {getattr(r, column): to_model(r) for r in rows}
             for model in found.values():
                 prime(model)
@@ -102,13 +113,9 @@ class Loaders:
         """The rows of each owner (``column`` is its id), in id order; each primes ``by_id``."""
 
         async def load(owners: Sequence[int]) -> list[list[M]]:
-            table = row.__table__
+            stmt = _rows_where_in(row.__table__, column, ordered=True)
             async with self.db() as s:
-                rows = (
-                    await s.execute(
-                        select(table).where(table.c[column].in_(owners)).order_by(table.c.id)
-                    )
-                ).all()
+                rows = (await s.execute(stmt, {"keys": list(owners)})).all()
                 grouped: dict[int, list[M]] = defaultdict(list)
                 for r in rows:
                     model = to_model(r)
