@@ -6,9 +6,11 @@ chooses the async driver (aiosqlite, asyncpg), so nobody has to know SQLAlchemy'
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import orjson
 from qcredit.core.errors import InvalidInput
@@ -102,11 +104,20 @@ def async_url(raw: str) -> URL:
     return url.set(drivername=_ASYNC_DRIVERS[backend])
 
 
+def json_loads(text: str | bytes) -> Any:
+    """Stored JSON back to values. Stored assessments are JSON columns read on every uncached
+    request, and orjson decodes them several times faster than the standard library; what orjson
+    refuses but ``json.dumps`` may have written (``NaN``, integers past 64 bits, in a SQLite
+    file) is read by the standard library, so no stored row becomes unreadable."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine(raw: str | None = None, **kwargs: object) -> AsyncEngine:
     url = async_url(raw or default_url())
-    # Stored assessments are JSON columns read on every uncached request; orjson decodes them
-    # several times faster than the standard library and returns the same values.
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", json_loads)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
 
