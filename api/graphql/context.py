@@ -132,10 +132,10 @@ class Context:
         if session is None:
             session = self.services.sessions()
         from qcredit.core.store.tables import AuditRow
+        from sqlalchemy import insert
 
         # Core insert: the ORM's bulk path costs more than the row for a read's one audit entry.
         audit_table = AuditRow.metadata.tables[AuditRow.__tablename__]
-        from sqlalchemy import insert
 
         try:
             try:
