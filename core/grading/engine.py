@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from qcredit.core import clock
@@ -30,6 +31,7 @@ from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
 from qcredit.core.store.assessments import stored_assessments, stored_inputs
+from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
@@ -40,7 +42,20 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.store.upsert import upsert
-from sqlalchemy import Row, String, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    Delete,
+    Row,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,12 +118,10 @@ class Engine:
             one = await session.get(EnterpriseRow, ids[0])
             enterprises = [one] if one is not None else []
         else:
-            enterprises = (await session.execute(select(ent_t).where(ent_t.c.id.in_(ids)))).all()
-        products = (
-            await session.execute(
-                select(prod_t).where(prod_t.c.enterprise_id.in_(ids)).order_by(prod_t.c.id)
-            )
-        ).all()
+            by_id = rows_where_in(ent_t, "id")
+            enterprises = (await session.execute(by_id, {"keys": ids})).all()
+        of_enterprises = rows_where_in(prod_t, "enterprise_id", ordered=True)
+        products = (await session.execute(of_enterprises, {"keys": ids})).all()
         return _bundles(enterprises, products, await _events_of(session, ids))
 
     async def enterprise_ids_of(
@@ -263,17 +276,13 @@ class Engine:
     ) -> None:
         """Drop cached assessments a change on ``since`` may alter (derived data only): of the
         whole enterprise, or of ``subjects`` only (those whose ledger the change is part of)."""
-        where = [AssessmentRow.enterprise_id == enterprise_id, AssessmentRow.as_of >= since]
-        if subjects is not None:
-            where.append(
-                or_(
-                    *(
-                        and_(AssessmentRow.subject_type == t.value, AssessmentRow.subject_id == i)
-                        for t, i in sorted(subjects)
-                    )
-                )
-            )
-        await session.execute(delete(AssessmentRow).where(*where))
+        params: dict[str, Any] = {"enterprise": enterprise_id, "since": since}
+        if not subjects:  # no subject named: the whole enterprise (derived data only)
+            await session.execute(_invalidation(None), params)
+            return
+        for n, (t, i) in enumerate(sorted(subjects)):
+            params[f"type_{n}"], params[f"id_{n}"] = t.value, i
+        await session.execute(_invalidation(len(subjects)), params)
 
     async def regrade(
         self,
@@ -493,10 +502,9 @@ async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
 
 
 async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
-    ev_t = EventRow.__table__
-    return (
-        await session.execute(select(ev_t).where(ev_t.c.enterprise_id.in_(ids)).order_by(ev_t.c.id))
-    ).all()
+    stmt = rows_where_in(EventRow.__table__, "enterprise_id", ordered=True)
+    rows: Sequence[Row[Any]] = (await session.execute(stmt, {"keys": list(ids)})).all()
+    return rows
 
 
 def _bundles(
@@ -533,6 +541,38 @@ class _Plan:
     keys: dict[str, str]  # policy id → grading key
 
 
+@lru_cache(maxsize=8)
+def _invalidation(subjects: int | None) -> Delete:
+    """``Engine.invalidate``'s DELETE for an enterprise's whole cache (``None``) or for so many
+    subjects of it, built once per count (a write touches one or two)."""
+    table = AssessmentRow.__table__
+    assert isinstance(table, Table)  # Core, not the ORM's delete: no session synchronising
+    t = table.c
+    where = [t.enterprise_id == bindparam("enterprise"), t.as_of >= bindparam("since")]
+    if subjects is not None:
+        where.append(
+            or_(
+                *(
+                    and_(
+                        t.subject_type == bindparam(f"type_{n}"),
+                        t.subject_id == bindparam(f"id_{n}"),
+                    )
+                    for n in range(subjects)
+                )
+            )
+        )
+    return delete(table).where(*where)
+
+
+_STANDING_OF = select(
+    StandingGradeRow.policy_id,
+    StandingGradeRow.subject_type,
+    StandingGradeRow.subject_id,
+    StandingGradeRow.level,
+    StandingGradeRow.open_to,
+).where(StandingGradeRow.enterprise_id.in_(bindparam("keys", expanding=True)))
+
+
 async def _previous_standing(
     session: AsyncSession, bundles: Mapping[int, Bundle], policy_ids: set[str]
 ) -> dict[tuple[str, str, int], tuple[str, str]]:
@@ -540,15 +580,7 @@ async def _previous_standing(
 
     Looked up by enterprise only (its index is selective whatever the statistics say); the
     policies are filtered here."""
-    rows = await session.execute(
-        select(
-            StandingGradeRow.policy_id,
-            StandingGradeRow.subject_type,
-            StandingGradeRow.subject_id,
-            StandingGradeRow.level,
-            StandingGradeRow.open_to,
-        ).where(StandingGradeRow.enterprise_id.in_(list(bundles)))
-    )
+    rows = await session.execute(_STANDING_OF, {"keys": list(bundles)})
     return {
         (r.policy_id, r.subject_type, r.subject_id): (r.level, r.open_to)
         for r in rows.all()

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from qcredit.core import clock
@@ -33,7 +34,7 @@ from qcredit.core.store import convert
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from qcredit.core.texts import free_text
 from qcredit.core.vocabulary import Vocabulary, parse_date
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,13 +69,14 @@ def validate_roles(roles: Iterable[str] | None) -> frozenset[EnterpriseRole]:
     return frozenset(out)
 
 
+_ENTERPRISE_BY_CODE = select(EnterpriseRow).where(EnterpriseRow.code == bindparam("code"))
+
+
 async def enterprise_by_code(
     session: AsyncSession, code: str, field: str = "enterpriseCode"
 ) -> EnterpriseRow:
     canonical = validate_credit_code(code, field)
-    row = (
-        await session.execute(select(EnterpriseRow).where(EnterpriseRow.code == canonical))
-    ).scalar_one_or_none()
+    row = (await session.execute(_ENTERPRISE_BY_CODE, {"code": canonical})).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no enterprise with code {canonical}", field=field)
     return row
@@ -364,20 +366,25 @@ async def record_event(
     return Recorded(convert.event(stored), created)
 
 
+@lru_cache(maxsize=4)
+def _insert_once_statement(dialect: str) -> tuple[Insert, tuple[str, ...]]:
+    """``_insert_once``'s statement, built once per dialect, and the columns it is given."""
+    t = EventRow.__table__
+    assert isinstance(t, Table)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = tuple(c.name for c in t.columns if c.name != "id")
+    return insert(t).on_conflict_do_nothing().returning(t.c.id), columns
+
+
 async def _insert_once(session: AsyncSession, row: EventRow) -> tuple[EventRow, bool]:
     """Insert a new event (not a correction) in one statement, ``INSERT … ON CONFLICT DO NOTHING
     RETURNING id``, rather than look its externalId up first and insert in a savepoint.  Nothing
     returned means the externalId is taken — by a concurrent writer too: PostgreSQL makes this
     insert wait for the other transaction and then sees its row — so the stored event is the
     answer if it says the same, else CONFLICT."""
-    t = EventRow.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    values = {c.name: getattr(row, c.name) for c in t.columns if c.name != "id"}
-    new_id = (
-        await session.execute(
-            insert(EventRow).values(**values).on_conflict_do_nothing().returning(EventRow.id)
-        )
-    ).scalar_one_or_none()
+    stmt, columns = _insert_once_statement(session.get_bind().dialect.name)
+    values = {name: getattr(row, name) for name in columns}
+    new_id = (await session.execute(stmt, values)).scalar_one_or_none()
     if new_id is not None:
         row.id = new_id
         return row, True

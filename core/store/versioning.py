@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 
 from qcredit.core.store.tables import DataVersionRow
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -69,20 +70,30 @@ async def bump(
     # One order for every writer (the sequence first), so concurrent writes never deadlock.
     ids = [SEQUENCE, *sorted(scopes or {EVERYTHING})]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    # One statement per scope, in that order, in one executemany (a pipeline on asyncpg).
+    await session.execute(_bump_statement(dialect), [{"id": i, "version": 1} for i in ids])
+
+
+@lru_cache(maxsize=4)
+def _bump_statement(dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT (id) DO UPDATE SET version = version + 1``, built once."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(DataVersionRow).values([{"id": i, "version": 1} for i in ids])
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["id"], set_={"version": DataVersionRow.version + 1}
+    table = DataVersionRow.__table__
+    assert isinstance(table, Table)
+    return insert(table).on_conflict_do_update(
+        index_elements=["id"], set_={"version": table.c.version + 1}
     )
-    await session.execute(stmt)
+
+
+_VERSIONS_OF = select(DataVersionRow.id, DataVersionRow.version).where(
+    DataVersionRow.id.in_(bindparam("keys", expanding=True))
+)
 
 
 async def versions(conn: AsyncConnection | AsyncSession, scopes: Iterable[int]) -> dict[int, int]:
     """The current version of each scope (0 for one never bumped)."""
     wanted = sorted(set(scopes))
-    rows = await conn.execute(
-        select(DataVersionRow.id, DataVersionRow.version).where(DataVersionRow.id.in_(wanted))
-    )
+    rows = await conn.execute(_VERSIONS_OF, {"keys": wanted})
     found = {int(i): int(v) for i, v in rows}
     return {s: found.get(s, 0) for s in wanted}
 
