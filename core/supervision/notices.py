@@ -403,12 +403,21 @@ async def _tallies(
     )
     counts: dict[tuple[str, str | None], dict[str, int]] = {k: defaultdict(int) for k in wanted}
     category_of = rules[0].category_of if rules else (lambda c, p: c)
+    industries: dict[str, str | None] = {}  # raw category → the rules' category, once each
+    # The prefix each scope covers, checked once (region_covers), not once per row and scope.
+    covering = [
+        (scope, category, region_prefix(scope))
+        for scope, category in wanted
+        if region_covers(scope, scope)
+    ]
     for region, level, raw_category, n in rows:
-        industry = category_of(raw_category, params) if raw_category is not None else None
-        for scope, category in wanted:
-            if not region_covers(scope, region):
-                continue
-            if category is None or category == industry:
+        industry = None
+        if raw_category is not None:
+            if raw_category not in industries:
+                industries[raw_category] = category_of(raw_category, params)
+            industry = industries[raw_category]
+        for scope, category, prefix in covering:
+            if region.startswith(prefix) and (category is None or category == industry):
                 counts[(scope, category)][level] += n
     return [
         Tally(policy_id, scope, category, dict(c))
