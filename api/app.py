@@ -11,7 +11,13 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from qcredit.api.graphql.cache import ResponseCache, cacheable, read_versions, static_scopes
+from qcredit.api.graphql.cache import (
+    ResponseCache,
+    cacheable,
+    operation_type,
+    read_versions,
+    static_scopes,
+)
 from qcredit.api.graphql.context import Context, Services
 from qcredit.api.graphql.extensions import UNSTORABLE, unstorable
 from qcredit.api.graphql.schema import build_schema
@@ -31,7 +37,7 @@ from qcredit.api.web.graphiql import OfflineGraphQL
 from qcredit.core import clock
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
-from qcredit.core.store.db import create_engine, sessionmaker
+from qcredit.core.store.db import create_engine, read_sessionmaker, sessionmaker
 from qcredit.core.store.migrate import upgrade
 from qcredit.core.supervision.live import Broker
 from starlette.applications import Starlette
@@ -92,6 +98,12 @@ class GraphQLApp(OfflineGraphQL):
         args = (request, request_adapter, request_data, context, root_value, sub_response)
         query = getattr(request_data, "query", None)
         operation_name = getattr(request_data, "operation_name", None)
+        if (
+            isinstance(query, str)
+            and (operation_name is None or isinstance(operation_name, str))
+            and operation_type(query, operation_name) == "query"
+        ):
+            context.read_only = True  # before the cache or a resolver opens the session
         if isinstance(operation_name, str) and UNSTORABLE.search(operation_name):
             return ExecutionResult(data=None, errors=[unstorable("operationName")])
         if (
@@ -253,7 +265,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     settings = settings or Settings()
     registry = registry or Registry.load()
     db_engine = create_engine(settings.database_url)
-    services = Services(settings, registry, Engine(registry), sessionmaker(db_engine))
+    services = Services(
+        settings, registry, Engine(registry), sessionmaker(db_engine), read_sessionmaker(db_engine)
+    )
     broker = Broker(settings.database_url)
     graphql = GraphQLApp(
         services,

@@ -647,3 +647,45 @@ def test_every_setting_is_read_and_documented() -> None:
     docs = "".join((root / name).read_text() for name in ("docs/hardening.md", "README.md"))
     missing = sorted(n for n in names if f"`{n}`" not in docs)
     assert not missing, missing
+
+
+def test_variables_are_costed_again_only_where_a_weight_reads_them() -> None:
+    """VariableCost skips the second estimate when no weighted field takes a variable: the
+    values could not change the figure (a ``first: $n`` is costed at the maximum page anyway)."""
+
+    def weighs(query: str) -> bool:
+        doc = parse(query)
+        (op,) = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+        return cost._weighs_variables(doc, op)
+
+    assert not weighs('{ regionMap(policy: "p", regionCode: "330000") { __typename } }')
+    assert not weighs(
+        "query($c: String!, $n: Int) { enterprise(code: $c) { code products(first: $n) "
+        "{ totalCount } assessments { level } } }"
+    )
+    assert weighs('query($r: String!) { regionMap(policy: "p", regionCode: $r) { __typename } }')
+    # inside a fragment, a list or an input object: still found
+    assert weighs(
+        "query($d: Date) { enterprises(first: 1) { edges { node { ...A } } } } "
+        "fragment A on Enterprise { assessments(asOf: $d) { level } }"
+    )
+    assert weighs(
+        'query($r: String!) { drawInspectionPlan(input: {policy: "p", regionCode: $r, '
+        'year: 2026, capacity: 1, seed: "s"}) { seed } }'
+    )
+    assert weighs(
+        'query($g: LevelCountGrouping!) { levelCounts(policy: "p", groupBy: [$g]) { __typename } }'
+    )
+
+
+async def test_a_weighted_variable_is_costed_with_each_requests_value(make_client: Any) -> None:
+    """The verdict is kept per parsed document, the estimate is not: the same query text with a
+    province and then a county is refused and then answered (rule 13)."""
+    query = (
+        'query($r: String!) { regionMap(policy: "jiaxing", regionCode: $r, '
+        'asOf: "2025-01-01") { region { colour } } }'
+    )
+    async with make_client(max_cost=500) as c:
+        assert code_of(await gql(c, query, {"r": "330000"})) == "QUERY_TOO_COSTLY"
+        assert "errors" not in await gql(c, query, {"r": "330402"})
+        assert code_of(await gql(c, query, {"r": "330000"})) == "QUERY_TOO_COSTLY"

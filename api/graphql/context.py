@@ -31,6 +31,8 @@ class Services:
     registry: Registry
     engine: Engine
     sessions: async_sessionmaker
+    # Sessions of query operations (core/store/db.py:read_sessionmaker); the ordinary ones if unset.
+    read_sessions: async_sessionmaker | None = None
 
 
 @dataclass
@@ -47,6 +49,8 @@ class Context:
     _nonpublic_reads: set[str] = field(default_factory=set)
     # The data-version scopes the loaders read (core/store/versioning.py), for the cache.
     scopes: set[int] = field(default_factory=set)
+    # A query operation (set before anything reads): its session runs without a transaction.
+    read_only: bool = False
 
     @property
     def principal(self) -> Principal:
@@ -89,12 +93,26 @@ class Context:
         each use holds a lock for its statements."""
         async with self._lock:
             if self._session is None:
-                self._session = self.services.sessions()
+                reads = self.services.read_sessions if self.read_only else None
+                self._session = (reads or self.services.sessions)()
             yield self._session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """The request's session for one write: whatever is not committed is rolled back."""
+        """The request's session for one write: whatever is not committed is rolled back.
+
+        A query's session has no transaction to roll back, so a query that writes (an inspection
+        plan drawn without storing it fills the grading cache) gets a session of its own."""
+        if self.read_only and self.services.read_sessions is not None:
+            async with self._lock:
+                own = self.services.sessions()
+                try:
+                    yield own
+                finally:
+                    if own.in_transaction():
+                        await own.rollback()
+                    await own.close()
+            return
         async with self.db() as s:
             try:
                 yield s

@@ -30,6 +30,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    BREAK,
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
@@ -37,16 +39,20 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
     ValidationRule,
     VariableNode,
+    Visitor,
     get_named_type,
     get_nullable_type,
     get_operation_ast,
     is_list_type,
     value_from_ast_untyped,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -240,6 +246,69 @@ def too_costly(node: OperationDefinitionNode, cost: int, max_cost: int) -> Graph
     )
 
 
+#: The fields whose weight reads their arguments (:func:`field_weight`); elsewhere a variable
+#: changes nothing the estimate sees (a ``first: $n`` is costed at the maximum page either way).
+VARIABLE_WEIGHTED = frozenset(
+    {
+        "regionMap",
+        "simulate",
+        "inspectionPlan",
+        "drawInspectionPlan",
+        "levelCounts",
+        "assessment",
+        "assessments",
+    }
+)
+# id(document) → (the document, held alive so its id is not reused; the verdict).
+_WEIGHS: dict[int, tuple[DocumentNode, bool]] = {}
+_WEIGHS_MAX = 1024
+
+
+def _weighs_variables(document: DocumentNode, operation: OperationDefinitionNode) -> bool:
+    """Whether the operation's cost can depend on its variables' values: a variable in an
+    argument of a :data:`VARIABLE_WEIGHTED` field, anywhere in the document (its fragments
+    and other operations included, to stay simple and safe).  Kept per parsed document:
+    strawberry's parser cache hands every request of the same query text the same one, so most
+    requests look the verdict up instead of walking the query."""
+    if not operation.variable_definitions:
+        return False
+    held = _WEIGHS.get(id(document))
+    if held is not None and held[0] is document:
+        return held[1]
+    if len(_WEIGHS) >= _WEIGHS_MAX:
+        _WEIGHS.clear()
+    verdict = _has_weighted_variable(document)
+    _WEIGHS[id(document)] = (document, verdict)
+    return verdict
+
+
+def _has_weighted_variable(document: DocumentNode) -> bool:
+    found = False
+
+    class Finder(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> Any:
+            nonlocal found
+            if node.name.value in VARIABLE_WEIGHTED and any(
+                _holds_variable(arg.value) for arg in node.arguments or ()
+            ):
+                found = True
+                return BREAK
+            return None
+
+    visit(document, Finder())
+    return found
+
+
+def _holds_variable(value: Any) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_holds_variable(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_holds_variable(f.value) for f in value.fields)
+    return False
+
+
 class VariableCost(SchemaExtension):
     """The cost rule again, before execution, for an operation with variables: the values (a
     province in ``$region``) that validation could not see."""
@@ -253,7 +322,7 @@ class VariableCost(SchemaExtension):
         document = context.graphql_document
         if context.result is None and document is not None and context.variables:
             operation = get_operation_ast(document, context.operation_name)
-            if operation is not None and operation.variable_definitions:
+            if operation is not None and _weighs_variables(document, operation):
                 fragments = {
                     d.name.value: d
                     for d in document.definitions

@@ -51,8 +51,14 @@ def exclusion(category: str | None, params: Mapping[str, Any]) -> Exclusion | No
     """The excluded class a product category belongs to, or ``None`` (in scope)."""
     if not category or not category.strip():
         return None
+    parts = _parts(category)
     for cls, parameter in CLASSES:
-        for term in (cls, *params[parameter]):
-            if any(part.endswith(term) for part in _parts(category)):
+        terms = (cls, *params[parameter])
+        # One C-level test per class (endswith takes a tuple); the term is sought only in the
+        # class that holds it — the catalogues list hundreds of names, graded on every write.
+        if not any(part.endswith(terms) for part in parts):
+            continue
+        for term in terms:
+            if any(part.endswith(term) for part in parts):
                 return Exclusion(cls, term)
     return None
