@@ -261,6 +261,10 @@ def as_graphql_response(response: Response, request_error: bool) -> None:
         response.status_code = 400
 
 
+#: gc.set_threshold while the app serves (see the lifespan in create_app).
+COLLECTOR_THRESHOLDS = (2000, 20, 100)
+
+
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
     settings = settings or Settings()
     registry = registry or Registry.load()
@@ -283,13 +287,20 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         await broker.start()  # live subscriptions: LISTEN / SUBSCRIBE (core/events_bus.py)
         # What start-up built (the schema, the policies, SQLAlchemy's mappers: most of the heap)
         # lives as long as the app; frozen, a full collection no longer walks it in the middle
-        # of a request (one took ~100 ms, a write's p99).  Unfrozen at the end, so an app that
-        # stops (tests start many) leaves nothing the collector cannot reclaim.
+        # of a request (one took ~100 ms, a write's p99).  A page of 100 builds ~100,000 dicts
+        # and lists that live until the response is written, and the default thresholds
+        # collected them over and over (a quarter of the page's CPU): young collections every
+        # 2,000 allocations instead of 700, a full one after 100 middle ones instead of 10
+        # (docs/scaling.md, "The collector").  Both undone at the end, so an app that stops
+        # (tests start many) leaves nothing the collector cannot reclaim.
+        thresholds = gc.get_threshold()
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*COLLECTOR_THRESHOLDS)
         try:
             yield
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()
         await broker.stop()
         await db_engine.dispose()
