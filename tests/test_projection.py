@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from qcredit.api.graphql import projection
 from qcredit.api.graphql.projection import ProjectingExecutionContext
+from qcredit.core import clock
 
-from .support import gql
+from .support import credit_code, gql
 from .test_statement_count import load
 
 FULL = """fragment M on Measure { kind text article minPerYear planShareMin planShareMax color }
@@ -34,6 +35,9 @@ async def _both(client: Any, query: str, variables: dict[str, Any]) -> tuple[Any
         return original(plan, values)
 
     projection._apply = counted  # type: ignore[assignment]
+    for _, _, plan in list(projection._SHARED_PLANS.values()):
+        if plan is not None:
+            plan.completed.clear()  # complete afresh: this compares the completion itself
     try:
         projected = await gql(client, query, variables)
     finally:
@@ -100,3 +104,54 @@ async def test_a_selection_under_a_variable_directive_is_planned_per_request(cli
     assert levels and all("score" in a for a in levels)
     kept = [a for e in hidden["data"]["enterprises"]["edges"] for a in e["node"]["assessments"]]
     assert kept and all("score" not in a for a in kept)
+
+
+async def test_a_stored_grading_is_completed_once_and_afresh_once_it_changes(
+    client: Any,
+) -> None:
+    """A grading's completed answer is kept with the plan, by its key and digests: the next
+    request of the query completes none again, and an event that moves a grade (testland: F
+    after a failed sampling inspection within the year) is answered with the new grade."""
+    await load(client, 6)
+    applied: list[str] = []
+    original = projection._apply
+
+    def counted(plan: Any, values: Any) -> Any:
+        applied.append(plan.type_name)
+        return original(plan, values)
+
+    def levels(body: dict[str, Any]) -> dict[str, list[str]]:
+        return {
+            e["node"]["code"]: [a["level"] for a in e["node"]["assessments"]]
+            for e in body["data"]["enterprises"]["edges"]
+        }
+
+    projection._apply = counted  # type: ignore[assignment]
+    try:
+        first = await gql(client, PLAIN, {})
+        applied.clear()
+        second = await gql(client, PLAIN, {})
+        assert second == first and "Assessment" not in applied
+        passed = credit_code(2)  # passed its inspection: P
+        assert levels(first)[passed] == ["P"]
+        recorded = await gql(
+            client,
+            """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
+            {
+                "i": {
+                    "enterpriseCode": passed,
+                    "kind": "SAMPLING_INSPECTION",
+                    "occurredOn": clock.today().isoformat(),
+                    "attributes": {"result": "FAIL"},
+                }
+            },
+        )
+        assert "errors" not in recorded, recorded
+        applied.clear()
+        third = await gql(client, PLAIN, {})
+    finally:
+        projection._apply = original  # type: ignore[assignment]
+    assert levels(third)[passed] == ["F"]
+    assert applied.count("Assessment") == 1  # only the changed grading was completed again
+    unchanged = {code: lv for code, lv in levels(third).items() if code != passed}
+    assert unchanged == {code: lv for code, lv in levels(first).items() if code != passed}

@@ -74,6 +74,7 @@ PROJECTED: dict[str, frozenset[str]] = {
 
 
 Completer = Callable[[Any], Any]
+_COMPLETED_KEPT = 5_000  # completed objects kept per plan; then start afresh
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,10 @@ class Plan:
     type_name: str
     steps: tuple[Step, ...]
     complete: Completer = field(init=False, repr=False, compare=False)
+    # Completed responses by the object's ``graphql_projection_key``: an object whose key says
+    # its projection is the same (a stored grading, by its digests) is completed once per plan.
+    # Shared between responses, which nothing changes once executed.
+    completed: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "complete", _object_completer(self))
@@ -131,7 +136,17 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if project is not None and self.enabled:
             plan = self._plan(return_type, field_details_list)
             if plan is not None:
-                return _apply(plan, project(info))
+                key_of = getattr(result, "graphql_projection_key", None)
+                key = key_of(info) if key_of is not None else None
+                if key is None:
+                    return _apply(plan, project(info))
+                done = plan.completed.get(key)
+                if done is None:
+                    done = _apply(plan, project(info))
+                    if len(plan.completed) >= _COMPLETED_KEPT:
+                        plan.completed.clear()
+                    plan.completed[key] = done
+                return done
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )

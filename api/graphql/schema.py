@@ -32,6 +32,7 @@ from qcredit.api.graphql.types.enterprise import (
     Product,
     ctx,
     policy_type,
+    prefetch_assessments,
 )
 from qcredit.api.graphql.types.enterprise_list import (
     EnterpriseOrder,
@@ -342,7 +343,9 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LabelQuery, Level
             async with c.db() as s:
                 return await count_enterprises(s, query)
 
-        return make_connection([Enterprise.of(e) for e in rows], [e.id for e in rows], w, count)
+        nodes = [Enterprise.of(e) for e in rows]
+        await prefetch_assessments(info, nodes)  # the page's assessments at once
+        return make_connection(nodes, [e.id for e in rows], w, count)
 
     @strawberry.field(description="A product by its global id; null when none.")
     async def product(

@@ -30,7 +30,7 @@ from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
-from qcredit.core.store.assessments import stored_assessments, stored_inputs
+from qcredit.core.store.assessments import stored_assessment_rows, stored_inputs
 from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import (
     AssessmentRow,
@@ -202,7 +202,7 @@ class Engine:
             else:
                 todo.append(k)
         if todo and known_at is None:
-            rows = await stored_assessments(
+            rows = await stored_assessment_rows(
                 session, ((k.policy_id, k.subject_type.value, k.subject_id, k.as_of) for k in todo)
             )
             for row in rows:
@@ -215,7 +215,7 @@ class Engine:
                 key = AssessmentKey(
                     row.policy_id, SubjectType(row.subject_type), row.subject_id, row.as_of
                 )
-                results[key] = convert.assessment(row) if row.level is not None else None
+                results[key] = convert.stored_assessment(row) if row.level is not None else None
         missing = [k for k in dict.fromkeys(todo) if k not in results]
         if missing:
             owners = await self.enterprise_ids_of(session, missing)

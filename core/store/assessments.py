@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from qcredit.core.store.tables import AssessmentRow, GradingInputRow, StandingGradeRow
-from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy import Text, bindparam, cast, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (policy id, subject type, subject id, as of)
@@ -33,6 +33,30 @@ _STORED_BY_KEY = select(AssessmentRow).where(
         AssessmentRow.as_of,
     ).in_(bindparam("keys", expanding=True))
 )
+
+
+# The same rows with the payload as its JSON text, left undecoded: a reader that already holds
+# the grading the row stands for (the same key and digests) need not decode it again.
+_PAYLOAD_TEXT = cast(AssessmentRow.payload, Text).label("payload_text")
+_STORED_TEXT_BY_KEY = select(
+    *(c for c in AssessmentRow.__table__.c if c.name != "payload"), _PAYLOAD_TEXT
+).where(
+    tuple_(
+        AssessmentRow.policy_id,
+        AssessmentRow.subject_type,
+        AssessmentRow.subject_id,
+        AssessmentRow.as_of,
+    ).in_(bindparam("keys", expanding=True))
+)
+
+
+async def stored_assessment_rows(session: AsyncSession, keys: Iterable[StoredKey]) -> list[Any]:
+    """Like :func:`stored_assessments`, as plain rows whose ``payload_text`` is the payload's
+    JSON, undecoded (``convert.stored_assessment`` decodes it when it must)."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(keys))):
+        found.extend((await session.execute(_STORED_TEXT_BY_KEY, {"keys": list(part)})).all())
+    return found
 
 
 async def stored_assessments(

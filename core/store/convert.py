@@ -10,6 +10,7 @@ from typing import Any
 
 from qcredit.core.contract import Assessment, Audience, Disclosure, Measure, PriorGrading, Reason
 from qcredit.core.model import Enterprise, EnterpriseRole, Event, Product, SubjectType
+from qcredit.core.store.db import json_loads
 from qcredit.core.store.tables import AssessmentRow, EnterpriseRow, EventRow, ProductRow
 from sqlalchemy import Row
 
@@ -114,8 +115,37 @@ def disclosures(stored: Any) -> tuple[Disclosure, ...]:
     )
 
 
-def assessment(row: AssessmentRow) -> Assessment:
-    p = row.payload or {}
+# Gradings read back from the store, by what determines one: the row's key, its policy's
+# version and parameters, and the digest of its inputs — a row with the same key and digests
+# holds the same payload, so it is decoded and converted once per process, not per request.
+_READ: dict[tuple[Any, ...], Assessment] = {}
+_READ_KEPT = 10_000
+
+
+def stored_assessment(row: Any) -> Assessment:
+    """The grading of a row of ``stored_assessment_rows`` (payload as JSON text), reusing the one
+    converted before for the same key and digests."""
+    key = (
+        row.policy_id,
+        row.subject_type,
+        row.subject_id,
+        row.as_of,
+        row.policy_version,
+        row.parameters_digest,
+        row.inputs_digest,
+    )
+    found = _READ.get(key) if row.inputs_digest else None
+    if found is None:
+        found = assessment(row, json_loads(row.payload_text) if row.payload_text else {})
+        if row.inputs_digest:
+            if len(_READ) >= _READ_KEPT:
+                _READ.pop(next(iter(_READ)))  # the oldest
+            _READ[key] = found
+    return found
+
+
+def assessment(row: AssessmentRow | Any, payload: dict[str, Any] | None = None) -> Assessment:
+    p = (row.payload if payload is None else payload) or {}
     return Assessment(
         policy_id=row.policy_id,
         policy_version=row.policy_version,

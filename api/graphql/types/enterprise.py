@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
+from graphql import FieldNode, InlineFragmentNode
 from qcredit.api.graphql.colors import COLOR_CODE, COLOR_HEX, hex_of
 from qcredit.api.graphql.enums import Audience, EnterpriseRole, EventStatus, SubjectType
 from qcredit.api.graphql.pagination import (
@@ -27,7 +28,7 @@ from qcredit.api.graphql.types.figures import Explanation, Figure, explanation_t
 from qcredit.api.graphql.types.mirror import mirrored
 from qcredit.api.graphql.types.versions import PolicyVersion, version_type
 from qcredit.api.graphql.visibility import (
-    assessment_verdict,
+    assessment_verdicts,
     require_ledger,
     require_visible,
     sees_ledger,
@@ -392,6 +393,12 @@ class Assessment:
         return, built once per stored grading and shared by every request that shows it."""
         return projection_of(self.value, ctx(info).registry.policy(self.value.policy_id))
 
+    def graphql_projection_key(self, info: Info) -> tuple[Any, ...] | None:
+        """What the projection is a function of (None: not known to be the same twice)."""
+        if not self.value.inputs_digest:
+            return None
+        return _projection_key(self.value, ctx(info).registry.policy(self.value.policy_id))
+
 
 # Projections of stored gradings, by what identifies one (oldest dropped first).
 _PROJECTIONS: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -402,8 +409,8 @@ def _reason_dicts(reasons: Iterable[Any]) -> list[dict[str, Any]]:
     return [{"rule": r.rule, "article": r.article, "text": r.text} for r in reasons]
 
 
-def projection_of(a: AssessmentValue, policy: PolicyValue) -> dict[str, Any]:
-    key = (
+def _projection_key(a: AssessmentValue, policy: PolicyValue) -> tuple[Any, ...]:
+    return (
         a.policy_id,
         a.subject_type,
         a.subject_id,
@@ -413,6 +420,10 @@ def projection_of(a: AssessmentValue, policy: PolicyValue) -> dict[str, Any]:
         a.inputs_digest,
         id(policy),
     )
+
+
+def projection_of(a: AssessmentValue, policy: PolicyValue) -> dict[str, Any]:
+    key = _projection_key(a, policy)
     found = _PROJECTIONS.get(key) if a.inputs_digest else None
     if found is not None:
         return found
@@ -591,26 +602,139 @@ async def _assessment(
     return await assessment_of(info, _subject(root)[0], root.id, policy, as_of)
 
 
-async def _assessments(
-    root: Enterprise | Product, info: Info, as_of: AsOfArg = None
+# Set by prefetch_assessments on each Enterprise of a page: today's assessments, ready.
+_PREFETCHED = "_qcredit_prefetched_assessments"
+
+
+def _assessments(root: Enterprise | Product, info: Info, as_of: AsOfArg = None) -> list[Assessment]:
+    """Under every policy that grades the subject in its enterprise's region, in force then.
+
+    A plain function: on a page whose resolver fetched today's assessments for all its
+    enterprises (:func:`prefetch_assessments`) it answers from them, and graphql-core has no
+    awaitable to schedule; otherwise it returns the coroutine that loads them, which graphql-core
+    awaits like any async resolver."""
+    ready = getattr(root, _PREFETCHED, None)
+    if ready is not None and as_of is None and ready[0] == clock.today():
+        return list(ready[1])
+    # graphql-core awaits what a resolver returns when it is awaitable.
+    return cast("list[Assessment]", _load_assessments(root, info, as_of))
+
+
+async def _load_assessments(
+    root: Enterprise | Product, info: Info, as_of: dt.date | None
 ) -> list[Assessment]:
-    """Under every policy that grades the subject in its enterprise's region, in force then."""
     c = ctx(info)
     subject_type, enterprise_id = _subject(root)
     on = as_of or clock.today()
     ent = await c.loaders.enterprise.load(enterprise_id)
     assert ent is not None
-    keys = [
-        AssessmentKey(p.id, subject_type, root.id, on)
+    results = await c.loaders.assessment.load_many(_keys(c, subject_type, root.id, ent, on))
+    return await _shown(c, [_unwrap(r) for r in results])  # the first grading error raises
+
+
+def _keys(
+    c: Context, subject_type: SubjectTypeValue, subject_id: int, ent: EnterpriseValue, on: dt.date
+) -> list[AssessmentKey]:
+    return [
+        AssessmentKey(p.id, subject_type, subject_id, on)
         for p in c.registry.all_policies()
         if subject_type in p.subject_types and p.covers_region(ent.region_code) and p.in_force(on)
     ]
-    results = await c.loaders.assessment.load_many(keys)
-    shown = []
-    for a in (_unwrap(r) for r in results):
-        if a is not None and (await assessment_verdict(c, a.value)).visible:
-            shown.append(a)
-    return shown
+
+
+async def _shown(c: Context, found: list[Assessment | None]) -> list[Assessment]:
+    """Those of ``found`` the caller may see (the others are left out of a list)."""
+    graded = [a for a in found if a is not None]
+    verdicts = await assessment_verdicts(c, [a.value for a in graded])
+    return [a for a, v in zip(graded, verdicts, strict=True) if v.visible]
+
+
+async def prefetch_assessments(info: Info, nodes: list[Enterprise]) -> None:
+    """Today's assessments of a page of enterprises, loaded and judged together before
+    graphql-core completes the page, when the selection asks for ``edges { node { assessments
+    } }`` (without arguments or a directive on the way): the field then answers each enterprise
+    as a plain function, instead of an awaited resolver (a task, futures, awaits) per enterprise,
+    which was most of a page's execution.  Whatever cannot be prefetched as it would be served —
+    a node whose grading failed, a request whose verdicts fail — is left to the field itself, so
+    errors arise where they always did."""
+    if not nodes or not asks_assessments(info):
+        return
+    c = ctx(info)
+    on = clock.today()
+    try:
+        ents = await c.loaders.enterprise.load_many([n.id for n in nodes])
+        per_node = []
+        for ent in ents:
+            assert ent is not None
+            per_node.append(_keys(c, SubjectTypeValue.ENTERPRISE, ent.id, ent, on))
+        results = await c.loaders.assessment.load_many([k for keys in per_node for k in keys])
+        ready: list[tuple[Enterprise, list[Assessment | None]]] = []
+        at = 0
+        for node, keys in zip(nodes, per_node, strict=True):
+            mine, at = results[at : at + len(keys)], at + len(keys)
+            if not any(isinstance(r, QcreditError) for r in mine):
+                ready.append((node, [_unwrap(r) for r in mine]))
+        graded = [a for _, found in ready for a in found if a is not None]
+        visible = {
+            id(a)
+            for a, v in zip(
+                graded, await assessment_verdicts(c, [a.value for a in graded]), strict=True
+            )
+            if v.visible
+        }
+    except QcreditError:
+        return  # each field asks again, and raises where it always did
+    for node, found in ready:
+        shown = tuple(a for a in found if a is not None and id(a) in visible)
+        setattr(node, _PREFETCHED, (on, shown))
+
+
+def asks_assessments(info: Info) -> bool:
+    """Whether the connection's selection holds ``edges { node { assessments } }`` without
+    arguments, with no directive on those fields or on a fragment that might hold them."""
+    raw = info._raw_info
+    fragments = raw.fragments
+    level: list[Any] = [f.selection_set for f in raw.field_nodes if f.selection_set]
+    for name in ("edges", "node", "assessments"):
+        fields = _direct_fields(level, name, fragments)
+        if not fields:
+            return False
+        if name == "assessments":
+            return any(not f.arguments for f in fields)
+        level = [f.selection_set for f in fields if f.selection_set]
+    return False
+
+
+def _direct_fields(selection_sets: list[Any], name: str, fragments: dict[str, Any]) -> list[Any]:
+    """The fields called ``name`` in these selection sets, through fragments; none at all where
+    a directive (``@include(if: $x)``) sits on one of them or on a fragment on the way."""
+    found: list[Any] = []
+
+    def walk(selection_set: Any) -> bool:
+        for sel in selection_set.selections:
+            if isinstance(sel, FieldNode):
+                if sel.name.value == name:
+                    if sel.directives:
+                        return False
+                    found.append(sel)
+                continue
+            if sel.directives:
+                return False
+            if isinstance(sel, InlineFragmentNode):
+                inner = sel.selection_set
+            else:  # a fragment spread
+                fragment = fragments.get(sel.name.value)
+                if fragment is None or fragment.directives:
+                    return False
+                inner = fragment.selection_set
+            if not walk(inner):
+                return False
+        return True
+
+    for selection_set in selection_sets:
+        if not walk(selection_set):
+            return []
+    return found
 
 
 def _events_field() -> Any:
