@@ -291,8 +291,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         # and lists that live until the response is written, and the default thresholds
         # collected them over and over (a quarter of the page's CPU): young collections every
         # 2,000 allocations instead of 700, a full one after 100 middle ones instead of 10
-        # (docs/scaling.md, "The collector").  Both undone at the end, so an app that stops
-        # (tests start many) leaves nothing the collector cannot reclaim.
+        # (docs/scaling.md, "Round trips, a page prefetched, the collector").  Both undone at
+        # the end, so an app that stops (tests start many) leaves nothing the collector cannot
+        # reclaim.
         thresholds = gc.get_threshold()
         gc.collect()
         gc.freeze()

@@ -155,3 +155,33 @@ async def test_a_stored_grading_is_completed_once_and_afresh_once_it_changes(
     assert applied.count("Assessment") == 1  # only the changed grading was completed again
     unchanged = {code: lv for code, lv in levels(third).items() if code != passed}
     assert unchanged == {code: lv for code, lv in levels(first).items() if code != passed}
+
+
+async def test_a_page_prefetches_its_assessments_and_answers_as_each_field_would(
+    client: Any,
+) -> None:
+    """Query.enterprises fetches the page's assessments at once when the selection asks for them
+    plainly; with a directive on the field it leaves them to each field.  Both answer the same."""
+    from qcredit.api.graphql.types import enterprise
+
+    await load(client, 6)
+    loaded: list[int] = []
+    original = enterprise._load_assessments
+
+    def counted(root: Any, info: Any, as_of: Any) -> Any:
+        loaded.append(root.id)
+        return original(root, info, as_of)
+
+    plain = "{ enterprises(first: 6) { edges { node { code assessments { level score } } } } }"
+    directed = plain.replace("assessments {", "assessments @include(if: true) {")
+    enterprise._load_assessments = counted  # type: ignore[assignment]
+    try:
+        prefetched = await gql(client, plain, {})
+        assert loaded == []  # every enterprise answered from the prefetch
+        each = await gql(client, directed, {})
+        assert len(loaded) == 6  # the directive: each field loads its own
+    finally:
+        enterprise._load_assessments = original  # type: ignore[assignment]
+    assert "errors" not in prefetched, prefetched
+    assert prefetched == each
+    assert any(e["node"]["assessments"] for e in prefetched["data"]["enterprises"]["edges"])

@@ -682,8 +682,8 @@ async def prefetch_assessments(info: Info, nodes: list[Enterprise]) -> None:
             )
             if v.visible
         }
-    except QcreditError:
-        return  # each field asks again, and raises where it always did
+    except Exception:  # a refusal or a fault: each field asks again, and raises where it did
+        return
     for node, found in ready:
         shown = tuple(a for a in found if a is not None and id(a) in visible)
         setattr(node, _PREFETCHED, (on, shown))
