@@ -25,29 +25,19 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
 
 # Built once: a statement made per call pays for its cache key and for the tuple's type
 # resolution on every request that reads an assessment; an expanding parameter does neither.
-_STORED_BY_KEY = select(AssessmentRow).where(
-    tuple_(
-        AssessmentRow.policy_id,
-        AssessmentRow.subject_type,
-        AssessmentRow.subject_id,
-        AssessmentRow.as_of,
-    ).in_(bindparam("keys", expanding=True))
-)
-
-
+_BY_KEY = tuple_(
+    AssessmentRow.policy_id,
+    AssessmentRow.subject_type,
+    AssessmentRow.subject_id,
+    AssessmentRow.as_of,
+).in_(bindparam("keys", expanding=True))
+_STORED_BY_KEY = select(AssessmentRow).where(_BY_KEY)
 # The same rows with the payload as its JSON text, left undecoded: a reader that already holds
 # the grading the row stands for (the same key and digests) need not decode it again.
-_PAYLOAD_TEXT = cast(AssessmentRow.payload, Text).label("payload_text")
 _STORED_TEXT_BY_KEY = select(
-    *(c for c in AssessmentRow.__table__.c if c.name != "payload"), _PAYLOAD_TEXT
-).where(
-    tuple_(
-        AssessmentRow.policy_id,
-        AssessmentRow.subject_type,
-        AssessmentRow.subject_id,
-        AssessmentRow.as_of,
-    ).in_(bindparam("keys", expanding=True))
-)
+    *(c for c in AssessmentRow.__table__.c if c.name != "payload"),
+    cast(AssessmentRow.payload, Text).label("payload_text"),
+).where(_BY_KEY)
 
 
 async def stored_assessment_rows(session: AsyncSession, keys: Iterable[StoredKey]) -> list[Any]:
