@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import orjson
 from qcredit.core.contract import Assessment, Grading, History, PriorGrading
 from qcredit.core.facts import Facts, effective_facts
 from qcredit.core.model import Enterprise, Event, Product, SubjectType
@@ -53,8 +54,16 @@ class Subject:
 
 
 def _digest(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """SHA-256 of the payload as JSON with sorted keys.  orjson writes it several times faster
+    than the standard library (this ran for every grading, history ones included); what orjson
+    refuses (a key that is not a string, an integer past 64 bits) goes through the standard
+    library, so a payload always gives the same digest.  The digest is compared only with
+    digests this code made: a new encoding re-grades nothing that an upgrade would not."""
+    try:
+        data = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)
+    except TypeError:
+        data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hashlib.sha256(data).hexdigest()
 
 
 def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_digest: str) -> str:
