@@ -26,22 +26,26 @@ query($skip: Boolean!) { enterprises(first: 6) { edges { node { code
 } } } }"""
 
 
-async def _both(client: Any, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
-    applied = []
+def _count_applies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The type names of the plans applied from now on (each projected object completed)."""
+    applied: list[str] = []
     original = projection._apply
 
     def counted(plan: Any, values: Any) -> Any:
         applied.append(plan.type_name)
         return original(plan, values)
 
-    projection._apply = counted  # type: ignore[assignment]
+    monkeypatch.setattr(projection, "_apply", counted)
+    return applied
+
+
+async def _both(client: Any, query: str, variables: dict[str, Any]) -> tuple[Any, Any]:
     for _, _, plan in list(projection._SHARED_PLANS.values()):
         if plan is not None:
             plan.completed.clear()  # complete afresh: this compares the completion itself
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        applied = _count_applies(patch)
         projected = await gql(client, query, variables)
-    finally:
-        projection._apply = original  # type: ignore[assignment]
     assert "Assessment" in applied  # the fast path ran
     ProjectingExecutionContext.enabled = False
     try:
@@ -107,18 +111,13 @@ async def test_a_selection_under_a_variable_directive_is_planned_per_request(cli
 
 
 async def test_a_stored_grading_is_completed_once_and_afresh_once_it_changes(
-    client: Any,
+    client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A grading's completed answer is kept with the plan, by its key and digests: the next
     request of the query completes none again, and an event that moves a grade (testland: F
     after a failed sampling inspection within the year) is answered with the new grade."""
     await load(client, 6)
-    applied: list[str] = []
-    original = projection._apply
-
-    def counted(plan: Any, values: Any) -> Any:
-        applied.append(plan.type_name)
-        return original(plan, values)
+    applied = _count_applies(monkeypatch)
 
     def levels(body: dict[str, Any]) -> dict[str, list[str]]:
         return {
@@ -126,31 +125,27 @@ async def test_a_stored_grading_is_completed_once_and_afresh_once_it_changes(
             for e in body["data"]["enterprises"]["edges"]
         }
 
-    projection._apply = counted  # type: ignore[assignment]
-    try:
-        first = await gql(client, PLAIN, {})
-        applied.clear()
-        second = await gql(client, PLAIN, {})
-        assert second == first and "Assessment" not in applied
-        passed = credit_code(2)  # passed its inspection: P
-        assert levels(first)[passed] == ["P"]
-        recorded = await gql(
-            client,
-            """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
-            {
-                "i": {
-                    "enterpriseCode": passed,
-                    "kind": "SAMPLING_INSPECTION",
-                    "occurredOn": clock.today().isoformat(),
-                    "attributes": {"result": "FAIL"},
-                }
-            },
-        )
-        assert "errors" not in recorded, recorded
-        applied.clear()
-        third = await gql(client, PLAIN, {})
-    finally:
-        projection._apply = original  # type: ignore[assignment]
+    first = await gql(client, PLAIN, {})
+    applied.clear()
+    second = await gql(client, PLAIN, {})
+    assert second == first and "Assessment" not in applied
+    passed = credit_code(2)  # passed its inspection: P
+    assert levels(first)[passed] == ["P"]
+    recorded = await gql(
+        client,
+        """mutation($i: RecordEventInput!) { recordEvent(input: $i) { id } }""",
+        {
+            "i": {
+                "enterpriseCode": passed,
+                "kind": "SAMPLING_INSPECTION",
+                "occurredOn": clock.today().isoformat(),
+                "attributes": {"result": "FAIL"},
+            }
+        },
+    )
+    assert "errors" not in recorded, recorded
+    applied.clear()
+    third = await gql(client, PLAIN, {})
     assert levels(third)[passed] == ["F"]
     assert applied.count("Assessment") == 1  # only the changed grading was completed again
     unchanged = {code: lv for code, lv in levels(third).items() if code != passed}
@@ -158,7 +153,7 @@ async def test_a_stored_grading_is_completed_once_and_afresh_once_it_changes(
 
 
 async def test_a_page_prefetches_its_assessments_and_answers_as_each_field_would(
-    client: Any,
+    client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Query.enterprises fetches the page's assessments at once when the selection asks for them
     plainly; with a directive on the field it leaves them to each field.  Both answer the same."""
@@ -174,14 +169,11 @@ async def test_a_page_prefetches_its_assessments_and_answers_as_each_field_would
 
     plain = "{ enterprises(first: 6) { edges { node { code assessments { level score } } } } }"
     directed = plain.replace("assessments {", "assessments @include(if: true) {")
-    enterprise._load_assessments = counted  # type: ignore[assignment]
-    try:
-        prefetched = await gql(client, plain, {})
-        assert loaded == []  # every enterprise answered from the prefetch
-        each = await gql(client, directed, {})
-        assert len(loaded) == 6  # the directive: each field loads its own
-    finally:
-        enterprise._load_assessments = original  # type: ignore[assignment]
+    monkeypatch.setattr(enterprise, "_load_assessments", counted)
+    prefetched = await gql(client, plain, {})
+    assert loaded == []  # every enterprise answered from the prefetch
+    each = await gql(client, directed, {})
+    assert len(loaded) == 6  # the directive: each field loads its own
     assert "errors" not in prefetched, prefetched
     assert prefetched == each
     assert any(e["node"]["assessments"] for e in prefetched["data"]["enterprises"]["edges"])

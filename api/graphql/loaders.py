@@ -19,7 +19,7 @@ from qcredit.core.grading.engine import AssessmentKey, Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
 from qcredit.core.store import convert, versioning
-from qcredit.core.store.statements import dialect_of, rows_where_in
+from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
@@ -108,7 +108,7 @@ class Loaders:
         async def load(keys: Sequence[Hashable]) -> list[M | None]:
             # Plain rows from the table: no identity map or instrumentation to build.
             async with self.db() as s:
-                stmt = rows_where_in(row.__table__, column, dialect=dialect_of(s))
+                stmt = rows_where_in(row.__table__, column, dialect=s.get_bind().dialect.name)
                 rows = (await s.execute(stmt, {"keys": list(keys)})).all()
                 found = {getattr(r, column): to_model(r) for r in rows}
             for model in found.values():
@@ -128,7 +128,9 @@ class Loaders:
 
         async def load(owners: Sequence[int]) -> list[list[M]]:
             async with self.db() as s:
-                stmt = rows_where_in(row.__table__, column, ordered=True, dialect=dialect_of(s))
+                stmt = rows_where_in(
+                    row.__table__, column, ordered=True, dialect=s.get_bind().dialect.name
+                )
                 rows = (await s.execute(stmt, {"keys": list(owners)})).all()
                 grouped: dict[int, list[M]] = defaultdict(list)
                 for r in rows:

@@ -31,7 +31,7 @@ from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
 from qcredit.core.store.assessments import stored_assessment_rows, stored_inputs
-from qcredit.core.store.statements import dialect_of, rows_where_in
+from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
@@ -118,10 +118,10 @@ class Engine:
             one = await session.get(EnterpriseRow, ids[0])
             enterprises = [one] if one is not None else []
         else:
-            by_id = rows_where_in(ent_t, "id", dialect=dialect_of(session))
+            by_id = rows_where_in(ent_t, "id", dialect=session.get_bind().dialect.name)
             enterprises = (await session.execute(by_id, {"keys": ids})).all()
         of_enterprises = rows_where_in(
-            prod_t, "enterprise_id", ordered=True, dialect=dialect_of(session)
+            prod_t, "enterprise_id", ordered=True, dialect=session.get_bind().dialect.name
         )
         products = (await session.execute(of_enterprises, {"keys": ids})).all()
         return _bundles(enterprises, products, await _events_of(session, ids))
@@ -505,7 +505,7 @@ async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
 
 async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
     stmt = rows_where_in(
-        EventRow.__table__, "enterprise_id", ordered=True, dialect=dialect_of(session)
+        EventRow.__table__, "enterprise_id", ordered=True, dialect=session.get_bind().dialect.name
     )
     rows: Sequence[Row[Any]] = (await session.execute(stmt, {"keys": list(ids)})).all()
     return rows

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Select, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 @cache
@@ -33,8 +32,3 @@ def rows_where_in(
     else:
         stmt = select(table).where(col.in_(bindparam("keys", expanding=True)))
     return stmt.order_by(table.c.id) if ordered else stmt
-
-
-def dialect_of(session: AsyncSession) -> str:
-    """The session's database dialect name (``postgresql``, ``sqlite``)."""
-    return session.bind.dialect.name if session.bind is not None else ""
