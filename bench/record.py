@@ -82,6 +82,13 @@ async def sequential(client: httpx.AsyncClient, events: list[dict[str, Any]]) ->
     return [(await send(client, e))[0] for e in events]
 
 
+def slowest(took: list[float], events: list[dict[str, Any]], n: int) -> None:
+    """The ``n`` slowest sequential calls with their enterprise, to read the tail."""
+    ranked = sorted(zip(took, events, strict=True), key=lambda pair: -pair[0])[:n]
+    for ms, e in ranked:
+        print(f"  {ms:7.1f} ms  {e['variables']['i']['enterpriseCode']}")
+
+
 async def concurrent(
     client: httpx.AsyncClient, events: list[dict[str, Any]], writers: int
 ) -> tuple[list[float], dict[str, set[str]], float]:
@@ -156,6 +163,8 @@ async def run(url: str, port: int, args: Any) -> None:
         started = time.perf_counter()
         took = await sequential(client, seq)
         report("sequential", took, time.perf_counter() - started, len(seq))
+        if args.slowest:
+            slowest(took, seq, args.slowest)
         took, ids, wall = await concurrent(client, par, args.writers)
         report(f"{args.writers} concurrent writers (each event sent twice)", took, wall, len(par))
     have = await stored(url, prefix)
@@ -177,6 +186,7 @@ def main() -> None:
     p.add_argument("--writers", type=int, default=8)
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
+    p.add_argument("--slowest", type=int, default=0, help="list the N slowest sequential calls")
     args = p.parse_args()
     port = bench_http.free_port()
     proc = bench_http.serve(args.database, args.workers, port)

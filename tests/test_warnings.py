@@ -475,6 +475,69 @@ async def test_jiaxing_regional_warnings_hold_on_the_standing_grades(
             assert n.level in {d.level for d in drafts}
 
 
+async def test_jiaxing_tallies_count_each_scope_as_its_products_say(
+    demo_notices: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """四2 二是: a regional warning counts a county's or a town's subjects, an industry warning
+    a city's or a county's products of one catalogue category.  The tally reads the category
+    each standing grade carries; here every scope of the demo is counted again from the
+    products themselves, and the tally must agree, counted prefix by prefix or in one pass."""
+    from qcredit.core.identifiers import region_covers
+    from qcredit.core.store.tables import ProductRow
+    from qcredit.core.supervision import notices as notices_module
+
+    registry = demo_notices["app"].state.services.registry
+    policy, rules, params = _policy(registry, "jiaxing")
+    sessions = demo_notices["app"].state.services.sessions
+    async with sessions() as s:
+        category_of_product = dict(
+            (await s.execute(select(ProductRow.id, ProductRow.category))).all()
+        )
+    standing = [g for g in demo_notices["standing"] if g.policy_id == "jiaxing"]
+    industry = {
+        g.subject_id: rules.category_of(category_of_product[g.subject_id], params)
+        for g in standing
+        if g.subject_type == SubjectType.PRODUCT.value
+    }
+    assert {g.category for g in standing if g.subject_type == "PRODUCT"} <= set(
+        category_of_product.values()
+    )
+    assert all(g.category is None for g in standing if g.subject_type == "ENTERPRISE")
+    regions = {g.region_code for g in standing}
+    counties = {r[:6] for r in regions}
+    categories = {c for c in industry.values() if c is not None}
+    assert categories, "the demo's Jiaxing products fall in catalogue categories"
+    cities = set(policy.region_codes)
+    wanted: set[tuple[str, str | None]] = {(c, None) for c in cities | counties | regions}
+    wanted |= {(r, c) for r in cities | counties for c in categories}
+
+    def recount(scope: str, category: str | None) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for g in standing:
+            if not region_covers(scope, g.region_code):
+                continue
+            if category is not None and industry.get(g.subject_id) != category:
+                continue
+            if category is not None and g.subject_type != "PRODUCT":
+                continue
+            counts[g.level] = counts.get(g.level, 0) + 1
+        return counts
+
+    expected = {(r, c): recount(r, c) for r, c in wanted}
+    assert any(n for (_, c), n in expected.items() if c is not None)
+    for apart in (1_000, 0):  # every prefix counted apart; one pass over the widest
+        monkeypatch.setattr(notices_module, "_PREFIXES_COUNTED_APART", apart)
+        async with sessions() as s:
+            got = await notices_module._tallies(s, "jiaxing", wanted, [rules], params)
+        assert {(t.region_code, t.category): t.counts for t in got} == expected
+    # A scope of three prefixes (the most a single grade change touches) is counted apart.
+    one = {(sorted(cities)[0], None), (sorted(counties)[0], None), (sorted(regions)[0], None)}
+    monkeypatch.setattr(notices_module, "_PREFIXES_COUNTED_APART", 8)
+    async with sessions() as s:
+        got = await notices_module._tallies(s, "jiaxing", one, [rules], params)
+    assert {(t.region_code, t.category): t.counts for t in got} == {k: expected[k] for k in one}
+
+
 async def test_bingtuan_issues_no_warnings(demo_notices: dict[str, Any]) -> None:
     assert _standing(demo_notices["standing"], "bingtuan")  # graded, at every level …
     assert not [n for n in demo_notices["notices"] if n.policy_id == "bingtuan"]  # … no notice

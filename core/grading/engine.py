@@ -630,6 +630,7 @@ class _RegradeBatch:
             self.standing_rows.append(
                 {
                     **where,
+                    "category": subject.product.category if subject.product is not None else None,
                     "level": a.level,
                     "score": a.score,
                     "as_of": on,

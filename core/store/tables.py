@@ -116,6 +116,8 @@ class StandingGradeRow(Base):
     __table_args__ = (
         Index("ix_standing_policy_level", "policy_id", "level", "region_code"),
         Index("ix_standing_enterprise", "enterprise_id"),
+        # Regional tallies (core/supervision/notices.py) read this index alone.
+        Index("ix_standing_tally", "policy_id", "region_code", "category", "level"),
     )
 
     policy_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -123,6 +125,9 @@ class StandingGradeRow(Base):
     subject_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     region_code: Mapped[str] = mapped_column(String(9))
+    # A product's category (NULL for an enterprise): fixed once the product is recorded, so
+    # kept here like the region code, for counts per region and category without a join.
+    category: Mapped[str | None] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))
     score: Mapped[float | None] = mapped_column(Float)
     as_of: Mapped[date] = mapped_column(Date)

@@ -47,7 +47,7 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.supervision import live as events_bus
-from sqlalchemy import and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -370,6 +370,23 @@ async def _keep_or_close(
     return already
 
 
+# Up to this many region prefixes are counted one by one, each grouped in the database to a
+# few rows per level and category; more (a whole run's scopes) are counted in one pass over the
+# widest prefixes, grouped per region code and added up here.
+_PREFIXES_COUNTED_APART = 8
+
+
+def _within(column: Any, prefix: str) -> list[ColumnElement[bool]]:
+    """``column`` starts with the digits ``prefix``: the LIKE decides, the range lets the
+    (policy, region, …) index be read from the prefix on whatever the database's collation
+    (every code starting with the digits sorts between them and the next number of as many
+    digits)."""
+    conditions: list[ColumnElement[bool]] = [column.startswith(prefix), column >= prefix]
+    if prefix.strip("9"):
+        conditions.append(column < str(int(prefix) + 1).zfill(len(prefix)))
+    return conditions
+
+
 async def _tallies(
     session: AsyncSession,
     policy_id: str,
@@ -377,33 +394,37 @@ async def _tallies(
     rules: Sequence[NoticeRules],
     params: ParameterView,
 ) -> list[Tally]:
-    """Counts per level for every wanted scope, from one grouped statement."""
+    """Counts per level for every wanted scope, from the standing grades alone (each carries
+    its product's category): one grouped statement, read from one index."""
     prefixes = sorted({region_prefix(r) for r, _ in wanted})
-    # Widest prefixes only: a county inside a wanted city is already covered.
-    widest = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
-    sub = (
-        select(StandingGradeRow.region_code, StandingGradeRow.level, ProductRow.category)
-        .outerjoin(
-            ProductRow,
-            and_(
-                StandingGradeRow.subject_type == SubjectType.PRODUCT.value,
-                ProductRow.id == StandingGradeRow.subject_id,
-            ),
+    sg = StandingGradeRow.__table__
+    if len(prefixes) <= _PREFIXES_COUNTED_APART:
+        # (prefix, level, category, n): a scope takes the rows of its own prefix only (a
+        # county's rows are already in its city's count).
+        statement: Any = union_all(
+            *(
+                select(literal(p).label("prefix"), sg.c.level, sg.c.category, func.count())
+                .where(sg.c.policy_id == policy_id, *_within(sg.c.region_code, p))
+                .group_by(sg.c.level, sg.c.category)
+                for p in prefixes
+            )
         )
-        .where(
-            StandingGradeRow.policy_id == policy_id,
-            or_(*[StandingGradeRow.region_code.startswith(p) for p in widest]),
+    else:
+        # Widest prefixes only: a county inside a wanted city is already covered.
+        widest = [p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)]
+        statement = (
+            select(sg.c.region_code, sg.c.level, sg.c.category, func.count())
+            .where(
+                sg.c.policy_id == policy_id,
+                or_(*[and_(*_within(sg.c.region_code, p)) for p in widest]),
+            )
+            .group_by(sg.c.region_code, sg.c.level, sg.c.category)
         )
-        .subquery()
-    )
-    rows = await session.execute(
-        select(sub.c.region_code, sub.c.level, sub.c.category, func.count()).group_by(
-            sub.c.region_code, sub.c.level, sub.c.category
-        )
-    )
+    apart = len(prefixes) <= _PREFIXES_COUNTED_APART
+    rows = await session.execute(statement)
     counts: dict[tuple[str, str | None], dict[str, int]] = {k: defaultdict(int) for k in wanted}
     category_of = rules[0].category_of if rules else (lambda c, p: c)
-    industries: dict[str, str | None] = {}  # raw category → the rules' category, once each
+    industries: dict[str | None, str | None] = {None: None}  # raw → the rules' category, once
     # The prefix each scope covers, checked once (region_covers), not once per row and scope.
     covering = [
         (scope, category, region_prefix(scope))
@@ -411,13 +432,12 @@ async def _tallies(
         if region_covers(scope, scope)
     ]
     for region, level, raw_category, n in rows:
-        industry = None
-        if raw_category is not None:
-            if raw_category not in industries:
-                industries[raw_category] = category_of(raw_category, params)
-            industry = industries[raw_category]
+        if raw_category not in industries:
+            industries[raw_category] = category_of(raw_category, params)
+        industry = industries[raw_category]
         for scope, category, prefix in covering:
-            if region.startswith(prefix) and (category is None or category == industry):
+            inside = region == prefix if apart else region.startswith(prefix)
+            if inside and (category is None or category == industry):
                 counts[(scope, category)][level] += n
     return [
         Tally(policy_id, scope, category, dict(c))
