@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from qcredit.core import clock
@@ -31,7 +31,7 @@ from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
 from qcredit.core.store import convert, versioning
 from qcredit.core.store.assessments import stored_assessment_rows, stored_inputs
-from qcredit.core.store.statements import rows_where_in
+from qcredit.core.store.statements import keys_in, rows_where_in
 from qcredit.core.store.tables import (
     AssessmentRow,
     EnterpriseRow,
@@ -45,6 +45,7 @@ from qcredit.core.store.upsert import upsert
 from sqlalchemy import (
     Delete,
     Row,
+    Select,
     String,
     Table,
     and_,
@@ -395,11 +396,13 @@ class Engine:
         if not ids or not dated:
             return plan
         ent_t, prod_t = EnterpriseRow.__table__, ProductRow.__table__
-        enterprises = (await session.execute(select(ent_t).where(ent_t.c.id.in_(ids)))).all()
+        dialect = session.get_bind().dialect.name
+        keys = {"keys": ids}
+        enterprises = (
+            await session.execute(rows_where_in(ent_t, "id", False, dialect), keys)
+        ).all()
         products = (
-            await session.execute(
-                select(prod_t).where(prod_t.c.enterprise_id.in_(ids)).order_by(prod_t.c.id)
-            )
+            await session.execute(rows_where_in(prod_t, "enterprise_id", True, dialect), keys)
         ).all()
         stored = await stored_inputs(session, ids)
         names = self.adjuster_names()
@@ -477,28 +480,38 @@ def _graded_subjects(policy: Policy, bundle: Bundle) -> list[Subject]:
     ]
 
 
-async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
-    """Enterprise id → :func:`event_list` of its events, read without the events' attributes.
-    PostgreSQL builds the lists itself (one short row per enterprise instead of one row per
-    event through the driver); elsewhere they are built here."""
+@cache
+def _event_lists_statement(dialect: str) -> Select[Any]:
+    """Per enterprise, its events' ids and content digests: on PostgreSQL one ``string_agg``
+    row per enterprise, elsewhere one row per event in (enterprise, id) order."""
     ev_t = EventRow.__table__
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         item = func.cast(ev_t.c.id, String) + ":" + ev_t.c.content_digest + ";"
-        rows = await session.execute(
+        return (
             select(
                 ev_t.c.enterprise_id,
                 func.string_agg(item, aggregate_order_by(literal(""), ev_t.c.id)),
             )
-            .where(ev_t.c.enterprise_id.in_(ids))
+            .where(keys_in(ev_t.c.enterprise_id, dialect))
             .group_by(ev_t.c.enterprise_id)
         )
+    return (
+        select(ev_t.c.enterprise_id, ev_t.c.id, ev_t.c.content_digest)
+        .where(keys_in(ev_t.c.enterprise_id, dialect))
+        .order_by(ev_t.c.enterprise_id, ev_t.c.id)
+    )
+
+
+async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Enterprise id → :func:`event_list` of its events, read without the events' attributes.
+    PostgreSQL builds the lists itself (one short row per enterprise instead of one row per
+    event through the driver); elsewhere they are built here."""
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(_event_lists_statement(dialect), {"keys": list(ids)})
+    if dialect == "postgresql":
         return {eid: text or "" for eid, text in rows}
     pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for eid, event_id, digest in await session.execute(
-        select(ev_t.c.enterprise_id, ev_t.c.id, ev_t.c.content_digest)
-        .where(ev_t.c.enterprise_id.in_(ids))
-        .order_by(ev_t.c.enterprise_id, ev_t.c.id)
-    ):
+    for eid, event_id, digest in rows:
         pairs[eid].append((event_id, digest))
     return {eid: event_list(p) for eid, p in pairs.items()}
 

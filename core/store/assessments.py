@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
+from qcredit.core.store.statements import keys_in
 from qcredit.core.store.tables import AssessmentRow, GradingInputRow, StandingGradeRow
-from sqlalchemy import Text, bindparam, cast, func, select, tuple_
+from sqlalchemy import Select, Text, bindparam, cast, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (policy id, subject type, subject id, as of)
@@ -70,30 +72,36 @@ class StoredInputs:
     missing: bool
 
 
+@cache
+def _inputs_statements(
+    dialect: str,
+) -> tuple[Select[int, str, int], Select[int, str, str, str, int]]:
+    """The two statements of :func:`stored_inputs`, built once per dialect."""
+    counted = (
+        select(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id, func.count())
+        .where(keys_in(StandingGradeRow.enterprise_id, dialect))
+        .group_by(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id)
+    )
+    stored = select(
+        GradingInputRow.enterprise_id,
+        GradingInputRow.policy_id,
+        GradingInputRow.ledger_digest,
+        GradingInputRow.grading_key,
+        GradingInputRow.standing,
+    ).where(keys_in(GradingInputRow.enterprise_id, dialect))
+    return counted, stored
+
+
 async def stored_inputs(
     session: AsyncSession, enterprise_ids: Sequence[int]
 ) -> dict[tuple[int, str], StoredInputs]:
     """(enterprise id, policy id) → stored fingerprints, for a chunk of enterprises: two
     statements per chunk, neither of which reads an assessment."""
+    counted, stored = _inputs_statements(session.get_bind().dialect.name)
     out: dict[tuple[int, str], StoredInputs] = {}
     for part in chunks(sorted(set(enterprise_ids))):
-        have = {
-            (eid, pid): n
-            for eid, pid, n in await session.execute(
-                select(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id, func.count())
-                .where(StandingGradeRow.enterprise_id.in_(part))
-                .group_by(StandingGradeRow.enterprise_id, StandingGradeRow.policy_id)
-            )
-        }
-        rows = await session.execute(
-            select(
-                GradingInputRow.enterprise_id,
-                GradingInputRow.policy_id,
-                GradingInputRow.ledger_digest,
-                GradingInputRow.grading_key,
-                GradingInputRow.standing,
-            ).where(GradingInputRow.enterprise_id.in_(part))
-        )
-        for eid, pid, ledger, key, standing in rows:
+        keys = {"keys": list(part)}
+        have = {(eid, pid): n for eid, pid, n in await session.execute(counted, keys)}
+        for eid, pid, ledger, key, standing in await session.execute(stored, keys):
             out[(eid, pid)] = StoredInputs(ledger, key, have.get((eid, pid), 0) != standing)
     return out

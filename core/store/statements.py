@@ -11,8 +11,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, any_, bindparam, select
+from sqlalchemy import ColumnElement, Select, Table, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
+
+
+def keys_in(column: Any, dialect: str = "") -> ColumnElement[bool]:
+    """``column IN (:keys)``, run with ``{"keys": [...]}``: one array on PostgreSQL
+    (``column = ANY($1)``, rendered and prepared once for any number of keys), an expanding IN
+    elsewhere.  Rendering an expanding IN of 500 keys cost a whole-ledger re-grade with nothing
+    to do a fifth of its CPU."""
+    if dialect == "postgresql":
+        return column == any_(bindparam("keys", type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(bindparam("keys", expanding=True))  # type: ignore[no-any-return]
 
 
 @cache
@@ -26,9 +36,5 @@ def rows_where_in(
     statement's text is the same for any number of keys, so it is rendered once and prepared
     once, where an expanding IN is rendered again for every call and prepared once per length.
     Elsewhere it is an expanding IN."""
-    col = table.c[column]
-    if dialect == "postgresql":
-        stmt = select(table).where(col == any_(bindparam("keys", type_=ARRAY(col.type))))
-    else:
-        stmt = select(table).where(col.in_(bindparam("keys", expanding=True)))
+    stmt = select(table).where(keys_in(table.c[column], dialect))
     return stmt.order_by(table.c.id) if ordered else stmt
