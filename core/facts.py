@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from qcredit.core.model import (
@@ -33,8 +34,7 @@ from qcredit.core.temporal import (
     established_for,
     in_calendar_year,
     overlaps,
-    within_months,
-    within_years,
+    window_start,
 )
 
 
@@ -183,21 +183,32 @@ class Facts:
         return self.enterprise.town_code or self.enterprise.region_code
 
     # -- selecting events -------------------------------------------------------------------
+    @cached_property
+    def _by_kind(self) -> dict[str, list[Fact]]:
+        """The events of each kind, in order: a policy asks for one kind hundreds of times
+        while grading one subject (its history dates included)."""
+        out: dict[str, list[Fact]] = {}
+        for f in self.events:
+            out.setdefault(f.kind, []).append(f)
+        return out
+
     def of(self, *kinds: str, **attrs: Any) -> list[Fact]:
         """Events of the given kinds whose attributes match (a value, a set of values, or a
         predicate).  ``facts.of("SAMPLING_INSPECTION", result="FAIL")``."""
+        if len(kinds) == 1:
+            found = self._by_kind.get(kinds[0], ())
+            return [f for f in found if f.matches((), attrs)] if attrs else list(found)
         return [f for f in self.events if f.matches(kinds, attrs)]
 
     def within_years(self, years: int, *kinds: str, **attrs: Any) -> list[Fact]:
-        """近 N 年 / N 年内: events inside the N-year period ending on the grading date."""
-        return [
-            f for f in self.of(*kinds, **attrs) if within_years(f.occurred_on, self.as_of, years)
-        ]
+        """近 N 年 / N 年内: events inside the N-year period ending on the grading date
+        (temporal.within_years, asked as the window it is: from window_start to the date)."""
+        start, end = window_start(self.as_of, years=years), self.as_of
+        return [f for f in self.of(*kinds, **attrs) if start <= f.occurred_on <= end]
 
     def within_months(self, months: int, *kinds: str, **attrs: Any) -> list[Fact]:
-        return [
-            f for f in self.of(*kinds, **attrs) if within_months(f.occurred_on, self.as_of, months)
-        ]
+        start, end = window_start(self.as_of, months=months), self.as_of
+        return [f for f in self.of(*kinds, **attrs) if start <= f.occurred_on <= end]
 
     def this_year(self, *kinds: str, **attrs: Any) -> list[Fact]:
         """当年: events in the calendar year of the grading date."""

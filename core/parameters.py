@@ -75,9 +75,15 @@ class ParameterView(Mapping[str, Any]):
     def __init__(self, parameters: ParameterSet, on: date) -> None:
         self._set = parameters
         self.on = on
+        # A view is read hundreds of times while one subject is graded; a set never changes.
+        self._values: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        return self._set.get(name, self.on).value
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = self._set.get(name, self.on).value
+            return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._set.names())
@@ -89,6 +95,9 @@ class ParameterView(Mapping[str, Any]):
         return self._set.get(name, self.on)
 
 
+_MEMO_BOUND = 100_000
+
+
 class ParameterSet:
     """All parameters of one policy, each possibly with several dated values."""
 
@@ -98,6 +107,7 @@ class ParameterSet:
             self._by_name.setdefault(p.name, []).append(p)
         for values in self._by_name.values():
             values.sort(key=lambda p: p.valid_from or date.min)
+        self._memo: dict[tuple[str, date], Parameter] = {}
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
@@ -109,6 +119,17 @@ class ParameterSet:
         return [p for name in self.names() for p in self._by_name[name]]
 
     def get(self, name: str, on: date) -> Parameter:
+        # Memoised: a set never changes after construction, and grading asks the same few
+        # (name, date) pairs for every subject and every history date.
+        try:
+            return self._memo[(name, on)]
+        except KeyError:
+            if len(self._memo) >= _MEMO_BOUND:  # dates asked through the API are many
+                self._memo.clear()
+            found = self._memo[(name, on)] = self._lookup(name, on)
+            return found
+
+    def _lookup(self, name: str, on: date) -> Parameter:
         values = self._by_name.get(name)
         if not values:
             raise KeyError(f"no parameter {name!r}")

@@ -13,11 +13,13 @@ import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
+@lru_cache(maxsize=65536)
 def add_months(d: date, months: int) -> date:
     """``d`` moved by whole months: the same day, or the month's last day (第二百零二条)."""
     index = d.year * 12 + (d.month - 1) + months
@@ -45,6 +47,7 @@ def within_months(event_on: date, as_of: date, months: int) -> bool:
     return event_on <= as_of <= period_end(event_on, months=months)
 
 
+@lru_cache(maxsize=16384)
 def window_start(as_of: date, *, years: int = 0, months: int = 0) -> date:
     """Earliest event date that is still "within" the period ending ``as_of``.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from qcredit.core.temporal import (
@@ -113,3 +113,21 @@ def test_in_effect_between_counts_a_listing_that_has_since_ended() -> None:
     facts = b.enterprise_subject().facts(date(2024, 6, 30))
     found = facts.in_effect_between(date(2023, 6, 30), date(2024, 6, 30), "LIST_ENTRY")
     assert [f.id for f in found] == [running, ended]
+
+
+@pytest.mark.parametrize(("years", "months"), [(1, 0), (2, 0), (3, 0), (0, 1), (0, 3), (0, 6)])
+def test_window_start_matches_within_on_every_day_of_three_years(years: int, months: int) -> None:
+    """Facts.within_years / within_months ask "近 N 年 / N 个月内" as the window
+    [window_start, grading date]; every grading date of 2023–2025 (two leap days' neighbours,
+    every month end) must give the same answer as the period counted from each event
+    (民法典 第二百零一、二百零二条), on the window's first and last days and either side."""
+    span = 12 * years + months
+    day = date(2023, 1, 1)
+    while day <= date(2025, 12, 31):
+        start = window_start(day, years=years, months=months)
+        edges = (start.toordinal() + k for k in range(-2, 3))
+        for ordinal in (*edges, day.toordinal() - 1, day.toordinal(), day.toordinal() + 1):
+            d = date.fromordinal(ordinal)
+            inside = within_years(d, day, years) if not months else within_months(d, day, span)
+            assert inside is (start <= d <= day), (day, d)
+        day += timedelta(days=1)
