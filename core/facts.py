@@ -15,7 +15,7 @@ grade; docs/design.md, principle 2), not one city's choice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -123,41 +123,61 @@ def effective_facts(
     events: Iterable[Event], as_of: date, known_at: datetime | None = None
 ) -> tuple[Fact, ...]:
     """The events that count on ``as_of``, oldest first, with corrections applied."""
-    events = list(events)
-    states = correction_states(events, known_at)
-    facts: list[Fact] = []
-    for e in events:
-        if e.kind == CORRECTION_KIND or e.occurred_on > as_of:
-            continue
-        if known_at is not None and e.recorded_at > known_at:
-            continue
-        state = states.get(e.id)
-        attributes: Mapping[str, Any] = e.attributes
-        status = EventStatus.ACTIVE
-        if state is not None:
+    return Ledger(tuple(events)).facts(as_of, known_at)
+
+
+class Ledger:
+    """One subject's events, ready to be asked what counts on any date.
+
+    Grading one subject asks for its facts on the grading date and on every earlier date its
+    policy looks back to (history), so what does not depend on the date is worked out once: the
+    events in (date, id) order, the state the corrections put each event in (when every
+    correction counts, i.e. without ``known_at``), and the fact an uncorrected event stands as."""
+
+    def __init__(self, events: Sequence[Event]) -> None:
+        self.events = sorted(events, key=lambda e: (e.occurred_on, e.id))
+        self._states: dict[int, CorrectionState] | None = None
+        self._plain: dict[int, Fact] = {}
+
+    def facts(self, as_of: date, known_at: datetime | None = None) -> tuple[Fact, ...]:
+        if known_at is None:
+            if self._states is None:
+                self._states = correction_states(self.events)
+            states = self._states
+        else:
+            states = correction_states(self.events, known_at)
+        facts: list[Fact] = []
+        for e in self.events:
+            if e.occurred_on > as_of:
+                break  # in date order: nothing later counts
+            if e.kind == CORRECTION_KIND:
+                continue
+            if known_at is not None and e.recorded_at > known_at:
+                continue
+            state = states.get(e.id)
+            if state is None:
+                fact = self._plain.get(e.id)
+                if fact is None:
+                    fact = self._plain[e.id] = _fact(e, e.attributes, EventStatus.ACTIVE)
+                facts.append(fact)
+                continue
             if state.void:
                 continue
             if state.repaired_on is not None and as_of >= state.repaired_on:
                 continue
+            attributes: Mapping[str, Any] = e.attributes
             if state.changes:
                 attributes = {
                     k: v for k, v in {**e.attributes, **state.changes}.items() if v is not None
                 }
-            status = state.status
-        facts.append(
-            Fact(
-                e.id,
-                e.kind,
-                e.occurred_on,
-                e.recorded_at,
-                attributes,
-                e.product_id,
-                status,
-                e.external_id,
-            )
-        )
-    facts.sort(key=lambda f: (f.occurred_on, f.id))
-    return tuple(facts)
+            facts.append(_fact(e, attributes, state.status))
+        return tuple(facts)
+
+
+def _fact(e: Event, attributes: Mapping[str, Any], status: EventStatus) -> Fact:
+    return Fact(
+        e.id, e.kind, e.occurred_on, e.recorded_at, attributes, e.product_id, status, e.external_id
+    )
 
 
 Filter = Callable[[Fact], bool]

@@ -10,15 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
 from qcredit.core.contract import Assessment, Grading, History, PriorGrading
-from qcredit.core.facts import Facts, effective_facts
+from qcredit.core.facts import Facts, Ledger
 from qcredit.core.model import Enterprise, Event, Product, SubjectType
-from qcredit.core.parameters import ParameterSet
+from qcredit.core.parameters import ParameterSet, ParameterView
 from qcredit.core.policy import Policy
 
 # An adjustment hook: (policy, facts, grading) -> replacement grading or None.
@@ -42,6 +43,10 @@ class Subject:
     def id(self) -> int:
         return self.product.id if self.product is not None else self.enterprise.id
 
+    @cached_property
+    def _ledger(self) -> Ledger:
+        return Ledger(self.events)
+
     def facts(self, as_of: date, known_at: datetime | None = None) -> Facts:
         return Facts(
             as_of=as_of,
@@ -49,7 +54,7 @@ class Subject:
             enterprise=self.enterprise,
             product=self.product,
             products=(self.product,) if self.product is not None else self.products,
-            events=effective_facts(self.events, as_of, known_at),
+            events=self._ledger.facts(as_of, known_at),
         )
 
 
@@ -94,6 +99,16 @@ def inputs_digest(policy: Policy, facts: Facts, history: History, parameters_dig
     )
 
 
+@dataclass
+class Memo:
+    """Gradings of one subject already made during one call, by date: whole assessments (the
+    dates asked for) and earlier grades made only as another date's history (level and score:
+    a grade asked for as history needs no supervision, publicity or fingerprint)."""
+
+    assessments: dict[date, Assessment | None] = field(default_factory=dict)
+    priors: dict[date, PriorGrading | None] = field(default_factory=dict)
+
+
 def assess(
     policy: Policy,
     subject: Subject,
@@ -103,7 +118,7 @@ def assess(
     known_at: datetime | None = None,
     adjusters: Sequence[Adjuster] = (),
     check_in_force: bool = True,
-    _memo: dict[date, Assessment | None] | None = None,
+    _memo: Memo | None = None,
 ) -> Assessment | None:
     """The assessment of ``subject`` under ``policy`` on ``as_of``; ``None`` when out of scope.
 
@@ -114,36 +129,15 @@ def assess(
     """
     if check_in_force:
         policy.check_in_force(as_of)
-    memo = {} if _memo is None else _memo
-    if as_of in memo:
-        return memo[as_of]
+    memo = Memo() if _memo is None else _memo
+    if as_of in memo.assessments:
+        return memo.assessments[as_of]
     params = parameters if parameters is not None else policy.parameters
-    view = params.at(as_of)
-    facts = subject.facts(as_of, known_at)
-    # The version of the text in force on the date decides; the policy's id stays the same.
-    rules = policy.rules_on(as_of)
-    if rules.out_of_scope(facts, view) is not None:
-        memo[as_of] = None
+    graded = _grade(policy, subject, as_of, params, known_at, adjusters, memo)
+    if graded is None:
+        memo.assessments[as_of] = None
         return None
-    prior: dict[date, PriorGrading | None] = {}
-    for d in sorted(set(rules.history_dates(facts, view))):
-        if d >= as_of or not policy.in_force(d):
-            continue
-        earlier = assess(
-            policy,
-            subject,
-            d,
-            parameters=params,
-            known_at=known_at,
-            adjusters=adjusters,
-            check_in_force=False,
-            _memo=memo,
-        )
-        prior[d] = PriorGrading(d, earlier.level, earlier.score) if earlier else None
-    history = History(prior)
-    grading = rules.grade(facts, history, view)
-    for adjust in adjusters:
-        grading = adjust(rules, facts, grading) or grading
+    rules, view, facts, history, grading = graded
     params_digest = params.digest()
     result = Assessment(
         policy_id=policy.id,
@@ -163,5 +157,55 @@ def assess(
         inputs_digest=inputs_digest(rules, facts, history, params_digest),
         history=tuple(history.known()),
     )
-    memo[as_of] = result
+    memo.assessments[as_of] = result
     return result
+
+
+def _grade(
+    policy: Policy,
+    subject: Subject,
+    as_of: date,
+    params: ParameterSet,
+    known_at: datetime | None,
+    adjusters: Sequence[Adjuster],
+    memo: Memo,
+) -> tuple[Policy, ParameterView, Facts, History, Grading] | None:
+    """The grading on ``as_of`` with what it was graded from; ``None`` when out of scope."""
+    view = params.at(as_of)
+    facts = subject.facts(as_of, known_at)
+    # The version of the text in force on the date decides; the policy's id stays the same.
+    rules = policy.rules_on(as_of)
+    if rules.out_of_scope(facts, view) is not None:
+        return None
+    prior: dict[date, PriorGrading | None] = {}
+    for d in sorted(set(rules.history_dates(facts, view))):
+        if d >= as_of or not policy.in_force(d):
+            continue
+        prior[d] = _prior(policy, subject, d, params, known_at, adjusters, memo)
+    history = History(prior)
+    grading = rules.grade(facts, history, view)
+    for adjust in adjusters:
+        grading = adjust(rules, facts, grading) or grading
+    return rules, view, facts, history, grading
+
+
+def _prior(
+    policy: Policy,
+    subject: Subject,
+    on: date,
+    params: ParameterSet,
+    known_at: datetime | None,
+    adjusters: Sequence[Adjuster],
+    memo: Memo,
+) -> PriorGrading | None:
+    """The grade on an earlier date, as the history of a later one: the same grading as
+    :func:`assess` makes (the same rules, history and adjusters), kept to level and score."""
+    if on in memo.assessments:
+        a = memo.assessments[on]
+        return PriorGrading(on, a.level, a.score) if a is not None else None
+    if on not in memo.priors:
+        graded = _grade(policy, subject, on, params, known_at, adjusters, memo)
+        memo.priors[on] = (
+            PriorGrading(on, graded[4].level, graded[4].score) if graded is not None else None
+        )
+    return memo.priors[on]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from qcredit.core import clock
 from qcredit.core.contract import Assessment
 from qcredit.core.errors import NotFound
-from qcredit.core.grading.assess import assess
+from qcredit.core.grading.assess import Memo, assess
 from qcredit.core.grading.engine import AssessmentKey, standing_date
 from qcredit.core.model import SubjectType
 
@@ -40,7 +40,7 @@ async def grade_history(
         {e.occurred_on for e in subject.events if policy.in_force(e.occurred_on)} | {last}
     )
     out: list[Assessment] = []
-    memo: dict = {}
+    memo = Memo()  # each date's history is graded once, whichever date asks for it first
     for d in dates:
         a = assess(policy, subject, d, check_in_force=False, _memo=memo)
         if a is None:
