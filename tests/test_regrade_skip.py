@@ -220,3 +220,41 @@ async def test_grade_jobs_gives_the_grades_of_one_process(graded: Any, database_
         assert "one process" in out.decode() + err.decode()
     assert await standing(sessions) == before
     assert await rewritten(sessions) == await all_pairs(sessions)
+
+
+async def test_an_initial_load_graded_by_two_processes_grades_as_one(
+    app: Any,
+    empty: None,
+    db_engine: Any,
+    database_url: str,
+    plain_registry: Registry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``qcredit import`` grades an initial load with one process per core on PostgreSQL (the
+    work queue of ``qcredit grade --jobs``); SQLite grades it in one.  Either way the standing
+    grades are those of one process grading the same ledger."""
+    from qcredit.core.ledger import importer
+
+    jobs: list[int] = []
+    in_processes = importer.grade_in_processes
+
+    async def counted(*args: Any, **kwargs: Any) -> int:
+        jobs.append(args[5])
+        return await in_processes(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "grade_in_processes", counted)
+    sessions = sessionmaker(db_engine)
+    engine = Engine(plain_registry)
+    items = list(enumerate(synth(plain_registry, 30), start=1))
+    report = await import_records_bulk(
+        sessions, engine, items, grade_jobs=2, database_url=database_url
+    )
+    assert not report.rejected
+    assert jobs == ([] if database_url.startswith("sqlite") else [2])
+    by_jobs = await standing(sessions)
+    assert by_jobs, "the load was graded"
+    async with sessions() as s:
+        await s.execute(delete(StandingGradeRow))
+        await s.commit()
+    await grade_everything(sessions, engine, plain_registry.all_policies(), force=True)
+    assert await standing(sessions) == by_jobs

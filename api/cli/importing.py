@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -16,6 +17,7 @@ from qcredit.api.cli.common import Subparsers, console, with_db
 from rich.text import Text
 
 ALL_ACCEPTED, SOME_REJECTED, UNREADABLE = 0, 1, 2
+MAX_DEFAULT_JOBS = 4
 EXIT_CODES = """exit status:
   0  every row accepted (or already present)
   1  some rows rejected (they are listed, and written to --rejects PATH)
@@ -57,6 +59,12 @@ def register(sub: Subparsers) -> None:
     )
     i.add_argument("--no-regrade", action="store_true", help="load only; grade later")
     i.add_argument(
+        "--jobs",
+        type=int,
+        help="processes grading an initial load (PostgreSQL; default: one per core, at most "
+        f"{MAX_DEFAULT_JOBS}; SQLite grades in one)",
+    )
+    i.add_argument(
         "--strict", action="store_true", help="accepted and ignored: any rejection exits 1"
     )
     i.set_defaults(func=run)
@@ -90,7 +98,21 @@ async def _load(args: argparse.Namespace, source: Any) -> Any:
                     regrade=not (args.no_regrade or args.dry_run),
                     defer_indexes=not args.dry_run,  # a dry run writes nothing to index
                     progress=lambda n: bar.advance(task, n),
+                    grade_jobs=_jobs(args),
+                    database_url=common.database(args),
                 )
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    """Grading processes for an initial load: as asked, else one per core (a first load is a
+    batch job on a machine given to it); SQLite grades in one whatever is asked."""
+    from qcredit.core.store.db import async_url
+
+    if async_url(common.database(args)).get_backend_name() == "sqlite":
+        return 1
+    if args.jobs is not None:
+        return max(1, args.jobs)
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ from typing import Any
 from qcredit.core import clock
 from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
-from qcredit.core.grading.run import grade_everything
+from qcredit.core.grading.run import grade_everything, grade_in_processes
 from qcredit.core.ledger.bulk import drop_deferrable_indexes, ledger_is_empty, rebuild_indexes
 from qcredit.core.ledger.bulk_import import BulkImport
 from qcredit.core.ledger.messages import in_chinese
@@ -77,8 +77,11 @@ async def import_file(
     regrade: bool = True,
     progress: Callable[[int], None] | None = None,
     defer_indexes: bool = True,
+    grade_jobs: int = 1,
+    database_url: str | None = None,
 ) -> FileImport:
-    """Every row of ``source`` through the ledger's checks; accepted rows are written."""
+    """Every row of ``source`` through the ledger's checks; accepted rows are written.
+    ``grade_jobs`` processes grade an initial load on PostgreSQL (``database_url``)."""
     reader = RowReader(engine.registry.vocabulary)
     unread: list[Rejection] = []
 
@@ -95,7 +98,13 @@ async def import_file(
                 if progress:
                     progress(1)
 
-    options = {"defer_indexes": defer_indexes} if bulk else {}
+    options: dict[str, Any] = {}
+    if bulk:
+        options = {
+            "defer_indexes": defer_indexes,
+            "grade_jobs": grade_jobs,
+            "database_url": database_url,
+        }
     load = import_records_bulk if bulk else import_records
     report = await load(
         sessions,
@@ -213,6 +222,8 @@ async def import_records_bulk(
     regrade_chunk: int = 500,
     progress: Callable[[int], None] | None = None,
     defer_indexes: bool = True,
+    grade_jobs: int = 1,
+    database_url: str | None = None,
 ) -> ImportReport:
     """The same records, checks and idempotency as :func:`import_records`, written in bulk
     (:mod:`qcredit.core.ledger.bulk`).  Records that need per-row ledger look-ups — events referring
@@ -223,7 +234,9 @@ async def import_records_bulk(
     Into an empty ledger (an initial load, with ``defer_indexes``) the events' secondary indexes
     that no check reads are dropped first and built once after the last batch, before the
     re-grade reads them (:data:`qcredit.core.ledger.bulk.DEFERRABLE_INDEXES`); if the load is
-    killed on the way, the next import builds them before it loads."""
+    killed on the way, the next import builds them before it loads.  An initial load is then
+    graded as ``qcredit grade --jobs`` grades: by ``grade_jobs`` processes sharing the work
+    queue on PostgreSQL (``database_url``; the same grades as one process), else in this one."""
     job = BulkImport(sessions, engine.registry.vocabulary)
     async with sessions() as session:
         conn = await session.connection()
@@ -245,7 +258,14 @@ async def import_records_bulk(
                 await session.commit()
     if regrade and job.touched:
         if initial:  # every enterprise is new: grade the ledger as `qcredit grade` does
-            await grade_everything(sessions, engine, engine.registry.all_policies())
+            policies = engine.registry.all_policies()
+            on_postgresql = sessions.kw["bind"].dialect.name == "postgresql"
+            if grade_jobs > 1 and database_url and on_postgresql:
+                await grade_in_processes(
+                    database_url, sessions, engine.registry, policies, None, grade_jobs
+                )
+            else:
+                await grade_everything(sessions, engine, policies)
         else:
             await _regrade_touched(sessions, engine, sorted(job.touched), regrade_chunk)
     job.report.rejected.sort(key=lambda r: r.line)
