@@ -338,3 +338,17 @@ async def test_resending_a_revocation_with_its_external_id_is_idempotent(client:
     again = await gql(client, CORRECT, revoke)
     assert "errors" not in again, again
     assert again["data"]["correctEvent"]["id"] == first["data"]["correctEvent"]["id"]
+
+
+def test_the_content_digest_is_the_one_stored_events_carry() -> None:
+    """Idempotency on externalId compares a repeated event's digest with the stored one, so the
+    digest's text must never change from one release to the next: this value is SHA-256 of the
+    text json.dumps(sort_keys=True, ensure_ascii=False, default=str) wrote for stored events."""
+    from datetime import date
+
+    from qcredit.core.ledger.append import content_digest
+
+    attributes = {"result": "FAIL", "items": ["二", 3, 1.5], "a": None}
+    assert content_digest(7, 42, "SAMPLING_INSPECTION", date(2024, 5, 1), attributes) == (
+        "a6a75c16416f111c6f147ed52473c8f7ff72c1cae2bdb7441e5d649fac5873a9"
+    )

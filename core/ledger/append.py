@@ -184,13 +184,15 @@ def content_digest(
     attributes: Mapping[str, Any],
     corrects_id: int | None = None,
 ) -> str:
-    text = json.dumps(
-        [enterprise_id, product_id, kind, occurred_on.isoformat(), dict(attributes), corrects_id],
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
+    text = _DIGEST_ENCODER.encode(
+        [enterprise_id, product_id, kind, occurred_on.isoformat(), dict(attributes), corrects_id]
     )
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# What json.dumps(..., sort_keys=True, ensure_ascii=False, default=str) builds on every call,
+# built once: the same text, so stored digests keep matching (idempotency on externalId).
+_DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
 def parse_event_id(raw: Any, field: str) -> int:
