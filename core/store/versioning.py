@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from qcredit.core.store.statements import keys_in
 from qcredit.core.store.tables import DataVersionRow
-from sqlalchemy import Insert, Table, bindparam, select
+from sqlalchemy import Insert, Select, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -85,15 +86,20 @@ def _bump_statement(dialect: str) -> Insert:
     )
 
 
-_VERSIONS_OF = select(DataVersionRow.id, DataVersionRow.version).where(
-    DataVersionRow.id.in_(bindparam("keys", expanding=True))
-)
+@cache
+def _versions_of(dialect: str) -> Select[int, int]:
+    # One array on PostgreSQL: every response-cache hit reads its versions, and an expanding IN
+    # was rendered again on each.
+    return select(DataVersionRow.id, DataVersionRow.version).where(
+        keys_in(DataVersionRow.id, dialect)
+    )
 
 
 async def versions(conn: AsyncConnection | AsyncSession, scopes: Iterable[int]) -> dict[int, int]:
     """The current version of each scope (0 for one never bumped)."""
     wanted = sorted(set(scopes))
-    rows = await conn.execute(_VERSIONS_OF, {"keys": wanted})
+    dialect = conn.get_bind().dialect.name if isinstance(conn, AsyncSession) else conn.dialect.name
+    rows = await conn.execute(_versions_of(dialect), {"keys": wanted})
     found = {int(i): int(v) for i, v in rows}
     return {s: found.get(s, 0) for s in wanted}
 
