@@ -398,7 +398,8 @@ async def _tallies(
     its product's category): one grouped statement, read from one index."""
     prefixes = sorted({region_prefix(r) for r, _ in wanted})
     sg = StandingGradeRow.__table__
-    if len(prefixes) <= _PREFIXES_COUNTED_APART:
+    apart = len(prefixes) <= _PREFIXES_COUNTED_APART
+    if apart:
         # (prefix, level, category, n): a scope takes the rows of its own prefix only (a
         # county's rows are already in its city's count).
         statement: Any = union_all(
@@ -420,7 +421,6 @@ async def _tallies(
             )
             .group_by(sg.c.region_code, sg.c.level, sg.c.category)
         )
-    apart = len(prefixes) <= _PREFIXES_COUNTED_APART
     rows = await session.execute(statement)
     counts: dict[tuple[str, str | None], dict[str, int]] = {k: defaultdict(int) for k in wanted}
     category_of = rules[0].category_of if rules else (lambda c, p: c)
