@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from .conftest import issue_token
 from .support import gql
-from .test_ledger_api import CORRECT, RECORD, enterprise, sampling
+from .test_ledger_api import CORRECT, GRADE, RECORD, enterprise, sampling
 
 
 async def _event(client: httpx.AsyncClient) -> tuple[str, str]:
@@ -198,3 +198,72 @@ async def test_the_importer_losing_a_correction_race_gets_conflict_not_a_crash(
     )
     assert [(r.code, r.field) for r in report.rejected] == [("CONFLICT", "eventId")]
     assert await _corrections(db_engine, event_id) == 1
+
+
+async def test_two_writes_to_one_enterprise_both_count_in_its_standing_grade(
+    app: Any, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two events recorded for one enterprise at once: the grade left standing counts both.
+    The second writer to re-grade must see the first one's event; without a lock it read the
+    ledger before the first committed and then wrote its older grade over the newer one, which
+    stood (and was disclosed) until the next full run."""
+    from qcredit.core.grading.engine import Engine
+
+    code = await enterprise(client)
+    await gql(client, RECORD, sampling(code, "2024-01-10", "PASS"))
+    reached, release = asyncio.Event(), asyncio.Event()
+    load_bundles = Engine.load_bundles
+    paused = False
+
+    async def slow_first(self: Engine, session: Any, ids: Any) -> Any:
+        nonlocal paused
+        bundles = await load_bundles(self, session, ids)
+        if not paused:  # the first writer holds its ledger read while the second writes
+            paused = True
+            reached.set()
+            await release.wait()
+        return bundles
+
+    from qcredit.core.store.tables import AssessmentRow
+    from sqlalchemy import delete as sql_delete
+
+    async with app.state.services.sessions() as s:  # derived rows may be gone (a cache)
+        await s.execute(sql_delete(AssessmentRow))
+        await s.commit()
+    monkeypatch.setattr(Engine, "load_bundles", slow_first)
+    token = await issue_token(app, "ADMIN")
+
+    async def write(on: str) -> dict[str, Any]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://test",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as c:
+            return await gql(c, RECORD, sampling(code, on, "FAIL"))
+
+    first = asyncio.create_task(write("2024-02-01"))
+    await asyncio.wait_for(reached.wait(), 10)
+    second = asyncio.create_task(write("2024-03-01"))
+    await asyncio.wait([second], timeout=1.0)  # with the lock, it waits for the first
+    release.set()
+    results = await asyncio.gather(first, second)
+    assert all("errors" not in r for r in results), results
+    monkeypatch.setattr(Engine, "load_bundles", load_bundles)
+
+    got = await gql(client, GRADE, {"code": code})
+    stored = got["data"]["enterprise"]["assessment"]
+    services = app.state.services
+    async with services.sessions() as s:
+        row = await ledger.enterprise_by_code(s, code, "enterpriseCode")
+        (bundle,) = (await services.engine.load_bundles(s, [row.id])).values()
+    policy = services.registry.policy("testland")
+    fresh = services.engine.grade(policy, bundle.enterprise, stored_date(stored))
+    assert fresh is not None and len(bundle.enterprise.events) == 3
+    assert (stored["level"], stored["inputsDigest"]) == (fresh.level, fresh.inputs_digest)
+
+
+def stored_date(assessment: dict[str, Any]) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(assessment["asOf"])

@@ -279,6 +279,7 @@ class Engine:
     ) -> None:
         """Drop cached assessments a change on ``since`` may alter (derived data only): of the
         whole enterprise, or of ``subjects`` only (those whose ledger the change is part of)."""
+        await self.hold(session, [enterprise_id])
         params: dict[str, Any] = {"enterprise": enterprise_id, "since": since}
         if not subjects:  # no subject named: the whole enterprise (derived data only)
             await session.execute(_invalidation(None), params)
@@ -286,6 +287,25 @@ class Engine:
         for n, (t, i) in enumerate(sorted(subjects)):
             params[f"type_{n}"], params[f"id_{n}"] = t.value, i
         await session.execute(_invalidation(len(subjects)), params)
+
+    async def hold(self, session: AsyncSession, enterprise_ids: Iterable[int]) -> None:
+        """Take the enterprises for this transaction's re-grade (PostgreSQL: their rows
+        ``FOR NO KEY UPDATE``, in id order), before anything derived from them is read or
+        written.  Two writes to one enterprise otherwise both read its ledger before either
+        committed, and the later commit stored a grade that misses the other's event until the
+        next full run.  Inserting an event (its key-share lock on the enterprise) is not
+        blocked; a second re-grade of the same enterprise waits for the first to commit.
+        Taken once per transaction; SQLite's one writer at a time needs none."""
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        transaction = session.sync_session.get_transaction()
+        holding: tuple[object, set[int]] | None = session.info.get(_HELD)
+        if holding is None or holding[0] is not transaction:
+            holding = session.info[_HELD] = (transaction, set())
+        ids = sorted(set(enterprise_ids) - holding[1])
+        if ids:
+            await session.execute(_HOLD, {"keys": ids})
+            holding[1].update(ids)
 
     async def regrade(
         self,
@@ -305,6 +325,8 @@ class Engine:
         the grading changed since it was last graded so, or some of its standing grades are
         missing (:mod:`qcredit.core.grading.inputs`).  ``only``: grade just these subjects (those
         a new event is about; the others' inputs did not change)."""
+        enterprise_ids = sorted(set(enterprise_ids))
+        await self.hold(session, enterprise_ids)
         today = today or clock.today()
         policies = list(policies) if policies is not None else self.registry.all_policies()
         dated = [(p, on) for p in policies if (on := standing_date(p, today)) is not None]
@@ -580,6 +602,14 @@ def _invalidation(subjects: int | None) -> Delete:
         )
     return delete(table).where(*where)
 
+
+_HELD = "qcredit.held_enterprises"  # session.info: (transaction, enterprise ids it holds)
+_HOLD = (
+    select(EnterpriseRow.id)
+    .where(keys_in(EnterpriseRow.id, "postgresql"))
+    .order_by(EnterpriseRow.id)
+    .with_for_update(key_share=True)  # PostgreSQL: FOR NO KEY UPDATE
+)
 
 _STANDING_OF = select(
     StandingGradeRow.policy_id,

@@ -285,6 +285,7 @@ async def _regrade_touched(
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             async with sessions() as session:
+                await engine.hold(session, part)  # before its rows are touched (Engine.hold)
                 # Cached assessments of these subjects may now be stale: one statement a chunk
                 # (Engine.invalidate from the first day, for all of them at once).
                 await session.execute(

@@ -178,6 +178,7 @@ async def import_records(
                 else:
                     report.duplicates += 1
             if regrade and touched:
+                await engine.hold(session, touched)  # in id order, before the invalidations
                 for eid in touched:  # cached assessments of these subjects may now be stale
                     await engine.invalidate(session, eid, date.min)
                 await engine.regrade(session, touched)
