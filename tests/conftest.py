@@ -34,26 +34,28 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 
-def _pg_admin(sql: str) -> None:
+async def pg_admin(sql: str) -> None:
+    """One statement on the test server's maintenance database (CREATE / DROP DATABASE)."""
     import asyncpg
 
     url = make_url(PG_URL)
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database or "postgres",
+        timeout=5,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
 
-    async def run() -> None:
-        conn = await asyncpg.connect(
-            host=url.host or "127.0.0.1",
-            port=url.port or 5432,
-            user=url.username or "postgres",
-            password=url.password,
-            database=url.database or "postgres",
-            timeout=5,
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
 
-    asyncio.run(run())
+def _pg_admin(sql: str) -> None:
+    """:func:`pg_admin` from synchronous fixtures (outside any running event loop)."""
+    asyncio.run(pg_admin(sql))
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -43,23 +43,7 @@ async def test_migration_0013_gives_graded_products_their_category(
     from sqlalchemy import insert, text
     from sqlalchemy.engine import make_url
 
-    from .conftest import PG_URL
-
-    async def admin(sql: str) -> None:  # conftest's _pg_admin runs its own event loop
-        import asyncpg
-
-        server = make_url(PG_URL)
-        conn = await asyncpg.connect(
-            host=server.host or "127.0.0.1",
-            port=server.port or 5432,
-            user=server.username or "postgres",
-            password=server.password,
-            database=server.database or "postgres",
-        )
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
+    from .conftest import pg_admin as admin
 
     name = None
     if database_url.startswith("sqlite"):
