@@ -267,3 +267,60 @@ def stored_date(assessment: dict[str, Any]) -> Any:
     from datetime import date
 
     return date.fromisoformat(assessment["asOf"])
+
+
+async def test_a_read_grading_a_past_date_does_not_store_what_a_write_made_stale(
+    app: Any, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read grades a date nobody stored and keeps the grading (derived data).  If an event
+    for that enterprise, on or before that date, commits between the read's ledger read and its
+    store, the grading it holds misses the event: it must not be kept, or every later read of
+    that date would serve it."""
+    from qcredit.core.grading.engine import Engine
+    from qcredit.core.store.tables import AssessmentRow
+    from sqlalchemy import delete as sql_delete
+
+    code = await enterprise(client)
+    await gql(client, RECORD, sampling(code, "2024-01-10", "PASS"))
+    async with app.state.services.sessions() as s:  # nothing stored for the past date
+        await s.execute(sql_delete(AssessmentRow))
+        await s.commit()
+    reached, release = asyncio.Event(), asyncio.Event()
+    load_bundles = Engine.load_bundles
+    paused = False
+
+    async def slow_first(self: Engine, session: Any, ids: Any) -> Any:
+        nonlocal paused
+        bundles = await load_bundles(self, session, ids)
+        if not paused:  # the read holds the ledger it read while the write commits
+            paused = True
+            reached.set()
+            await release.wait()
+        return bundles
+
+    monkeypatch.setattr(Engine, "load_bundles", slow_first)
+    past = {"code": code, "asOf": "2024-06-30"}
+    read = asyncio.create_task(gql(client, GRADE, past))
+    await asyncio.wait_for(reached.wait(), 10)
+    token = await issue_token(app, "ADMIN")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {token}"}
+    ) as writer:
+        write = asyncio.create_task(gql(writer, RECORD, sampling(code, "2024-03-01", "FAIL")))
+        await asyncio.wait([write], timeout=1.0)
+        release.set()
+        first, written = await asyncio.gather(read, write)
+    assert "errors" not in first and "errors" not in written, (first, written)
+    monkeypatch.setattr(Engine, "load_bundles", load_bundles)
+
+    again = (await gql(client, GRADE, past))["data"]["enterprise"]["assessment"]
+    services = app.state.services
+    async with services.sessions() as s:
+        row = await ledger.enterprise_by_code(s, code, "enterpriseCode")
+        (bundle,) = (await services.engine.load_bundles(s, [row.id])).values()
+    fresh = services.engine.grade(
+        services.registry.policy("testland"), bundle.enterprise, stored_date(again)
+    )
+    assert fresh is not None and len(bundle.enterprise.events) == 2
+    assert again["inputsDigest"] == fresh.inputs_digest

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence, Set
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -58,7 +59,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -237,12 +238,51 @@ class Engine:
                 results[k] = a
                 fresh.append((k, subject.enterprise.id, a))
             if known_at is None:
-                await self._store(session, fresh)
+                newest = {
+                    eid: max((e.id for e in b.enterprise.events), default=0)
+                    for eid, b in bundles.items()
+                }
+                await self._store(session, fresh, newest)
         return [results[k] for k in keys]
 
     async def _store(
-        self, session: AsyncSession, fresh: Sequence[tuple[AssessmentKey, int, Assessment | None]]
+        self,
+        session: AsyncSession,
+        fresh: Sequence[tuple[AssessmentKey, int, Assessment | None]],
+        newest: Mapping[int, int],
     ) -> None:
+        """Keep gradings a read made (derived data), unless an event of their enterprise
+        committed after the read took its ledger (``newest``: the last event id it graded
+        from): such a grading misses that event, and every later read of its date would serve
+        it.  On PostgreSQL the check and the store run in one transaction that first takes the
+        enterprises ``FOR SHARE``, so a writer holding them (``hold``) is waited for and none
+        takes them until the store commits; the writer's invalidation then removes what it
+        makes stale.  SQLite writes one transaction at a time: the store writes first, which
+        keeps other writers out, and then drops what the check finds stale."""
+        rows = self._stored_rows(fresh)
+        if not rows:
+            return
+        ids = sorted({int(r["enterprise_id"]) for r in rows})
+        if session.get_bind().dialect.name != "postgresql":
+            await upsert(session, AssessmentRow, rows, _ASSESSMENT_KEY)
+            stale = await _moved_since(session, ids, newest)
+            if stale:
+                await session.execute(
+                    delete(AssessmentRow).where(
+                        AssessmentRow.enterprise_id.in_(sorted(stale)),
+                        AssessmentRow.graded_at == rows[0]["graded_at"],
+                    )
+                )
+            return
+        async with _transaction_of(session) as s:
+            await s.execute(_SHARE, {"keys": ids})
+            stale = await _moved_since(s, ids, newest)
+            kept = [r for r in rows if r["enterprise_id"] not in stale]
+            await upsert(s, AssessmentRow, kept, _ASSESSMENT_KEY)
+
+    def _stored_rows(
+        self, fresh: Sequence[tuple[AssessmentKey, int, Assessment | None]]
+    ) -> list[dict[str, Any]]:
         now = clock.now()
         rows = []
         for k, enterprise_id, a in fresh:
@@ -266,9 +306,7 @@ class Engine:
                         "graded_at": now,
                     }
                 )
-        await upsert(
-            session, AssessmentRow, rows, ("policy_id", "subject_type", "subject_id", "as_of")
-        )
+        return rows
 
     async def invalidate(
         self,
@@ -601,6 +639,47 @@ def _invalidation(subjects: int | None) -> Delete:
             )
         )
     return delete(table).where(*where)
+
+
+_ASSESSMENT_KEY = ("policy_id", "subject_type", "subject_id", "as_of")
+# A read's store waits for a writer holding the enterprise and keeps writers out until it ends.
+_SHARE = (
+    select(EnterpriseRow.id)
+    .where(keys_in(EnterpriseRow.id, "postgresql"))
+    .order_by(EnterpriseRow.id)
+    .with_for_update(read=True)
+)
+_NEWEST = (
+    select(EventRow.enterprise_id, func.max(EventRow.id))
+    .where(EventRow.enterprise_id.in_(bindparam("keys", expanding=True)))
+    .group_by(EventRow.enterprise_id)
+)
+
+
+async def _moved_since(
+    session: AsyncSession, ids: Sequence[int], newest: Mapping[int, int]
+) -> set[int]:
+    """The enterprises with an event newer than the newest a grading was made from."""
+    rows = await session.execute(_NEWEST, {"keys": list(ids)})
+    return {int(eid) for eid, last in rows if int(last) > newest.get(int(eid), 0)}
+
+
+@asynccontextmanager
+async def _transaction_of(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """``session`` when it is in a transaction of its own (a write's); for a read's autocommit
+    session on PostgreSQL, a short transaction of its own on the same database."""
+    bind = session.bind
+    autocommit = (
+        isinstance(bind, AsyncEngine)
+        and bind.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    )
+    if not autocommit:
+        yield session
+        return
+    assert isinstance(bind, AsyncEngine)
+    async with AsyncSession(bind=bind.execution_options(isolation_level="READ COMMITTED")) as s:
+        async with s.begin():
+            yield s
 
 
 _HELD = "qcredit.held_enterprises"  # session.info: (transaction, enterprise ids it holds)
