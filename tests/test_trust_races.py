@@ -200,6 +200,66 @@ async def test_the_importer_losing_a_correction_race_gets_conflict_not_a_crash(
     assert await _corrections(db_engine, event_id) == 1
 
 
+class _FirstLedgerRead:
+    """Holds the first ledger read (``Engine.load_bundles``) once it has read, until
+    :meth:`go`: what that request graded from is then older than what commits meanwhile."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from qcredit.core.grading.engine import Engine
+
+        self.reached, self.released = asyncio.Event(), asyncio.Event()
+        self.monkeypatch, self.original = monkeypatch, Engine.load_bundles
+        held = False
+
+        async def held_first(engine: Engine, session: Any, ids: Any) -> Any:
+            nonlocal held
+            bundles = await self.original(engine, session, ids)
+            if not held:
+                held = True
+                self.reached.set()
+                await self.released.wait()
+            return bundles
+
+        monkeypatch.setattr(Engine, "load_bundles", held_first)
+
+    def go(self) -> None:
+        from qcredit.core.grading.engine import Engine
+
+        self.released.set()
+        self.monkeypatch.setattr(Engine, "load_bundles", self.original)
+
+
+async def _drop_derived_assessments(app: Any) -> None:
+    """Derived rows may be gone (they are a cache): the writers then have none to queue on."""
+    from qcredit.core.store.tables import AssessmentRow
+    from sqlalchemy import delete
+
+    async with app.state.services.sessions() as s:
+        await s.execute(delete(AssessmentRow))
+        await s.commit()
+
+
+async def _graded_afresh(app: Any, code: str, as_of: str) -> tuple[Any, int]:
+    """The testland grading of the enterprise's whole ledger on ``as_of``, and its events."""
+    from datetime import date
+
+    services = app.state.services
+    async with services.sessions() as s:
+        row = await ledger.enterprise_by_code(s, code, "enterpriseCode")
+        (bundle,) = (await services.engine.load_bundles(s, [row.id])).values()
+    policy = services.registry.policy("testland")
+    graded = services.engine.grade(policy, bundle.enterprise, date.fromisoformat(as_of))
+    return graded, len(bundle.enterprise.events)
+
+
+def _admin_client(app: Any, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
 async def test_two_writes_to_one_enterprise_both_count_in_its_standing_grade(
     app: Any, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -207,66 +267,28 @@ async def test_two_writes_to_one_enterprise_both_count_in_its_standing_grade(
     The second writer to re-grade must see the first one's event; without a lock it read the
     ledger before the first committed and then wrote its older grade over the newer one, which
     stood (and was disclosed) until the next full run."""
-    from qcredit.core.grading.engine import Engine
-
     code = await enterprise(client)
     await gql(client, RECORD, sampling(code, "2024-01-10", "PASS"))
-    reached, release = asyncio.Event(), asyncio.Event()
-    load_bundles = Engine.load_bundles
-    paused = False
-
-    async def slow_first(self: Engine, session: Any, ids: Any) -> Any:
-        nonlocal paused
-        bundles = await load_bundles(self, session, ids)
-        if not paused:  # the first writer holds its ledger read while the second writes
-            paused = True
-            reached.set()
-            await release.wait()
-        return bundles
-
-    from qcredit.core.store.tables import AssessmentRow
-    from sqlalchemy import delete as sql_delete
-
-    async with app.state.services.sessions() as s:  # derived rows may be gone (a cache)
-        await s.execute(sql_delete(AssessmentRow))
-        await s.commit()
-    monkeypatch.setattr(Engine, "load_bundles", slow_first)
+    await _drop_derived_assessments(app)
+    pause = _FirstLedgerRead(monkeypatch)
     token = await issue_token(app, "ADMIN")
 
     async def write(on: str) -> dict[str, Any]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport,
-            base_url="http://test",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as c:
+        async with _admin_client(app, token) as c:
             return await gql(c, RECORD, sampling(code, on, "FAIL"))
 
     first = asyncio.create_task(write("2024-02-01"))
-    await asyncio.wait_for(reached.wait(), 10)
+    await asyncio.wait_for(pause.reached.wait(), 10)
     second = asyncio.create_task(write("2024-03-01"))
     await asyncio.wait([second], timeout=1.0)  # with the lock, it waits for the first
-    release.set()
+    pause.go()
     results = await asyncio.gather(first, second)
     assert all("errors" not in r for r in results), results
-    monkeypatch.setattr(Engine, "load_bundles", load_bundles)
 
-    got = await gql(client, GRADE, {"code": code})
-    stored = got["data"]["enterprise"]["assessment"]
-    services = app.state.services
-    async with services.sessions() as s:
-        row = await ledger.enterprise_by_code(s, code, "enterpriseCode")
-        (bundle,) = (await services.engine.load_bundles(s, [row.id])).values()
-    policy = services.registry.policy("testland")
-    fresh = services.engine.grade(policy, bundle.enterprise, stored_date(stored))
-    assert fresh is not None and len(bundle.enterprise.events) == 3
+    stored = (await gql(client, GRADE, {"code": code}))["data"]["enterprise"]["assessment"]
+    fresh, events = await _graded_afresh(app, code, stored["asOf"])
+    assert fresh is not None and events == 3
     assert (stored["level"], stored["inputsDigest"]) == (fresh.level, fresh.inputs_digest)
-
-
-def stored_date(assessment: dict[str, Any]) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(assessment["asOf"])
 
 
 async def test_a_read_grading_a_past_date_does_not_store_what_a_write_made_stale(
@@ -276,51 +298,21 @@ async def test_a_read_grading_a_past_date_does_not_store_what_a_write_made_stale
     for that enterprise, on or before that date, commits between the read's ledger read and its
     store, the grading it holds misses the event: it must not be kept, or every later read of
     that date would serve it."""
-    from qcredit.core.grading.engine import Engine
-    from qcredit.core.store.tables import AssessmentRow
-    from sqlalchemy import delete as sql_delete
-
     code = await enterprise(client)
     await gql(client, RECORD, sampling(code, "2024-01-10", "PASS"))
-    async with app.state.services.sessions() as s:  # nothing stored for the past date
-        await s.execute(sql_delete(AssessmentRow))
-        await s.commit()
-    reached, release = asyncio.Event(), asyncio.Event()
-    load_bundles = Engine.load_bundles
-    paused = False
-
-    async def slow_first(self: Engine, session: Any, ids: Any) -> Any:
-        nonlocal paused
-        bundles = await load_bundles(self, session, ids)
-        if not paused:  # the read holds the ledger it read while the write commits
-            paused = True
-            reached.set()
-            await release.wait()
-        return bundles
-
-    monkeypatch.setattr(Engine, "load_bundles", slow_first)
+    await _drop_derived_assessments(app)
+    pause = _FirstLedgerRead(monkeypatch)
     past = {"code": code, "asOf": "2024-06-30"}
     read = asyncio.create_task(gql(client, GRADE, past))
-    await asyncio.wait_for(reached.wait(), 10)
-    token = await issue_token(app, "ADMIN")
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers={"Authorization": f"Bearer {token}"}
-    ) as writer:
+    await asyncio.wait_for(pause.reached.wait(), 10)
+    async with _admin_client(app, await issue_token(app, "ADMIN")) as writer:
         write = asyncio.create_task(gql(writer, RECORD, sampling(code, "2024-03-01", "FAIL")))
         await asyncio.wait([write], timeout=1.0)
-        release.set()
+        pause.go()
         first, written = await asyncio.gather(read, write)
     assert "errors" not in first and "errors" not in written, (first, written)
-    monkeypatch.setattr(Engine, "load_bundles", load_bundles)
 
     again = (await gql(client, GRADE, past))["data"]["enterprise"]["assessment"]
-    services = app.state.services
-    async with services.sessions() as s:
-        row = await ledger.enterprise_by_code(s, code, "enterpriseCode")
-        (bundle,) = (await services.engine.load_bundles(s, [row.id])).values()
-    fresh = services.engine.grade(
-        services.registry.policy("testland"), bundle.enterprise, stored_date(again)
-    )
-    assert fresh is not None and len(bundle.enterprise.events) == 2
+    fresh, events = await _graded_afresh(app, code, past["asOf"])
+    assert fresh is not None and events == 2
     assert again["inputsDigest"] == fresh.inputs_digest
