@@ -642,25 +642,37 @@ def _invalidation(subjects: int | None) -> Delete:
 
 
 _ASSESSMENT_KEY = ("policy_id", "subject_type", "subject_id", "as_of")
-# A read's store waits for a writer holding the enterprise and keeps writers out until it ends.
-_SHARE = (
-    select(EnterpriseRow.id)
-    .where(keys_in(EnterpriseRow.id, "postgresql"))
-    .order_by(EnterpriseRow.id)
-    .with_for_update(read=True)
-)
-_NEWEST = (
-    select(EventRow.enterprise_id, func.max(EventRow.id))
-    .where(EventRow.enterprise_id.in_(bindparam("keys", expanding=True)))
-    .group_by(EventRow.enterprise_id)
-)
+
+
+def _enterprises_locked(*, share: bool) -> Select[int]:
+    """The enterprises of ``:keys`` locked in id order (PostgreSQL): ``FOR NO KEY UPDATE`` for
+    a re-grade (``Engine.hold``), ``FOR SHARE`` for a read's store, which waits for such a
+    writer and keeps new ones out until it ends."""
+    stmt = select(EnterpriseRow.id).where(keys_in(EnterpriseRow.id, "postgresql"))
+    stmt = stmt.order_by(EnterpriseRow.id)
+    return stmt.with_for_update(read=True) if share else stmt.with_for_update(key_share=True)
+
+
+_SHARE = _enterprises_locked(share=True)
+_HOLD = _enterprises_locked(share=False)
+
+
+@cache
+def _newest_statement(dialect: str) -> Select[int, int]:
+    """Each enterprise's newest event id."""
+    return (
+        select(EventRow.enterprise_id, func.max(EventRow.id))
+        .where(keys_in(EventRow.enterprise_id, dialect))
+        .group_by(EventRow.enterprise_id)
+    )
 
 
 async def _moved_since(
     session: AsyncSession, ids: Sequence[int], newest: Mapping[int, int]
 ) -> set[int]:
     """The enterprises with an event newer than the newest a grading was made from."""
-    rows = await session.execute(_NEWEST, {"keys": list(ids)})
+    statement = _newest_statement(session.get_bind().dialect.name)
+    rows = await session.execute(statement, {"keys": list(ids)})
     return {int(eid) for eid, last in rows if int(last) > newest.get(int(eid), 0)}
 
 
@@ -683,12 +695,6 @@ async def _transaction_of(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 _HELD = "qcredit.held_enterprises"  # session.info: (transaction, enterprise ids it holds)
-_HOLD = (
-    select(EnterpriseRow.id)
-    .where(keys_in(EnterpriseRow.id, "postgresql"))
-    .order_by(EnterpriseRow.id)
-    .with_for_update(key_share=True)  # PostgreSQL: FOR NO KEY UPDATE
-)
 
 _STANDING_OF = select(
     StandingGradeRow.policy_id,
@@ -786,7 +792,7 @@ class _RegradeBatch:
             session,
             AssessmentRow,
             self.assessment_rows,
-            ("policy_id", "subject_type", "subject_id", "as_of"),
+            _ASSESSMENT_KEY,
         )
         await upsert(
             session,
