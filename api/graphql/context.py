@@ -17,10 +17,15 @@ from qcredit.core.disclosure.callers import PUBLIC, Principal
 from qcredit.core.errors import Unauthenticated
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
-from sqlalchemy import Select, func, select
+from qcredit.core.store import driver
+from qcredit.core.store.tables import AuditRow
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = logging.getLogger(__name__)
+
+# Core insert, built once: the ORM's bulk path costs more than the row for a read's one entry.
+_AUDIT_INSERT = insert(AuditRow)
 
 
 @dataclass
@@ -149,16 +154,10 @@ class Context:
             return
         if session is None:
             session = self.services.sessions()
-        from qcredit.core.store.tables import AuditRow
-        from sqlalchemy import insert
-
-        # Core insert: the ORM's bulk path costs more than the row for a read's one audit entry.
-        audit_table = AuditRow.metadata.tables[AuditRow.__tablename__]
-
         try:
             try:
                 if self.audit_entries:
-                    await session.execute(insert(audit_table), self.audit_entries)
+                    await driver.insert_many(session, _AUDIT_INSERT, self.audit_entries)
                 if session.in_transaction():
                     await session.commit()
             except Exception:
@@ -170,7 +169,7 @@ class Context:
                     # reported its failed statement as a field error, so nothing else is lost.
                     log.warning("derived rows of a failed request were not stored", exc_info=True)
                     return
-                await session.execute(insert(audit_table), self.audit_entries)
+                await session.execute(_AUDIT_INSERT, self.audit_entries)
                 await session.commit()
             self.audit_entries = []
         finally:

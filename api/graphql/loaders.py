@@ -18,7 +18,7 @@ from qcredit.core.errors import QcreditError
 from qcredit.core.grading.engine import AssessmentKey, Engine
 from qcredit.core.ledger import append as ledger
 from qcredit.core.model import Enterprise, Event, EventStatus, Product
-from qcredit.core.store import convert, versioning
+from qcredit.core.store import convert, driver, versioning
 from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import EnterpriseRow, EventRow, ProductRow
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -109,7 +109,7 @@ class Loaders:
             # Plain rows from the table: no identity map or instrumentation to build.
             async with self.db() as s:
                 stmt = rows_where_in(row.__table__, column, dialect=s.get_bind().dialect.name)
-                rows = (await s.execute(stmt, {"keys": list(keys)})).all()
+                rows = await driver.fetch(s, stmt, {"keys": list(keys)})
                 found = {getattr(r, column): to_model(r) for r in rows}
             for model in found.values():
                 prime(model)
@@ -131,7 +131,7 @@ class Loaders:
                 stmt = rows_where_in(
                     row.__table__, column, ordered=True, dialect=s.get_bind().dialect.name
                 )
-                rows = (await s.execute(stmt, {"keys": list(owners)})).all()
+                rows = await driver.fetch(s, stmt, {"keys": list(owners)})
                 grouped: dict[int, list[M]] = defaultdict(list)
                 for r in rows:
                     model = to_model(r)

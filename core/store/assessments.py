@@ -9,9 +9,11 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from qcredit.core.store import driver
 from qcredit.core.store.statements import keys_in
 from qcredit.core.store.tables import AssessmentRow, GradingInputRow, StandingGradeRow
-from sqlalchemy import Select, Text, bindparam, cast, func, select, tuple_
+from sqlalchemy import BigInteger, Date, Select, String, Text, bindparam, cast, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # (policy id, subject type, subject id, as of)
@@ -42,12 +44,48 @@ _STORED_TEXT_BY_KEY = select(
 ).where(_BY_KEY)
 
 
+# PostgreSQL: the keys as four arrays, one text for any number of keys (prepared once, run on
+# the driver's connection by a read: core/store/driver.py).
+_KEYS = (
+    func.unnest(
+        bindparam("policies", type_=ARRAY(String)),
+        bindparam("types", type_=ARRAY(String)),
+        bindparam("subjects", type_=ARRAY(BigInteger)),
+        bindparam("dates", type_=ARRAY(Date)),
+    )
+    .table_valued("policy_id", "subject_type", "subject_id", "as_of")
+    .render_derived()
+)
+_STORED_TEXT_BY_ARRAYS = select(
+    *(c for c in AssessmentRow.__table__.c if c.name != "payload"),
+    cast(AssessmentRow.payload, Text).label("payload_text"),
+).where(
+    tuple_(
+        AssessmentRow.policy_id,
+        AssessmentRow.subject_type,
+        AssessmentRow.subject_id,
+        AssessmentRow.as_of,
+    ).in_(select(_KEYS.c.policy_id, _KEYS.c.subject_type, _KEYS.c.subject_id, _KEYS.c.as_of))
+)
+
+
 async def stored_assessment_rows(session: AsyncSession, keys: Iterable[StoredKey]) -> list[Any]:
     """Like :func:`stored_assessments`, as plain rows whose ``payload_text`` is the payload's
     JSON, undecoded (``convert.stored_assessment`` decodes it when it must)."""
     found: list[Any] = []
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for part in chunks(sorted(set(keys))):
-        found.extend((await session.execute(_STORED_TEXT_BY_KEY, {"keys": list(part)})).all())
+        if postgresql:
+            columns = list(zip(*part, strict=True))
+            arrays = dict(zip(("policies", "types", "subjects", "dates"), columns, strict=True))
+            found.extend(
+                await driver.fetch(
+                    session, _STORED_TEXT_BY_ARRAYS, {k: list(v) for k, v in arrays.items()}
+                )
+            )
+        else:
+            rows = await session.execute(_STORED_TEXT_BY_KEY, {"keys": list(part)})
+            found.extend(rows.all())
     return found
 
 

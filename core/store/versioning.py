@@ -24,6 +24,7 @@ import zlib
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
+from qcredit.core.store import driver
 from qcredit.core.store.statements import keys_in
 from qcredit.core.store.tables import DataVersionRow
 from sqlalchemy import Insert, Select, Table, select
@@ -99,7 +100,10 @@ async def versions(conn: AsyncConnection | AsyncSession, scopes: Iterable[int]) 
     """The current version of each scope (0 for one never bumped)."""
     wanted = sorted(set(scopes))
     dialect = conn.get_bind().dialect.name if isinstance(conn, AsyncSession) else conn.dialect.name
-    rows = await conn.execute(_versions_of(dialect), {"keys": wanted})
+    if isinstance(conn, AsyncSession):  # a request's session: on its driver connection
+        rows = await driver.fetch(conn, _versions_of(dialect), {"keys": wanted})
+    else:
+        rows = (await conn.execute(_versions_of(dialect), {"keys": wanted})).all()
     found = {int(i): int(v) for i, v in rows}
     return {s: found.get(s, 0) for s in wanted}
 

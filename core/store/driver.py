@@ -1,0 +1,197 @@
+"""The hottest reads run on the driver's own connection (PostgreSQL through asyncpg).
+
+An uncached lookup of one enterprise runs two or three short statements. Most of each one's
+CPU went to the session's machinery around the driver's call: the greenlet hop,
+connection-for-bind, the execution context, the compiled-cache lookup and result wrapping.
+That came to a fifth of the request. Here a built statement is compiled once per dialect, and
+its text and parameter order are kept. It runs as ``asyncpg.Connection.fetch`` on the
+connection the session already holds: the same connection, snapshot and prepared statement
+that ``Session.execute`` would have used.
+
+This is done only where it is exactly equivalent:
+
+* the session's connection is in autocommit (the read sessions of ``db.read_sessionmaker``).
+  A session that runs a transaction keeps every statement inside it, through SQLAlchemy;
+* the statement needs no per-call rendering (no expanding IN: PostgreSQL takes arrays);
+* SQLAlchemy would convert no result value. This is checked once per statement, from its
+  columns' result processors, for the column types the server reports when it prepares the
+  statement. JSON passes: the codec SQLAlchemy installs on every asyncpg connection decodes it.
+
+Parameters go through the types' own bind processors, as with ``Session.execute``. The
+engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners hear each statement.
+Anywhere else (SQLite, a transaction, a statement that fails the check) it is
+``Session.execute``, and the rows are the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+class Row(asyncpg.Record):
+    """A driver row read like SQLAlchemy's: ``row.code`` as well as ``row["code"]``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A statement's text for one dialect and how to bind its parameters, or ``None`` text
+    when it must go through the session."""
+
+    sql: str | None
+    names: tuple[str, ...] = ()
+    processors: tuple[Callable[[Any], Any] | None, ...] = ()
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name, process in zip(self.names, self.processors, strict=True):
+            value = params[name]
+            out.append(value if process is None or value is None else process(value))
+        return out
+
+
+# Keyed by the statement object itself (statements are built once, module-level or cached) and
+# the dialect's name; bounded because a caller could build statements per call by mistake.
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], tuple[Executable, Compiled]] = {}
+_COMPILED_KEPT = 512
+
+
+def compiled(stmt: Executable, dialect: Dialect, column_keys: tuple[str, ...] = ()) -> Compiled:
+    """The driver's text of ``stmt`` (an INSERT of ``column_keys`` only, when given)."""
+    key = (id(stmt), dialect.name, column_keys)
+    found = _COMPILED.get(key)
+    if found is not None and found[0] is stmt:
+        return found[1]
+    made = _compile(stmt, dialect, column_keys)
+    if len(_COMPILED) >= _COMPILED_KEPT:
+        _COMPILED.clear()
+    _COMPILED[key] = (stmt, made)  # the statement is held, so its id is not reused
+    return made
+
+
+def _compile(stmt: Executable, dialect: Dialect, column_keys: tuple[str, ...]) -> Compiled:
+    if dialect.name != "postgresql" or dialect.driver != "asyncpg":
+        return Compiled(None)
+    assert isinstance(stmt, ClauseElement)
+    c = stmt.compile(dialect=dialect, column_keys=list(column_keys) or None)
+    assert isinstance(c, SQLCompiler)
+    if "POSTCOMPILE" in c.string or c.positiontup is None:
+        return Compiled(None)  # rendered per call (expanding IN): the session's path
+    names = tuple(c.positiontup)
+    processors = tuple(c.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
+    return Compiled(c.string, names, processors)
+
+
+async def _driver(session: AsyncSession) -> tuple[Connection, Any] | None:
+    """The session's connection and the asyncpg connection under it (checked out now if not
+    yet), if that connection is in autocommit; ``None`` otherwise.  Kept with the session's
+    transaction, which holds that one connection until it ends: a request's later statements
+    skip the lookup."""
+    sync = session.sync_session
+    kept = sync.info.get(_KEPT)
+    if kept is not None and kept[0] is sync.get_transaction():
+        return kept[1]  # type: ignore[no-any-return]
+    if session.get_bind().dialect.driver != "asyncpg":
+        return None
+    connection = (await session.connection()).sync_connection
+    assert connection is not None
+    fairy = connection.connection  # the pool's proxy of the DBAPI connection
+    found = None
+    if getattr(fairy.dbapi_connection, "isolation_level", None) == "autocommit":
+        found = (connection, fairy.driver_connection)
+    sync.info[_KEPT] = (sync.get_transaction(), found)
+    return found
+
+
+_KEPT = "qcredit.driver"
+
+
+# Per statement text: whether the driver's values are SQLAlchemy's (no result processor for
+# any column, given the column types the server reports).  Learnt once, from a prepare.
+_SAME_VALUES: dict[str, bool] = {}
+
+
+async def _same_values(driver: Any, stmt: Executable, sql: str, dialect: Dialect) -> bool:
+    known = _SAME_VALUES.get(sql)
+    if known is None:
+        columns = list(getattr(stmt, "selected_columns", ()))
+        attributes = (await driver.prepare(sql)).get_attributes()
+        known = len(columns) == len(attributes) and all(
+            _unconverted(column.type, attribute.type.oid, dialect)
+            for column, attribute in zip(columns, attributes, strict=True)
+        )
+        _SAME_VALUES[sql] = known
+    return known
+
+
+def _unconverted(type_: Any, oid: int, dialect: Dialect) -> bool:
+    try:
+        return type_.dialect_impl(dialect).result_processor(dialect, oid) is None
+    except Exception:  # a type SQLAlchemy does not expect here: leave it to SQLAlchemy
+        return False
+
+
+async def fetch(
+    session: AsyncSession, stmt: Executable, params: Mapping[str, Any]
+) -> Sequence[Any]:
+    """The rows of ``stmt`` (attribute access, as ``Session.execute(...).all()`` gives)."""
+    held = await _driver(session)
+    if held is not None:
+        connection, driver = held
+        dialect = connection.dialect
+        made = compiled(stmt, dialect)
+        if made.sql is not None and await _same_values(driver, stmt, made.sql, dialect):
+            arguments = made.arguments(params)
+            with _observed(connection, made.sql, arguments, executemany=False):
+                return await driver.fetch(made.sql, *arguments, record_class=Row)  # type: ignore[no-any-return]
+    return (await session.execute(stmt, params)).all()
+
+
+async def insert_many(
+    session: AsyncSession, stmt: Executable, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """``Session.execute(insert, rows)``; on an autocommit connection one pipelined
+    ``executemany`` on the driver (every row with the keys of the first)."""
+    held = await _driver(session)
+    keys = tuple(rows[0]) if rows else ()
+    if held is not None and all(tuple(r) == keys for r in rows):
+        connection, driver = held
+        made = compiled(stmt, connection.dialect, keys)
+        if made.sql is not None:
+            arguments = [made.arguments(r) for r in rows]
+            with _observed(connection, made.sql, arguments, executemany=True):
+                await driver.executemany(made.sql, arguments)
+            return
+    await session.execute(stmt, list(rows))
+
+
+@contextmanager
+def _observed(
+    connection: Connection, sql: str, arguments: Any, *, executemany: bool
+) -> Iterator[None]:
+    """SQLAlchemy's ``before_cursor_execute`` / ``after_cursor_execute`` events around a
+    statement on the driver, so whatever listens to the engine (statement counts, timing,
+    logging) sees it like any other; there is no cursor or execution context to pass."""
+    if not (connection._has_events or connection.engine._has_events):
+        yield
+        return
+    dispatch = connection.dispatch
+    dispatch.before_cursor_execute(connection, None, sql, arguments, None, executemany)
+    yield
+    dispatch.after_cursor_execute(connection, None, sql, arguments, None, executemany)
