@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -34,7 +33,7 @@ from qcredit.api.web.bodies import (
     operation_fields,
 )
 from qcredit.api.web.graphiql import OfflineGraphQL
-from qcredit.core import clock
+from qcredit.core import clock, collector
 from qcredit.core.grading.engine import Engine
 from qcredit.core.plugins import Registry
 from qcredit.core.store.db import create_engine, read_sessionmaker, sessionmaker
@@ -261,10 +260,6 @@ def as_graphql_response(response: Response, request_error: bool) -> None:
         response.status_code = 400
 
 
-#: gc.set_threshold while the app serves (see the lifespan in create_app).
-COLLECTOR_THRESHOLDS = (2000, 20, 100)
-
-
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
     settings = settings or Settings()
     registry = registry or Registry.load()
@@ -287,22 +282,11 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         await broker.start()  # live subscriptions: LISTEN / SUBSCRIBE (core/events_bus.py)
         # What start-up built (the schema, the policies, SQLAlchemy's mappers: most of the heap)
         # lives as long as the app; frozen, a full collection no longer walks it in the middle
-        # of a request (one took ~100 ms, a write's p99).  A page of 100 builds ~100,000 dicts
-        # and lists that live until the response is written, and the default thresholds
-        # collected them over and over (a quarter of the page's CPU): young collections every
-        # 2,000 allocations instead of 700, a full one after 100 middle ones instead of 10
-        # (docs/scaling.md, "Round trips, a page prefetched, the collector").  Both undone at
-        # the end, so an app that stops (tests start many) leaves nothing the collector cannot
-        # reclaim.
-        thresholds = gc.get_threshold()
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*COLLECTOR_THRESHOLDS)
-        try:
+        # of a request (one took ~100 ms, a write's p99), and the young collections come less
+        # often (core/collector.py; docs/scaling.md, "Round trips, a page prefetched, the
+        # collector").
+        with collector.tuned(collector.SERVING):
             yield
-        finally:
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
         await broker.stop()
         await db_engine.dispose()
 

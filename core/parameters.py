@@ -96,6 +96,7 @@ class ParameterView(Mapping[str, Any]):
 
 
 _MEMO_BOUND = 100_000
+_VIEWS_BOUND = 4_096
 
 
 class ParameterSet:
@@ -108,6 +109,7 @@ class ParameterSet:
         for values in self._by_name.values():
             values.sort(key=lambda p: p.valid_from or date.min)
         self._memo: dict[tuple[str, date], Parameter] = {}
+        self._views: dict[date, ParameterView] = {}
 
     def names(self) -> list[str]:
         return sorted(self._by_name)
@@ -141,7 +143,16 @@ class ParameterSet:
         return values[-1] if on > (values[-1].valid_from or date.min) else values[0]
 
     def at(self, on: date) -> ParameterView:
-        return ParameterView(self, on)
+        """The values on one date.  One view per date, kept: a run grades every subject on the
+        same few dates, and a view made afresh for each grading looked every value up again
+        (a tenth of a re-grade's CPU); a view only reads, so all its readers may share it."""
+        try:
+            return self._views[on]
+        except KeyError:
+            if len(self._views) >= _VIEWS_BOUND:  # dates asked through the API are many
+                self._views.clear()
+            view = self._views[on] = ParameterView(self, on)
+            return view
 
     def digest(self) -> str:
         # A set never changes after construction (overrides make a new one), so the digest is

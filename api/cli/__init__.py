@@ -24,6 +24,7 @@ from qcredit.api.cli import (
     tokens,
 )
 from qcredit.api.cli.common import CannotStart, console
+from qcredit.core import collector
 from qcredit.core.errors import QcreditError
 from qcredit.core.store.db import DatabaseUnavailable
 
@@ -42,7 +43,11 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        if args.command == "serve":  # the app tunes the collector for serving (api/app.py)
+            return int(args.func(args) or 0)
+        # Every other command is a batch: grading, importing, exporting, planning.
+        with collector.tuned(collector.BATCH):
+            return int(args.func(args) or 0)
     except QcreditError as exc:
         if args.debug:
             raise

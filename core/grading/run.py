@@ -11,7 +11,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from qcredit.core import clock
+from qcredit.core import clock, collector
 from qcredit.core.grading.engine import Engine
 from qcredit.core.identifiers import region_prefix
 from qcredit.core.plugins import Registry
@@ -386,9 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         deferred: dict[str, set[tuple[str, str | None]]] = {}
         if args.defer_scopes_to:
             engine.deferred_scopes = deferred
-        n = await work_tasks(
-            sessions, engine, args.run_id, args.worker, pause=args.pause, force=args.force
-        )
+        with collector.tuned(collector.BATCH):
+            n = await work_tasks(
+                sessions, engine, args.run_id, args.worker, pause=args.pause, force=args.force
+            )
         if args.defer_scopes_to:
             Path(args.defer_scopes_to).write_text(
                 json.dumps(
