@@ -585,14 +585,14 @@ async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[
 
 
 def _bundles(
-    enterprises: Iterable[Any], products: Iterable[Any], events: Iterable[Any]
+    enterprises: Iterable[Any], products: Iterable[Any], events: Sequence[Any]
 ) -> dict[int, Bundle]:
     products_of: dict[int, list[Product]] = defaultdict(list)
     for p in products:
         products_of[p.enterprise_id].append(convert.product(p))
     events_of: dict[int, list[Event]] = defaultdict(list)
-    for e in events:
-        events_of[e.enterprise_id].append(convert.event(e))
+    for e in convert.events(events):
+        events_of[e.enterprise_id].append(e)
     bundles: dict[int, Bundle] = {}
     for row in enterprises:
         ent = convert.enterprise(row)
