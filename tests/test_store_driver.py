@@ -123,25 +123,34 @@ async def test_a_read_sessions_rows_are_the_sessions_rows(db_engine: Any) -> Non
 
 
 async def test_a_transactions_statements_stay_in_the_transaction(db_engine: Any) -> None:
-    # An ordinary session's reads must see its own uncommitted writes: they run inside its
-    # transaction, never beside it on the bare driver.
-    async with sessionmaker(db_engine)() as s:
-        await s.execute(
-            insert(EnterpriseRow).values(
-                code=credit_code(9102),
-                name="未提交",
-                region_code="330402",
-                roles="",
-                created_at=NOW,
+    # Before SQLAlchemy has begun the transaction on the driver, a statement on the driver
+    # would run outside it: it goes through the session (which begins it).  After, the
+    # driver's statements are inside it, and see its uncommitted writes.
+    eid = await _seed(db_engine)
+    postgresql = db_engine.dialect.name == "postgresql"
+    stmt = rows_where_in(EnterpriseRow.__table__, "code", dialect=db_engine.dialect.name)
+    try:
+        async with sessionmaker(db_engine)() as s:
+            first = await driver.fetch(s, stmt, {"keys": [credit_code(9101)]})
+            assert [r.id for r in first] == [eid]
+            assert not any(isinstance(r, driver.Row) for r in first)  # through the session
+            await s.execute(
+                insert(EnterpriseRow).values(
+                    code=credit_code(9102),
+                    name="未提交",
+                    region_code="330402",
+                    roles="",
+                    created_at=NOW,
+                )
             )
-        )
-        stmt = rows_where_in(EnterpriseRow.__table__, "code", dialect=db_engine.dialect.name)
-        rows = await driver.fetch(s, stmt, {"keys": [credit_code(9102)]})
-        assert [r.name for r in rows] == ["未提交"]
-        assert not any(isinstance(r, driver.Row) for r in rows)  # through the session
-        await s.rollback()
-    async with read_sessionmaker(db_engine)() as read:
-        assert await driver.fetch(read, stmt, {"keys": [credit_code(9102)]}) == []
+            rows = await driver.fetch(s, stmt, {"keys": [credit_code(9102)]})
+            assert [r.name for r in rows] == ["未提交"]  # inside the transaction
+            assert all(isinstance(r, driver.Row) for r in rows) == postgresql
+            await s.rollback()
+        async with read_sessionmaker(db_engine)() as read:
+            assert await driver.fetch(read, stmt, {"keys": [credit_code(9102)]}) == []
+    finally:
+        await _unseed(db_engine, eid)
 
 
 async def test_the_engines_listeners_see_every_driver_statement(db_engine: Any) -> None:

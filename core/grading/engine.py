@@ -30,7 +30,7 @@ from qcredit.core.model import Event, Product, SubjectType
 from qcredit.core.parameters import ParameterSet
 from qcredit.core.plugins import Registry
 from qcredit.core.policy import Policy
-from qcredit.core.store import convert, versioning
+from qcredit.core.store import convert, driver, versioning
 from qcredit.core.store.assessments import stored_assessment_rows, stored_inputs
 from qcredit.core.store.statements import keys_in, rows_where_in
 from qcredit.core.store.tables import (
@@ -45,7 +45,6 @@ from qcredit.core.store.tables import (
 from qcredit.core.store.upsert import upsert
 from sqlalchemy import (
     Delete,
-    Row,
     Select,
     String,
     Table,
@@ -121,11 +120,11 @@ class Engine:
             enterprises = [one] if one is not None else []
         else:
             by_id = rows_where_in(ent_t, "id", dialect=session.get_bind().dialect.name)
-            enterprises = (await session.execute(by_id, {"keys": ids})).all()
+            enterprises = await driver.fetch(session, by_id, {"keys": ids})
         of_enterprises = rows_where_in(
             prod_t, "enterprise_id", ordered=True, dialect=session.get_bind().dialect.name
         )
-        products = (await session.execute(of_enterprises, {"keys": ids})).all()
+        products = await driver.fetch(session, of_enterprises, {"keys": ids})
         return _bundles(enterprises, products, await _events_of(session, ids))
 
     async def enterprise_ids_of(
@@ -576,12 +575,14 @@ async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
     return {eid: event_list(p) for eid, p in pairs.items()}
 
 
-async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
+async def _events_of(session: AsyncSession, ids: Sequence[int]) -> Sequence[Any]:
     stmt = rows_where_in(
         EventRow.__table__, "enterprise_id", ordered=True, dialect=session.get_bind().dialect.name
     )
-    rows: Sequence[Row[Any]] = (await session.execute(stmt, {"keys": list(ids)})).all()
-    return rows
+    # On the driver's connection where that is the session's own (core/store/driver.py): a
+    # re-grade reads every event of every enterprise, and SQLAlchemy's result rows were a
+    # tenth of its CPU.
+    return await driver.fetch(session, stmt, {"keys": list(ids)})
 
 
 def _bundles(

@@ -10,8 +10,9 @@ that ``Session.execute`` would have used.
 
 This is done only where it is exactly equivalent:
 
-* the session's connection is in autocommit (the read sessions of ``db.read_sessionmaker``).
-  A session that runs a transaction keeps every statement inside it, through SQLAlchemy;
+* the statement is the session's own: its connection is in autocommit (the read sessions of
+  ``db.read_sessionmaker``), or in a transaction SQLAlchemy has already begun on the driver
+  (a re-grade's reads of events, after its first statement took the enterprises);
 * the statement needs no per-call rendering (no expanding IN: PostgreSQL takes arrays);
 * SQLAlchemy would convert no result value. This is checked once per statement, from its
   columns' result processors, for the column types the server reports when it prepares the
@@ -21,6 +22,10 @@ Parameters go through the types' own bind processors, as with ``Session.execute`
 engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners hear each statement.
 Anywhere else (SQLite, a transaction, a statement that fails the check) it is
 ``Session.execute``, and the rows are the same.
+
+The statement runs through asyncpg's own statement cache, and the check prepares it once by
+name. Behind PgBouncer in transaction mode, asyncpg's cache must be off, as it must be for
+SQLAlchemy's: ``connect_args={"statement_cache_size": 0}``.
 """
 
 from __future__ import annotations
@@ -99,24 +104,33 @@ def _compile(stmt: Executable, dialect: Dialect, column_keys: tuple[str, ...]) -
 
 
 async def _driver(session: AsyncSession) -> tuple[Connection, Any] | None:
-    """The session's connection and the asyncpg connection under it (checked out now if not
-    yet), if that connection is in autocommit; ``None`` otherwise.  Kept with the session's
-    transaction, which holds that one connection until it ends: a request's later statements
-    skip the lookup."""
+    """The session's connection and the asyncpg connection under it, or ``None`` where a
+    statement on the driver would not be the session's own.
+
+    On an autocommit connection every statement stands alone, so it is always the session's.
+    On a connection in a transaction it is the session's only once SQLAlchemy has begun the
+    transaction on the driver, which it does at its first statement. Before that, a statement
+    on the driver would run outside the transaction. The adapter's ``_transaction`` says which
+    applies; if a later SQLAlchemy no longer has it, everything goes through the session.
+
+    The pair is kept with the session's transaction, which holds that one connection until it
+    ends, so a request's later statements skip the lookup."""
     sync = session.sync_session
     kept = sync.info.get(_KEPT)
-    if kept is not None and kept[0] is sync.get_transaction():
-        return kept[1]  # type: ignore[no-any-return]
-    if session.get_bind().dialect.driver != "asyncpg":
-        return None
-    connection = (await session.connection()).sync_connection
-    assert connection is not None
+    if kept is None or kept[0] is not sync.get_transaction():
+        if session.get_bind().dialect.driver != "asyncpg":
+            return None
+        connection = (await session.connection()).sync_connection
+        assert connection is not None
+        kept = sync.info[_KEPT] = (sync.get_transaction(), connection)
+    connection = kept[1]
     fairy = connection.connection  # the pool's proxy of the DBAPI connection
-    found = None
-    if getattr(fairy.dbapi_connection, "isolation_level", None) == "autocommit":
-        found = (connection, fairy.driver_connection)
-    sync.info[_KEPT] = (sync.get_transaction(), found)
-    return found
+    adapted = fairy.dbapi_connection
+    if getattr(adapted, "isolation_level", None) == "autocommit":
+        return connection, fairy.driver_connection
+    if getattr(adapted, "_transaction", None) is not None:
+        return connection, fairy.driver_connection
+    return None
 
 
 _KEPT = "qcredit.driver"
