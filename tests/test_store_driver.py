@@ -207,3 +207,23 @@ def test_a_statement_rendered_per_call_goes_through_the_session(db_engine: Any) 
     if db_engine.dialect.name == "postgresql":
         arrays = rows_where_in(EnterpriseRow.__table__, "id", dialect="postgresql")
         assert "ANY" in (driver.compiled(arrays, db_engine.dialect).sql or "")
+
+
+async def test_a_statements_own_values_are_bound_with_the_callers(db_engine: Any) -> None:
+    # A literal in a statement (a separator, a constant) is a parameter the caller does not
+    # give: the driver binds the statement's own value, as the session does.
+    from qcredit.core.store.statements import keys_in
+    from sqlalchemy import literal
+
+    eid = await _seed(db_engine)
+    try:
+        stmt = select(EnterpriseRow.id, EnterpriseRow.code + literal("·甲")).where(
+            keys_in(EnterpriseRow.id, db_engine.dialect.name)
+        )
+        async with sessionmaker(db_engine)() as ordinary:
+            expected = [tuple(r) for r in (await ordinary.execute(stmt, {"keys": [eid]})).all()]
+        async with read_sessionmaker(db_engine)() as read:
+            got = [tuple(r) for r in await driver.fetch(read, stmt, {"keys": [eid]})]
+        assert got == expected == [(eid, credit_code(9101) + "·甲")]
+    finally:
+        await _unseed(db_engine, eid)

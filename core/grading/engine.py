@@ -457,13 +457,11 @@ class Engine:
         ent_t, prod_t = EnterpriseRow.__table__, ProductRow.__table__
         dialect = session.get_bind().dialect.name
         keys = {"keys": ids}
-        enterprises = (
-            await session.execute(rows_where_in(ent_t, "id", False, dialect), keys)
-        ).all()
-        products = (
-            await session.execute(rows_where_in(prod_t, "enterprise_id", True, dialect), keys)
-        ).all()
-        stored = await stored_inputs(session, ids)
+        stored = await stored_inputs(session, ids)  # first: it begins the transaction
+        enterprises = await driver.fetch(session, rows_where_in(ent_t, "id", False, dialect), keys)
+        products = await driver.fetch(
+            session, rows_where_in(prod_t, "enterprise_id", True, dialect), keys
+        )
         names = self.adjuster_names()
         plan.keys.update({p.id: grading_key(p, on, names) for p, on in dated})
         covers: dict[str, list[str]] = {}  # region code → ids of the policies covering it
@@ -566,7 +564,7 @@ async def _event_lists(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
     PostgreSQL builds the lists itself (one short row per enterprise instead of one row per
     event through the driver); elsewhere they are built here."""
     dialect = session.get_bind().dialect.name
-    rows = await session.execute(_event_lists_statement(dialect), {"keys": list(ids)})
+    rows = await driver.fetch(session, _event_lists_statement(dialect), {"keys": list(ids)})
     if dialect == "postgresql":
         return {eid: text or "" for eid, text in rows}
     pairs: dict[int, list[tuple[int, str]]] = defaultdict(list)

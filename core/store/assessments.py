@@ -139,7 +139,7 @@ async def stored_inputs(
     out: dict[tuple[int, str], StoredInputs] = {}
     for part in chunks(sorted(set(enterprise_ids))):
         keys = {"keys": list(part)}
-        have = {(eid, pid): n for eid, pid, n in await session.execute(counted, keys)}
-        for eid, pid, ledger, key, standing in await session.execute(stored, keys):
+        have = {(eid, pid): n for eid, pid, n in await driver.fetch(session, counted, keys)}
+        for eid, pid, ledger, key, standing in await driver.fetch(session, stored, keys):
             out[(eid, pid)] = StoredInputs(ledger, key, have.get((eid, pid), 0) != standing)
     return out

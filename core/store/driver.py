@@ -62,13 +62,19 @@ class Compiled:
     sql: str | None
     names: tuple[str, ...] = ()
     processors: tuple[Callable[[Any], Any] | None, ...] = ()
+    # The statement's own value of each parameter (a literal such as a separator), used when
+    # the call does not give one; ``_GIVEN`` where the call must.
+    defaults: tuple[Any, ...] = ()
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         out = []
-        for name, process in zip(self.names, self.processors, strict=True):
-            value = params[name]
+        for name, process, default in zip(self.names, self.processors, self.defaults, strict=True):
+            value = params[name] if default is _GIVEN or name in params else default
             out.append(value if process is None or value is None else process(value))
         return out
+
+
+_GIVEN = object()
 
 
 # Keyed by the statement object itself (statements are built once, module-level or cached) and
@@ -100,7 +106,8 @@ def _compile(stmt: Executable, dialect: Dialect, column_keys: tuple[str, ...]) -
         return Compiled(None)  # rendered per call (expanding IN): the session's path
     names = tuple(c.positiontup)
     processors = tuple(c.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
-    return Compiled(c.string, names, processors)
+    defaults = tuple(_GIVEN if c.binds[n].required else c.binds[n].effective_value for n in names)
+    return Compiled(c.string, names, processors, defaults)
 
 
 async def _driver(session: AsyncSession) -> tuple[Connection, Any] | None:
