@@ -457,7 +457,9 @@ class Engine:
         ent_t, prod_t = EnterpriseRow.__table__, ProductRow.__table__
         dialect = session.get_bind().dialect.name
         keys = {"keys": ids}
-        stored = await stored_inputs(session, ids)  # first: it begins the transaction
+        # The chunk's first statement goes through the session, which begins the transaction
+        # on the driver; the rest may then run there (core/store/driver.py).
+        stored = await stored_inputs(session, ids)
         enterprises = await driver.fetch(session, rows_where_in(ent_t, "id", False, dialect), keys)
         products = await driver.fetch(
             session, rows_where_in(prod_t, "enterprise_id", True, dialect), keys

@@ -20,8 +20,8 @@ This is done only where it is exactly equivalent:
 
 Parameters go through the types' own bind processors, as with ``Session.execute``. The
 engine's ``before_cursor_execute`` and ``after_cursor_execute`` listeners hear each statement.
-Anywhere else (SQLite, a transaction, a statement that fails the check) it is
-``Session.execute``, and the rows are the same.
+Anywhere else (SQLite, a transaction SQLAlchemy has not begun yet, a statement that fails the
+check) it is ``Session.execute``, and the rows are the same.
 
 The statement runs through asyncpg's own statement cache, and the check prepares it once by
 name. Behind PgBouncer in transaction mode, asyncpg's cache must be off, as it must be for
@@ -187,8 +187,8 @@ async def fetch(
 async def insert_many(
     session: AsyncSession, stmt: Executable, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """``Session.execute(insert, rows)``; on an autocommit connection one pipelined
-    ``executemany`` on the driver (every row with the keys of the first)."""
+    """``Session.execute(insert, rows)``; where :func:`fetch` would run on the driver, one
+    pipelined ``executemany`` there (when every row has the keys of the first)."""
     held = await _driver(session)
     keys = tuple(rows[0]) if rows else ()
     if held is not None and all(tuple(r) == keys for r in rows):
