@@ -6,7 +6,7 @@ collector still counts each allocation. With the default thresholds (700, 10, 10
 a young collection every 700 allocations. It ran a full collection every hundred young
 ones, and a full collection walks the whole heap: the policies, the schema, SQLAlchemy's
 mappers, the chunk being graded. In a re-grade that was a fifth to a quarter of the CPU
-(docs/scaling.md, "The collector in batch work").
+(docs/scaling.md, section "The driver's own connection, the collector in batch work").
 
 :func:`tuned` collects once and freezes what exists, so no later collection walks what
 start-up built. It then sets other thresholds. On leaving, it restores both, so a caller

@@ -43,7 +43,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Row(asyncpg.Record):
-    """A driver row read like SQLAlchemy's: ``row.code`` as well as ``row["code"]``."""
+    """A driver row read like SQLAlchemy's: ``row.code`` as well as ``row["code"]``.  A column
+    named like one of the record's own methods (``keys``, ``values``, ``items``, ``get``) is
+    read by key: its attribute is the method (no table here has one)."""
 
     __slots__ = ()
 
