@@ -29,23 +29,24 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
 
 # Built once: a statement made per call pays for its cache key and for the tuple's type
 # resolution on every request that reads an assessment; an expanding parameter does neither.
-_BY_KEY = tuple_(
+_KEY = tuple_(
     AssessmentRow.policy_id,
     AssessmentRow.subject_type,
     AssessmentRow.subject_id,
     AssessmentRow.as_of,
-).in_(bindparam("keys", expanding=True))
+)
+_BY_KEY = _KEY.in_(bindparam("keys", expanding=True))
 _STORED_BY_KEY = select(AssessmentRow).where(_BY_KEY)
 # The same rows with the payload as its JSON text, left undecoded: a reader that already holds
 # the grading the row stands for (the same key and digests) need not decode it again.
-_STORED_TEXT_BY_KEY = select(
+_STORED_TEXT = select(
     *(c for c in AssessmentRow.__table__.c if c.name != "payload"),
     cast(AssessmentRow.payload, Text).label("payload_text"),
-).where(_BY_KEY)
-
-
+)
+_STORED_TEXT_BY_KEY = _STORED_TEXT.where(_BY_KEY)
 # PostgreSQL: the keys as four arrays, one text for any number of keys (prepared once, run on
 # the driver's connection by a read: core/store/driver.py).
+_ARRAYS = ("policies", "types", "subjects", "dates")
 _KEYS = (
     func.unnest(
         bindparam("policies", type_=ARRAY(String)),
@@ -56,17 +57,7 @@ _KEYS = (
     .table_valued("policy_id", "subject_type", "subject_id", "as_of")
     .render_derived()
 )
-_STORED_TEXT_BY_ARRAYS = select(
-    *(c for c in AssessmentRow.__table__.c if c.name != "payload"),
-    cast(AssessmentRow.payload, Text).label("payload_text"),
-).where(
-    tuple_(
-        AssessmentRow.policy_id,
-        AssessmentRow.subject_type,
-        AssessmentRow.subject_id,
-        AssessmentRow.as_of,
-    ).in_(select(_KEYS.c.policy_id, _KEYS.c.subject_type, _KEYS.c.subject_id, _KEYS.c.as_of))
-)
+_STORED_TEXT_BY_ARRAYS = _STORED_TEXT.where(_KEY.in_(select(*_KEYS.c)))
 
 
 async def stored_assessment_rows(session: AsyncSession, keys: Iterable[StoredKey]) -> list[Any]:
@@ -76,13 +67,8 @@ async def stored_assessment_rows(session: AsyncSession, keys: Iterable[StoredKey
     postgresql = session.get_bind().dialect.name == "postgresql"
     for part in chunks(sorted(set(keys))):
         if postgresql:
-            columns = list(zip(*part, strict=True))
-            arrays = dict(zip(("policies", "types", "subjects", "dates"), columns, strict=True))
-            found.extend(
-                await driver.fetch(
-                    session, _STORED_TEXT_BY_ARRAYS, {k: list(v) for k, v in arrays.items()}
-                )
-            )
+            arrays = dict(zip(_ARRAYS, map(list, zip(*part, strict=True)), strict=True))
+            found.extend(await driver.fetch(session, _STORED_TEXT_BY_ARRAYS, arrays))
         else:
             rows = await session.execute(_STORED_TEXT_BY_KEY, {"keys": list(part)})
             found.extend(rows.all())
