@@ -100,7 +100,7 @@ class GraphQLApp(OfflineGraphQL):
         if (
             isinstance(query, str)
             and (operation_name is None or isinstance(operation_name, str))
-            and operation_type(query, operation_name) == "query"
+            and operation_type(query, operation_name, self.services.settings.max_tokens) == "query"
         ):
             context.read_only = True  # before the cache or a resolver opens the session
         if isinstance(operation_name, str) and UNSTORABLE.search(operation_name):
@@ -110,7 +110,7 @@ class GraphQLApp(OfflineGraphQL):
             or isinstance(request_data, list)
             or context.auth_error is not None
             or (request_adapter.method != "POST" and request_adapter.method != "GET")
-            or not cacheable(query, operation_name)
+            or not cacheable(query, operation_name, self.services.settings.max_tokens)
         ):
             return await super().execute_operation(*args)
         variables = getattr(request_data, "variables", None)

@@ -395,6 +395,31 @@ async def test_too_many_tokens_are_refused(client: Any) -> None:
     assert "token" in result["errors"][0]["message"].lower()
 
 
+async def test_every_parse_before_the_schema_stops_at_the_token_limit(
+    client: Any, monkeypatch: Any
+) -> None:
+    """The server reads a request's operation type (for the cache and the read-only session)
+    before strawberry parses it: that parse must stop at QCREDIT_MAX_TOKENS as well, or a 1 MiB
+    body of tokens costs seconds of CPU before the limit refuses it."""
+    from qcredit.api.graphql import cache, extensions
+
+    limits: list[int | None] = []
+    real = cache.parse
+
+    def recording(source: Any, **options: Any) -> Any:
+        limits.append(options.get("max_tokens"))
+        return real(source, **options)
+
+    monkeypatch.setattr(cache, "parse", recording)
+    monkeypatch.setattr(extensions, "parse", recording)
+    huge = "query Huge { " + "__typename " * 20_000 + "}"
+    result = await gql(client, huge)
+    assert code_of(result) in {"GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED"}
+    # A lone surrogate makes the parse fail first; the field is found by parsing again.
+    await gql(client, 'query Odd { enterprise(code: "\\ud800") { code } ' + "a " * 6000 + "}")
+    assert limits and all(limit == 5000 for limit in limits), limits
+
+
 async def test_normal_queries_pass(client: Any) -> None:
     result = await gql(
         client,

@@ -42,7 +42,9 @@ class ParseErrorCodes(SchemaExtension):
             except GraphQLError as error:
                 if error.extensions and "code" in error.extensions:
                     raise
-                field = _unstorable_literal(context.query, error)
+                field = _unstorable_literal(
+                    context.query, error, context.parse_options.get("max_tokens")
+                )
                 if field is not None:
                     raise unstorable(field, error) from error
                 code = {**(error.extensions or {}), "code": "GRAPHQL_PARSE_FAILED"}
@@ -110,7 +112,7 @@ def _walk(node: Node, trail: list[Node]) -> Iterator[tuple[Node, list[Node]]]:
                 yield from _walk(c, [*trail, node])
 
 
-def _unstorable_literal(query: str, error: GraphQLError) -> str | None:
+def _unstorable_literal(query: str, error: GraphQLError, max_tokens: int | None) -> str | None:
     """The argument whose string literal holds a lone surrogate the lexer refused: the query is
     parsed again with the surrogates replaced, character for character, so positions hold."""
     if not _SURROGATE_SYNTAX.search(error.message) or not error.positions:
@@ -118,7 +120,7 @@ def _unstorable_literal(query: str, error: GraphQLError) -> str | None:
     escaped = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
     cleaned = escaped.sub(r"\\uFFFD", UNSTORABLE.sub("\ufffd", query))
     try:
-        document = parse(cleaned)
+        document = parse(cleaned, max_tokens=max_tokens)
     except GraphQLError:
         return "query"
     at = next(iter(error.positions))
