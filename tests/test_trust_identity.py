@@ -1,7 +1,8 @@
 """Trust under attack: who the caller is, checked every time (docs/hardening.md).
 
 * a subscription ends with its token: revoked (``qcredit token revoke``) or expired (a JWT's
-  ``exp``), the server closes the socket (4403) and delivers nothing more;
+  ``exp``), the server closes the socket (4403) and delivers nothing more; a query or mutation
+  on a socket checks the token again too, and takes from the rate limit;
 * ``noticeIssued`` shows each role only what that role may see;
 * the rate limit cannot be sidestepped: ``X-Forwarded-For`` only from trusted proxies, unknown
   tokens in the anonymous bucket of their address and at most one query each;
@@ -190,6 +191,75 @@ async def test_a_subscription_ends_when_its_jwt_expires(live: Any) -> None:
             await _withdraw(client, failure)
             closed = await _closed_without_delivering(ws)
     assert closed.code == 4403
+
+
+async def _socket_result(ws: WsClient, op_id: str, query: str, variables: Any = None) -> Any:
+    """One query or mutation over the socket: its ``next`` (or ``error``) payload."""
+    await ws.subscribe(op_id, query, variables or {})
+    message = await ws.receive()
+    assert message["id"] == op_id, message
+    return message["payload"]
+
+
+async def test_queries_and_mutations_on_a_socket_stop_with_a_revoked_token(
+    live: Any, database_url: str
+) -> None:
+    """Every operation on a socket authenticates again, not only subscriptions: a connection
+    opened with a token that is then revoked must not go on reading or writing with its rights."""
+    async with live.state.services.sessions() as s:
+        admin, info = await create_token(s, role="ADMIN")
+        await s.commit()
+    async with WsClient(live) as ws:
+        assert (await ws.init({"Authorization": f"Bearer {admin}"}))["type"] == "connection_ack"
+        code = credit_code(790, COUNTY)
+        register = {"i": {"code": code, "name": "企业790", "regionCode": COUNTY}}
+        done = await _socket_result(ws, "1", REGISTER, register)
+        assert done["data"]["registerEnterprise"]["code"] == code
+        assert (await ws.receive())["type"] == "complete"
+
+        assert (
+            await asyncio.to_thread(
+                main, ["token", "revoke", str(info.id), "--database", database_url]
+            )
+            == 0
+        )
+        await asyncio.sleep(1 + 0.5)  # the token cache trusts an accepted token for a second
+        other = credit_code(791, COUNTY)
+        await ws.subscribe(
+            "2", REGISTER, {"i": {"code": other, "name": "企业791", "regionCode": COUNTY}}
+        )
+        try:
+            while True:  # an error for the operation, then the close; or the close alone
+                message = await ws.receive()
+                assert message["type"] == "error", message
+                assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        except Closed as closed:
+            assert closed.code == 4403 and "revoked or expired" in closed.reason
+    async with _client(live, await issue_token(live, "ADMIN")) as client:
+        found = await gql(
+            client, "query($c: String!) { enterprise(code: $c) { code } }", {"c": other}
+        )
+        assert found["data"]["enterprise"] is None  # the refused mutation wrote nothing
+
+
+async def test_each_operation_on_a_socket_takes_from_the_rate_limit(
+    app: Any, database_url: str, registry: Any
+) -> None:
+    """One handshake must not buy any number of operations: each query on the socket takes
+    one from the caller's bucket, as an HTTP request does, and an empty bucket answers
+    RATE_LIMITED with retryAfter while the socket stays open."""
+    async with _limited_app(database_url, registry, rate_limit_burst=3) as limited:
+        async with WsClient(limited) as ws:  # the handshake: one of three
+            assert (await ws.init())["type"] == "connection_ack"
+            for op_id in ("1", "2"):
+                assert "errors" not in await _socket_result(ws, op_id, POLICIES)
+                assert (await ws.receive())["type"] == "complete"
+            refused = await _socket_result(ws, "3", POLICIES)
+            error = refused[0] if isinstance(refused, list) else refused["errors"][0]
+            assert error["extensions"]["code"] == "RATE_LIMITED"
+            assert error["extensions"]["retryAfter"] >= 1
+        async with _client(limited) as c:  # the same address over HTTP: the same empty bucket
+            assert await _statuses(c, [{}]) == [429]
 
 
 async def test_notice_issued_shows_each_role_only_what_it_may_see(live: Any) -> None:

@@ -500,12 +500,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         VariableCost,
         cost_rule,
     )
+    from qcredit.api.graphql.socket_checks import SocketOperationChecks
 
     rules = [
         *_RULES[key],
         cost_rule(settings.max_cost, settings.default_page_size, settings.max_page_size),
     ]
     extensions: list = [
+        SocketOperationChecks,  # a WebSocket's operations: the token again, the rate limit
         ErrorCodes,
         ParseErrorCodes,  # before ParserCache: gives syntax errors a code
         ParserCache,

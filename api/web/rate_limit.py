@@ -23,6 +23,10 @@ from qcredit.api.settings import Settings
 from qcredit.api.web.bodies import ASGIApp, Scope, header, send_error
 from redis.exceptions import RedisError
 
+# Where the middleware leaves itself in an accepted WebSocket's scope state, so that each
+# operation on the socket takes from the same bucket (api/graphql/socket_checks.py).
+RATE_LIMIT_STATE = "qcredit_rate_limit"
+
 log = logging.getLogger("qcredit.api")
 
 
@@ -188,7 +192,9 @@ class RateLimitMiddleware:
 
     Clients whose address is in ``exempt`` (addresses or networks) are not counted at all.
     ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (``--forwarded-allow-ips``).
-    WebSocket handshakes count as one request; a refused one is closed (HTTP 403).
+    WebSocket handshakes count as one request; a refused one is closed (HTTP 403). Each
+    operation on an accepted socket takes one more
+    (:class:`~qcredit.api.graphql.socket_checks.SocketOperationChecks`).
     """
 
     def __init__(
@@ -203,7 +209,7 @@ class RateLimitMiddleware:
         self.exempt = _networks(exempt)
         self.trusted_proxies = _networks(trusted_proxies)
 
-    def _key(self, scope: Scope) -> str | None:
+    def key(self, scope: Scope) -> str | None:
         """The bucket of this request; ``None`` for an exempt client."""
         if self.exempt and _within(client_address(scope, self.trusted_proxies), self.exempt):
             return None
@@ -212,12 +218,14 @@ class RateLimitMiddleware:
         return rate_limit_key(scope, vouched, self.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        key = self._key(scope) if scope["type"] in {"http", "websocket"} else None
+        key = self.key(scope) if scope["type"] in {"http", "websocket"} else None
         if key is None:
             await self.app(scope, receive, send)
             return
         wait = await self.limiter.acquire(key)
         if wait <= 0:
+            if scope["type"] == "websocket":  # each operation on it takes one as well
+                scope.setdefault("state", {})[RATE_LIMIT_STATE] = self
             await self.app(scope, receive, send)
             return
         retry_after = max(1, math.ceil(wait))

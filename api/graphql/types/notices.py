@@ -23,7 +23,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Mapping
-from contextlib import aclosing, suppress
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -36,6 +36,7 @@ from qcredit.api.graphql.pagination import (
     make_connection,
     window,
 )
+from qcredit.api.graphql.socket_checks import close_for_revocation, credentials, still_authorised
 from qcredit.api.graphql.types.enterprise import (
     AfterArg,
     BeforeArg,
@@ -389,43 +390,12 @@ RECHECK_SECONDS = 1.0
 RegionArg = Annotated[
     str, strawberry.argument(description="GB/T 2260 code; covers its sub-regions.")
 ]
-CUT_OFF = 4403  # graphql-transport-ws: Forbidden
-
-
-def _credentials(c: Context) -> dict[str, str] | None:
-    """The Authorization the connection authenticated with: ``connection_init``'s, else the
-    handshake's; ``None`` for a PUBLIC subscriber."""
-    params = getattr(c, "connection_params", None) or {}
-    for key, value in params.items():
-        if isinstance(key, str) and key.lower() == "authorization" and isinstance(value, str):
-            return {"authorization": value}
-    header = c.request.headers.get("authorization") if c.request is not None else None
-    return {"authorization": header} if header else None
-
-
-async def _still_authorised(c: Context, credentials: dict[str, str] | None) -> Principal | None:
-    """The subscriber as its token says *now*: ``None`` once the token is revoked or expired."""
-    from qcredit.api.web.auth import InvalidCredentials, principal_for
-
-    if credentials is None:
-        return c.principal
-    view = c.request.scope["app"].state.graphql
-    try:
-        return await principal_for(credentials, c.services.sessions, view.jwt, view.tokens)
-    except InvalidCredentials:
-        return None
 
 
 async def _cut_off(c: Context) -> None:
-    """Close the connection of a revoked or expired token: every operation on it ends, and the
-    context refuses identity from now on.  Then wait: the protocol handler cancels this
-    operation when the socket's disconnect arrives."""
-    from starlette.websockets import WebSocketState
-
-    c.auth_error = "token revoked or expired"
-    if c.request.application_state is WebSocketState.CONNECTED:
-        with suppress(OSError, RuntimeError):  # the client went first
-            await c.request.close(code=CUT_OFF, reason="token revoked or expired")
+    """Close the connection of a revoked or expired token, then wait: the protocol handler
+    cancels this operation when the socket's disconnect arrives."""
+    await close_for_revocation(c)
     await asyncio.Event().wait()
 
 
@@ -437,11 +407,11 @@ async def _live(
 
     The token is checked again at least every ``RECHECK_SECONDS``, with or without events, and
     before anything is delivered after that: a revoked or expired token closes the connection
-    (``CUT_OFF``) instead of streaming on with the rights it had when the socket opened."""
+    (4403) instead of streaming on with the rights it had when the socket opened."""
     c = ctx(info)
     region = _check(c, policy, region_code)
-    credentials = _credentials(c)
-    principal = await _still_authorised(c, credentials)
+    given = credentials(c)
+    principal = await still_authorised(c, given)
     checked = time.monotonic()
     async with _broker(info).subscribe() as queue:
         while True:
@@ -452,7 +422,7 @@ async def _live(
             except TimeoutError:
                 e = None
             if time.monotonic() - checked >= RECHECK_SECONDS:
-                principal, checked = await _still_authorised(c, credentials), time.monotonic()
+                principal, checked = await still_authorised(c, given), time.monotonic()
             if (
                 principal is not None
                 and e is not None
