@@ -239,11 +239,16 @@ CORE_EVENT_KINDS: tuple[EventKind, ...] = (
         (
             _enum(
                 "measure",
-                "WARNING FINE CONFISCATION LICENCE_SUSPENDED LICENCE_REVOKED "
-                "BUSINESS_LICENCE_REVOKED",
+                # 《行政处罚法》第九条's kinds a market-supervision bureau decides, in its order
+                # (行政拘留 is the police's), then 吊销营业执照 and the law's "其他".
+                "WARNING PUBLIC_CRITICISM FINE CONFISCATION LICENCE_SUSPENDED "
+                "QUALIFICATION_DOWNGRADED LICENCE_REVOKED BUSINESS_RESTRICTED "
+                "PRODUCTION_SUSPENDED CLOSURE_ORDERED PRACTICE_RESTRICTED "
+                "BUSINESS_LICENCE_REVOKED OTHER",
                 True,
                 label="处罚种类",
-                labels="警告 罚款 没收 暂扣许可证 吊销许可证 吊销营业执照",
+                labels="警告 通报批评 罚款 没收 暂扣许可证 降低资质等级 吊销许可证 "
+                "限制开展生产经营活动 责令停产停业 责令关闭 限制从业 吊销营业执照 其他行政处罚",
             ),
             AttributeSpec(
                 "fineYuan", "number", minimum=0, label="罚款金额（元）", aliases=("罚款金额",)

@@ -301,3 +301,38 @@ async def test_event_kinds_query_gives_the_chinese_labels(client: Any) -> None:
     assert [v["label"] for v in sampling["level"]["values"]] == ["国家", "省", "市", "县"]
     alert = {a["name"]: a for a in kinds["RISK_ALERT"]["attributeSpecs"]}
     assert alert["scope"]["label"] == "预警范围"
+
+
+async def test_every_kind_of_penalty_a_bureau_decides_imports_under_its_chinese_name(
+    db_engine: Any, database_url: str, tmp_path: Path, capsys: Any
+) -> None:
+    """《行政处罚法》第九条: a penalty file holds 通报批评, 责令停产停业, 限制从业 … beside 警告 and
+    罚款; each imports under the name the bureau writes, none is refused as unknown."""
+    names = {
+        "警告": "WARNING",
+        "通报批评": "PUBLIC_CRITICISM",
+        "罚款": "FINE",
+        "降低资质等级": "QUALIFICATION_DOWNGRADED",
+        "限制开展生产经营活动": "BUSINESS_RESTRICTED",
+        "责令停产停业": "PRODUCTION_SUSPENDED",
+        "责令关闭": "CLOSURE_ORDERED",
+        "限制从业": "PRACTICE_RESTRICTED",
+        "吊销营业执照": "BUSINESS_LICENCE_REVOKED",
+    }
+    header = ["类型", "统一社会信用代码", "企业名称", "行政区划代码", "事件类型", "发生日期"]
+    rows = [
+        [*header, "处罚种类", "外部编号"],
+        ["企业", A, "北京甲公司", "110101", "", "", "", ""],
+        *(
+            ["事件", A, "", "", "行政处罚", "2023-05-01", name, f"P-{i}"]
+            for i, name in enumerate(names)
+        ),
+    ]
+    path = tmp_path / "处罚.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path.write_bytes(buffer.getvalue().encode("gbk"))
+    code = await run_cli("import", str(path), "--database", database_url, "--no-regrade")
+    assert code == 0, capsys.readouterr().err
+    stored = {r.external_id: r.attributes["measure"] for r in await rows_of(db_engine, EventRow)}
+    assert stored == {f"P-{i}": measure for i, measure in enumerate(names.values())}

@@ -31,11 +31,18 @@ from qcredit.policies.bingtuan.evaluation import Evaluation
 PENALTY = "ADMINISTRATIVE_PENALTY"
 MEASURE_LABELS = {
     "WARNING": "警告",
+    "PUBLIC_CRITICISM": "通报批评",
     "FINE": "罚款",
     "CONFISCATION": "没收",
     "LICENCE_SUSPENDED": "暂扣许可证件",
+    "QUALIFICATION_DOWNGRADED": "降低资质等级",
     "LICENCE_REVOKED": "吊销许可证件",
+    "BUSINESS_RESTRICTED": "限制开展生产经营活动",
+    "PRODUCTION_SUSPENDED": "责令停产停业",
+    "CLOSURE_ORDERED": "责令关闭",
+    "PRACTICE_RESTRICTED": "限制从业",
     "BUSINESS_LICENCE_REVOKED": "吊销营业执照",
+    "OTHER": "其他行政处罚",
 }
 LIST_LABELS = {
     "ABNORMAL_OPERATION": "经营异常名录",
@@ -51,6 +58,8 @@ def penalty_publicity_end(penalty: Fact, params: Mapping[str, Any]) -> date | No
     if measure == "WARNING" and not params["warning_publicised"]:
         return None
     fine = penalty.get("fineYuan")
+    if measure == "PUBLIC_CRITICISM":  # 第十三条: 仅受到通报批评 — three months, like a lower fine
+        return period_end(penalty.occurred_on, months=params["publicity_months_minor_penalty"])
     if measure == "FINE" and fine is not None and fine < params["lower_fine_threshold_yuan"]:
         return period_end(penalty.occurred_on, months=params["publicity_months_minor_penalty"])
     return period_end(penalty.occurred_on, years=params["publicity_years_other_penalty"])

@@ -32,11 +32,18 @@ GROUP_LABELS = {
 SEVERITY_LABELS = {"MINOR": "一般", "SERIOUS": "严重"}
 PENALTY_LABELS = {
     "WARNING": "警告",
+    "PUBLIC_CRITICISM": "通报批评",
     "FINE": "罚款",
     "CONFISCATION": "没收",
     "LICENCE_SUSPENDED": "暂扣许可证",
+    "QUALIFICATION_DOWNGRADED": "降低资质等级",
     "LICENCE_REVOKED": "吊销许可证",
+    "BUSINESS_RESTRICTED": "限制开展生产经营活动",
+    "PRODUCTION_SUSPENDED": "责令停产停业",
+    "CLOSURE_ORDERED": "责令关闭",
+    "PRACTICE_RESTRICTED": "限制从业",
     "BUSINESS_LICENCE_REVOKED": "吊销营业执照",
+    "OTHER": "其他行政处罚",
 }
 ACCIDENT_LABELS = {"GENERAL": "一般", "MAJOR": "重大", "ESPECIALLY_MAJOR": "特别重大"}
 LIST_LABELS = {

@@ -358,6 +358,25 @@ CASES = [
         Case("第十条（一）", "A", [fine("2024-03-29", 5000)], score=100),
         id="第十条（一）-small-fine-past-3-months-publicity-A",
     ),
+    # 总局令第45号 第十三条: 仅受到通报批评 — publicised three months, like a lower-amount fine.
+    pytest.param(
+        Case(
+            "第十条（一）",
+            "C",
+            [ev("ADMINISTRATIVE_PENALTY", "2024-03-30", measure="PUBLIC_CRITICISM")],
+            fired="b.penalty_or_listing",
+        ),
+        id="第十条（一）-public-criticism-publicised-3-months-last-day-C",
+    ),
+    pytest.param(
+        Case(
+            "第十条（一）",
+            "A",
+            [ev("ADMINISTRATIVE_PENALTY", "2024-03-29", measure="PUBLIC_CRITICISM")],
+            score=100,
+        ),
+        id="第十条（一）-public-criticism-past-3-months-publicity-A",
+    ),
     pytest.param(
         Case("第十条（一）", "C", [fine("2024-03-29", 10000)], fired="b.penalty_or_listing"),
         id="第十条（一）-fine-at-threshold-is-not-lower-amount-C",

@@ -1197,3 +1197,33 @@ def test_revoking_equals_never_recorded(
     b = grade(_build(established, events), on.isoformat())
     assert (a.level, a.score, rules(a)) == (b.level, b.score, rules(b))
     assert [(h.as_of, h.level) for h in a.history] == [(h.as_of, h.level) for h in b.history]
+
+
+def _penalty_measures() -> tuple[str, ...]:
+    from qcredit.core.vocabulary import CORE_EVENT_KINDS
+
+    kind = next(k for k in CORE_EVENT_KINDS if k.code == "ADMINISTRATIVE_PENALTY")
+    return kind.all_attributes["measure"].values
+
+
+@pytest.mark.parametrize("measure", _penalty_measures())
+def test_every_penalty_kind_is_scored_by_its_weight(measure: str) -> None:
+    """第五条 生产、销售管理指标 "行政处罚": every kind a bureau may record (《行政处罚法》第九条,
+    通报批评 and 责令停产停业 included) scores its parameter's points under its Chinese name; a
+    kind without a weight would fail the grading instead."""
+    b = builder()
+    b.event("ADMINISTRATIVE_PENALTY", "2023-03-01", measure=measure)
+    result = grade(b, "2023-06-01", NO_RELIEF)
+    points = POLICY.parameters.at(date(2023, 6, 1))["points_penalty"][measure]
+    penalty_reasons = [r for r in result.reasons if "行政处罚（" in r.text]
+    assert len(penalty_reasons) == 1, [r.text for r in result.reasons]
+    assert penalty_reasons[0].article == "第五条"
+    assert f"{points:g}分" in penalty_reasons[0].text
+    assert "（" + measure not in penalty_reasons[0].text  # the Chinese name, not the code
+
+
+def test_public_criticism_weighs_as_a_warning() -> None:
+    """通报批评 is 《行政处罚法》第九条（一）, beside 警告: the same points (local default)."""
+    weights = POLICY.parameters.at(date(2023, 6, 1))["points_penalty"]
+    assert weights["PUBLIC_CRITICISM"] == weights["WARNING"] < weights["FINE"]
+    assert weights["PRODUCTION_SUSPENDED"] > weights["FINE"]
