@@ -341,14 +341,101 @@ async def test_resending_a_revocation_with_its_external_id_is_idempotent(client:
 
 
 def test_the_content_digest_is_the_one_stored_events_carry() -> None:
-    """Idempotency on externalId compares a repeated event's digest with the stored one, so the
-    digest's text must never change from one release to the next: this value is SHA-256 of the
-    text json.dumps(sort_keys=True, ensure_ascii=False, default=str) wrote for stored events."""
+    """Idempotency on externalId compares a repeated event's digest with the stored one, so a
+    digest's text must never change under an event once stored: this value is SHA-256 of the
+    text orjson writes (keys sorted, compact), and the older one of what json.dumps(sort_keys=
+    True, ensure_ascii=False, default=str) wrote for events recorded before 2026-12-04."""
     from datetime import date
 
-    from qcredit.core.ledger.append import content_digest
+    from qcredit.core.ledger.append import content_digest, legacy_content_digest
 
     attributes = {"result": "FAIL", "items": ["二", 3, 1.5], "a": None}
-    assert content_digest(7, 42, "SAMPLING_INSPECTION", date(2024, 5, 1), attributes) == (
+    on = date(2024, 5, 1)
+    assert content_digest(7, 42, "SAMPLING_INSPECTION", on, attributes) == (
+        "1232f0a3b08de7a480b3dd246f3c496d6d2cc1afa7f706df16f6adf567094b5d"
+    )
+    assert legacy_content_digest(7, 42, "SAMPLING_INSPECTION", on, attributes) == (
         "a6a75c16416f111c6f147ed52473c8f7ff72c1cae2bdb7441e5d649fac5873a9"
     )
+
+
+async def _as_recorded_before_the_new_digest(db_engine: Any, external_id: str) -> None:
+    """Give a stored event the digest an older release wrote for it."""
+    from qcredit.core.ledger.append import legacy_content_digest
+    from qcredit.core.store.tables import EventRow
+    from sqlalchemy import select, update
+
+    async with db_engine.begin() as conn:
+        row = (
+            await conn.execute(select(EventRow).where(EventRow.external_id == external_id))
+        ).one()
+        legacy = legacy_content_digest(
+            row.enterprise_id, row.product_id, row.kind, row.occurred_on, row.attributes,
+            row.corrects_id,
+        )  # fmt: skip
+        assert legacy != row.content_digest
+        await conn.execute(
+            update(EventRow).where(EventRow.id == row.id).values(content_digest=legacy)
+        )
+
+
+async def test_an_event_stored_with_the_older_digest_is_still_a_repeat(
+    client: Any, db_engine: Any
+) -> None:
+    """An event recorded before the digest moved to orjson: re-sending it (the API, a
+    correction) is the same event, and other content under its externalId is still CONFLICT."""
+    code = await enterprise(client)
+    first = await gql(client, RECORD, sampling(code, "2024-03-01", ext="OLD-1"))
+    await _as_recorded_before_the_new_digest(db_engine, "OLD-1")
+    again = await gql(client, RECORD, sampling(code, "2024-03-01", ext="OLD-1"))
+    assert again["data"]["recordEvent"]["id"] == first["data"]["recordEvent"]["id"]
+    error = only_error(await gql(client, RECORD, sampling(code, "2024-03-01", "PASS", ext="OLD-1")))
+    assert error["extensions"] == {"code": "CONFLICT", "field": "externalId"}
+
+    revoke = {
+        "input": {
+            "eventId": first["data"]["recordEvent"]["id"],
+            "action": "REVOKE",
+            "reason": "撤销",
+            "externalId": "OLD-REVOKE-1",
+        }
+    }
+    done = await gql(client, CORRECT, revoke)
+    assert "errors" not in done, done
+    await _as_recorded_before_the_new_digest(db_engine, "OLD-REVOKE-1")
+    repeated = await gql(client, CORRECT, revoke)
+    assert repeated["data"]["correctEvent"]["id"] == done["data"]["correctEvent"]["id"]
+
+
+async def test_a_bulk_import_repeats_an_event_stored_with_the_older_digest(
+    client: Any, db_engine: Any, database_url: str, tmp_path: Any
+) -> None:
+    """The bulk path (``qcredit import``) judges a repeat the same way: a file re-imported after
+    the upgrade adds nothing, and refuses a changed event under an old externalId."""
+    import asyncio
+    import json
+
+    from qcredit.api.cli import main
+
+    code = await enterprise(client, 2)
+    await gql(client, RECORD, sampling(code, "2024-03-01", ext="OLD-2"))
+    await _as_recorded_before_the_new_digest(db_engine, "OLD-2")
+    record = {
+        "type": "event",
+        "enterpriseCode": code,
+        "kind": "SAMPLING_INSPECTION",
+        "occurredOn": "2024-03-01",
+        "attributes": {"result": "FAIL"},
+        "externalId": "OLD-2",
+    }
+    same, changed = tmp_path / "same.jsonl", tmp_path / "changed.jsonl"
+    same.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    record["attributes"] = {"result": "PASS"}
+    changed.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    base = ["--database", database_url, "--no-regrade"]
+    assert await asyncio.to_thread(main, ["import", str(same), *base]) == 0
+    assert await asyncio.to_thread(main, ["import", str(changed), *base]) == 1
+    events = await gql(
+        client, "query($c: String!) { enterprise(code: $c) { events { totalCount } } }", {"c": code}
+    )
+    assert events["data"]["enterprise"]["events"]["totalCount"] == 1

@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from qcredit.core import clock
 from qcredit.core.errors import Conflict, InvalidInput, NotFound
 from qcredit.core.facts import CorrectionState, correction_states
@@ -184,14 +185,74 @@ def content_digest(
     attributes: Mapping[str, Any],
     corrects_id: int | None = None,
 ) -> str:
+    """SHA-256 of everything an event says: its JSON as orjson writes it, keys sorted. What
+    makes a repeat of an externalId the same event (idempotency) rather than a CONFLICT.
+
+    Events recorded before 2026-12-04 carry :func:`legacy_content_digest` (the standard
+    library's encoder, four times slower: a tenth of an import's CPU); :func:`same_content`
+    accepts either, so re-sending an old record stays a repeat."""
+    content = [enterprise_id, product_id, kind, occurred_on.isoformat(), attributes, corrects_id]
+    try:
+        text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson refuses (an integer beyond 64 bits): the older encoding
+        return legacy_content_digest(
+            enterprise_id, product_id, kind, occurred_on, attributes, corrects_id
+        )
+    return hashlib.sha256(text).hexdigest()
+
+
+def legacy_content_digest(
+    enterprise_id: int,
+    product_id: int | None,
+    kind: str,
+    occurred_on: date | str,
+    attributes: Mapping[str, Any],
+    corrects_id: int | None = None,
+) -> str:
+    """The digest events recorded before 2026-12-04 carry (``json.dumps(…, sort_keys=True,
+    ensure_ascii=False, default=str)``); still computed, but only when a stored digest does not
+    match the current one."""
+    on = occurred_on if isinstance(occurred_on, str) else occurred_on.isoformat()
     text = _DIGEST_ENCODER.encode(
-        [enterprise_id, product_id, kind, occurred_on.isoformat(), dict(attributes), corrects_id]
+        [enterprise_id, product_id, kind, on, dict(attributes), corrects_id]
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def same_content(
+    stored: str,
+    digest: str,
+    enterprise_id: int,
+    product_id: int | None,
+    kind: str,
+    occurred_on: date,
+    attributes: Mapping[str, Any],
+    corrects_id: int | None = None,
+) -> bool:
+    """Whether a stored event's digest is that of this content, in either encoding."""
+    if stored == digest:
+        return True
+    legacy = legacy_content_digest(
+        enterprise_id, product_id, kind, occurred_on, attributes, corrects_id
+    )
+    return stored == legacy
+
+
+def _same_row(stored: str, row: EventRow) -> bool:
+    return same_content(
+        stored,
+        row.content_digest,
+        row.enterprise_id,
+        row.product_id,
+        row.kind,
+        row.occurred_on,
+        row.attributes,
+        row.corrects_id,
+    )
+
+
 # What json.dumps(..., sort_keys=True, ensure_ascii=False, default=str) builds on every call,
-# built once: the same text, so stored digests keep matching (idempotency on externalId).
+# built once: the same text, so the digests stored before 2026-12-04 keep matching.
 _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
@@ -215,9 +276,9 @@ def parse_event_id(raw: Any, field: str) -> int:
     raise InvalidInput(f"{raw!r} is not an event id", field=field)
 
 
-async def _idempotent(
-    session: AsyncSession, external_id: str | None, digest: str
-) -> EventRow | None:
+async def _idempotent(session: AsyncSession, row: EventRow) -> EventRow | None:
+    """The stored event of ``row``'s externalId if it says the same; CONFLICT if it does not."""
+    external_id = row.external_id
     if external_id is None:
         return None
     existing = (
@@ -225,7 +286,7 @@ async def _idempotent(
     ).scalar_one_or_none()
     if existing is None:
         return None
-    if existing.content_digest != digest:
+    if not _same_row(existing.content_digest, row):
         raise Conflict(
             f"externalId {external_id!r} was already used for a different event (id {existing.id})",
             field="externalId",
@@ -270,7 +331,7 @@ async def _insert(session: AsyncSession, row: EventRow) -> EventRow:
             session.add(row)
             await session.flush()
     except IntegrityError:
-        existing = await _idempotent(session, row.external_id, row.content_digest)
+        existing = await _idempotent(session, row)
         if existing is None and row.corrects_id is not None:
             existing = await _same_correction(session, row)
         if existing is None:
@@ -296,7 +357,7 @@ async def _same_correction(session: AsyncSession, row: EventRow) -> EventRow:
             f"event {row.corrects_id} is being corrected by another request; read it again",
             field="eventId",
         )
-    if (winner.content_digest, winner.external_id) == (row.content_digest, row.external_id):
+    if winner.external_id == row.external_id and _same_row(winner.content_digest, row):
         return winner
     raise Conflict(
         f"event {row.corrects_id} was corrected by another request (correction {winner.id}); "
@@ -390,7 +451,7 @@ async def _insert_once(session: AsyncSession, row: EventRow) -> tuple[EventRow, 
     if new_id is not None:
         row.id = new_id
         return row, True
-    existing = await _idempotent(session, row.external_id, row.content_digest)
+    existing = await _idempotent(session, row)
     if existing is None:  # not reachable: the only unique key a new event can collide on
         raise Conflict("the event could not be stored; send it again", field="externalId")
     return existing, False
@@ -523,7 +584,12 @@ async def correct_event(
         dict(target.attributes or {}),
     )  # fmt: skip
     corr, digest = correction_of(vocabulary, of, act, why, on, attributes)
-    existing = await _idempotent(session, ext, digest)
+    asked = EventRow(  # what a stored correction under ``ext`` is compared with; never added
+        enterprise_id=target.enterprise_id, product_id=target.product_id, kind=CORRECTION_KIND,
+        occurred_on=on, attributes=corr, external_id=ext, content_digest=digest,
+        corrects_id=target.id,
+    )  # fmt: skip
+    existing = await _idempotent(session, asked)
     if existing is not None:
         return convert.event(existing), convert.event(target)
     # Checked after idempotency, so re-sending a revocation with its externalId is not a conflict.

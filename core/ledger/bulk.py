@@ -33,6 +33,7 @@ from qcredit.core.ledger.append import (
     check_date,
     content_digest,
     correction_of,
+    same_content,
     validate_roles,
 )
 from qcredit.core.model import SubjectType
@@ -268,7 +269,12 @@ class BulkWriter:
                 seen = existing.get(ext)
                 have = seen[1] if seen is not None else staged.get(ext)
                 if have is not None:
-                    if have == digest:
+                    if have == digest or (
+                        seen is not None
+                        and same_content(
+                            have, digest, eid, pid, ev.kind, ev.occurred_on, ev.attributes
+                        )
+                    ):
                         result.duplicates.append(i)
                     else:
                         what = f" (id {seen[0]})" if seen is not None else ""
