@@ -209,3 +209,21 @@ async def test_policy_parameters_show_value_and_provenance(client: Any) -> None:
     params = {p["name"]: p for p in r["data"]["policy"]["parameters"]}
     assert any(p["source"] == "三（一）" or "三（一）" in p["source"] for p in params.values())
     assert params["derive_points_from_events"]["localDefault"] is True
+
+
+async def test_a_product_registered_later_counts_in_a_past_date_already_graded(
+    client: Any,
+) -> None:
+    """嘉兴 三1: an enterprise is graded when it makes a product in the key-supervision
+    catalogue, and its products are not dated, so registering one changes the enterprise's
+    grade on every date, a past one already asked for (and kept) included."""
+    code = await subject(client, 1, "330402")
+    assert await grade(client, code, "jiaxing", "2024-06-01") is None  # kept: out of scope
+    r = await gql(
+        client,
+        PRODUCT,
+        {"i": {"enterpriseCode": code, "trademark": "禾城", "niceClass": 12, "category": "童车"}},
+    )
+    assert "errors" not in r, r
+    after = await grade(client, code, "jiaxing", "2024-06-01")
+    assert after is not None and after["level"] in ("AA", "A", "B", "C")

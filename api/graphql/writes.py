@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Set
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from qcredit.core.disclosure import audit
@@ -93,6 +94,9 @@ async def register_product(c: Context, **fields: Any) -> Product:
         )
         prod, created = await ledger.register_product(s, **fields)
         if created:
+            # A policy may grade an enterprise by its products (its scope, exclusions by
+            # category), which carry no date: what was kept for any date may change.
+            await c.engine.invalidate(s, prod.enterprise_id, date.min)
             await _finish(
                 c,
                 s,
