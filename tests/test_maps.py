@@ -141,6 +141,7 @@ async def test_counts_only_for_callers_who_see_every_level(
     assert big["reasons"] is None
     # Two subjects: even the colour would betray a hidden level.
     assert lone["colour"] is None and "fewer than" in lone["colourWithheld"]
+    assert lone["colourWithheld"].startswith("此处已评定企业少于")  # a person reads it first
     assert lone["counts"] is None
 
     admin = await region_map(client)

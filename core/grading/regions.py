@@ -228,7 +228,9 @@ def _cell(policy: Policy, code: str, tally: CellTally, as_of: date, minimum: int
         return Cell(code, tally, colour, True)
     if tally.enterprises < minimum:
         why = (
-            f"fewer than {minimum} graded enterprises here: the colour could reveal a level "
+            f"此处已评定企业少于{minimum}家，颜色可能泄露未向您公开的等级，故不显示"
+            f"（{PUBLIC_MIN_PARAMETER}，本地默认）"
+            f" / fewer than {minimum} graded enterprises here: the colour could reveal a level "
             f"not disclosed to you ({PUBLIC_MIN_PARAMETER}, local default)"
         )
         return Cell(code, tally, colour, False, why)
