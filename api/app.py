@@ -41,7 +41,7 @@ from qcredit.core.store.migrate import upgrade
 from qcredit.core.supervision.live import Broker
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -220,6 +220,8 @@ class GraphQLApp(OfflineGraphQL):
         try:
             if scope["type"] == "http":
                 response = await self._respond(Request(scope, receive))
+                if not isinstance(response, StreamingResponse):
+                    response = await _settled(scope, response)
                 await response(scope, receive, send)
             else:
                 await super().__call__(scope, receive, send)
@@ -227,6 +229,24 @@ class GraphQLApp(OfflineGraphQL):
             context = scope.get("state", {}).get("qcredit_context")
             if context is not None:
                 await context.close()
+
+
+async def _settled(scope: Any, response: Response) -> Response:
+    """End the request's context before its answer leaves: a read of a grade that is not public
+    is in the audit log before the caller has it, or the caller has a refusal instead.  (A
+    stream ends its context when it ends.)"""
+    context = scope.get("state", {}).get("qcredit_context")
+    if context is None:
+        return response
+    try:
+        await context.close()
+    except Exception:
+        log.exception("the request's audit entries could not be written; its answer is withheld")
+        context.abandon()
+        return refusal(
+            Refused(503, "SERVICE_UNAVAILABLE", "The request could not be completed; try again.")
+        )
+    return response
 
 
 def refusal(exc: HTTPException) -> Response:

@@ -591,3 +591,35 @@ async def test_jwt_from_an_outside_identity_provider(
             assert error["extensions"]["code"] == "UNAUTHENTICATED"
     finally:
         await jwt_app.state.db_engine.dispose()
+
+
+async def test_a_nonpublic_read_the_audit_log_cannot_record_shows_nothing(
+    app: Any, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit log sees every read of a grade not public: the entry is written before the
+    answer leaves, and when it cannot be written the answer is a coded refusal, not the grade."""
+    from qcredit.api.graphql import context as request_context
+    from sqlalchemy import text
+
+    code = await _jiamusi(client, 1, ["2026-01-05"])
+    regulator = await issue_token(app, role="REGULATOR", regions=["230800"])
+
+    async def refuse(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the audit log's disk is full")
+
+    monkeypatch.setattr(request_context.driver, "insert_many", refuse)
+    monkeypatch.setattr(request_context, "_AUDIT_INSERT", text("INSERT INTO no_audit_here"))
+    before = await _count(app, AuditRow)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {regulator}"},
+    ) as reg:
+        r = await reg.post("/graphql", json={"query": STANDING.replace("%s", code)})
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert "data" not in body and "level" not in r.text
+    assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    monkeypatch.undo()
+    assert await _count(app, AuditRow) == before

@@ -135,6 +135,12 @@ class Context:
 
         return count
 
+    def abandon(self) -> None:
+        """Forget what :meth:`close` could not write: the answer those reads belong to was
+        withheld, so the audit log must not record them as seen on a later attempt."""
+        self.audit_entries = []
+        self._nonpublic_reads = set()
+
     async def close(self) -> None:
         """End the request on its one connection: the audit entries and the derived rows the
         loaders stored (graded assessments) commit together, in one round trip."""
