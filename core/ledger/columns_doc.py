@@ -69,10 +69,24 @@ def rewritten(text: str, vocabulary: Vocabulary) -> str:
 
 
 def main(argv: list[str]) -> None:
+    import argparse
+
     from qcredit.core.plugins import Registry
 
-    path = Path(argv[0])
-    path.write_text(rewritten(path.read_text(encoding="utf-8"), Registry.load().vocabulary))
+    parser = argparse.ArgumentParser(
+        prog="python -m qcredit.core.ledger.columns_doc",
+        description="Rewrite the generated column tables of an import-format document "
+        "(between its markers) from the installed vocabulary.",
+    )
+    parser.add_argument("document", type=Path, help="e.g. docs/import-format.md")
+    path = parser.parse_args(argv).document
+    try:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(rewritten(text, Registry.load().vocabulary), encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        parser.exit(2, f"{parser.prog}: {path}: {exc}\n")
+    except ValueError:  # str.index: a marker is missing
+        parser.exit(2, f"{parser.prog}: {path} has no {BEGIN} … {END} markers\n")
 
 
 if __name__ == "__main__":
