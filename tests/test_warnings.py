@@ -38,7 +38,7 @@ from qcredit.core.plugins import Registry
 from qcredit.core.store.tables import NoticeRow, StandingGradeRow
 from sqlalchemy import select
 
-from .support import TEST_PLUGIN, credit_code, gql
+from .support import TEST_PLUGIN, credit_code, gql, only_error
 from .ws import Closed, WsClient
 
 COUNTY, OTHER_COUNTY = "110105", "110108"
@@ -200,6 +200,45 @@ async def test_subject_and_regional_notices_open_and_close_without_duplicates(la
     async with land.state.services.sessions() as s:
         rows = (await s.execute(select(NoticeRow))).scalars().all()
     assert all(r.policy_id == "testland" for r in rows)
+
+
+DATED = """query($since: Date, $until: Date, $kind: String) {
+  notices(policy: "testland", since: $since, until: $until, kind: $kind) {
+    totalCount edges { node { asOf } } } }"""
+
+
+async def test_notices_of_a_period_include_its_first_and_last_day(land: Any) -> None:
+    """A month's report asks since its first day until its last: both days are in."""
+    admin = await _token(land, "ADMIN")
+    async with _client(land, admin) as client:
+        await _fail(client, (await _enterprises(client, 1))[0])
+        (node,) = _nodes((await gql(client, DATED, {}))["data"]["notices"])
+        on = date.fromisoformat(node["asOf"])
+        day = timedelta(days=1)
+
+        async def count(since: date | None, until: date | None) -> int:
+            span = {"since": since and since.isoformat(), "until": until and until.isoformat()}
+            r = await gql(client, DATED, span)
+            assert "errors" not in r, r
+            return int(r["data"]["notices"]["totalCount"])
+
+        assert await count(on, on) == 1  # a one-day period: its first day is its last
+        assert await count(None, on) == 1 and await count(None, on - day) == 0
+        assert await count(on, None) == 1 and await count(on + day, None) == 0
+        assert await count(on - day, on + day) == 1
+
+
+async def test_notices_refuse_a_period_that_ends_before_it_starts_and_an_unknown_kind(
+    land: Any,
+) -> None:
+    admin = await _token(land, "ADMIN")
+    async with _client(land, admin) as client:
+        backwards = await gql(client, DATED, {"since": "2026-03-01", "until": "2026-02-28"})
+        assert only_error(backwards)["extensions"] == {"code": "BAD_USER_INPUT", "field": "until"}
+        unknown = await gql(client, DATED, {"kind": "REGIONAL"})
+        error = only_error(unknown)
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "kind"}
+        assert "REGIONAL_WARNING" in error["message"]
 
 
 async def test_pages_of_notices(land: Any) -> None:

@@ -47,8 +47,9 @@ from qcredit.api.graphql.types.enterprise import (
     ctx,
 )
 from qcredit.core.contract import Audience
+from qcredit.core.contract import NoticeKind as NoticeKindValue
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, CallerRole, Principal
-from qcredit.core.errors import NotFound, QcreditError
+from qcredit.core.errors import InvalidInput, NotFound, QcreditError
 from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
@@ -252,10 +253,18 @@ def _notice_filter(
     kind: str | None,
     enterprise_code: str | None,
     since: dt.date | None,
+    until: dt.date | None,
     open: bool | None,
 ) -> list[Any]:
     """SQL conditions of the ``notices`` arguments given, and of what the caller may see."""
     conds: list[Any] = []
+    if kind is not None and kind not in NoticeKindValue.__members__:
+        raise InvalidInput(
+            f"no notice kind {kind!r}: one of {', '.join(NoticeKindValue.__members__)}",
+            field="kind",
+        )
+    if since is not None and until is not None and until < since:
+        raise InvalidInput(f"until ({until}) is before since ({since})", field="until")
     if policy is not None:
         if policy not in c.registry.policies:
             raise NotFound(f"no policy {policy!r}", field="policy")
@@ -269,6 +278,8 @@ def _notice_filter(
         conds.append(NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper())))
     if since is not None:
         conds.append(NoticeRow.as_of >= since)
+    if until is not None:
+        conds.append(NoticeRow.as_of <= until)
     if open is not None:
         conds.append(NoticeRow.closed_at.is_(None) if open else NoticeRow.closed_at.isnot(None))
     visible = notice_visible(c.principal)
@@ -281,7 +292,9 @@ def _notice_filter(
 class NoticeQuery:
     @strawberry.field(
         description="Notices (warnings), newest first, as far as the caller may see them.  "
-        "regionCode covers its sub-regions; since: issued for grades on or after this date."
+        "regionCode covers its sub-regions; since and until: issued for grades on or after, on "
+        "or before these days (both included: a month's notices are since its first day until "
+        "its last)."
     )
     async def notices(
         self,
@@ -306,6 +319,12 @@ class NoticeQuery:
             dt.date | None,
             strawberry.argument(description="Only notices for grades on or after this day."),
         ] = None,
+        until: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="Only notices for grades on or before this day (not before since)."
+            ),
+        ] = None,
         open: Annotated[
             bool | None,
             strawberry.argument(description="true: only open; false: only closed; null: both."),
@@ -317,7 +336,7 @@ class NoticeQuery:
     ) -> Connection[Notice]:
         c = ctx(info)
         w = window(c.settings, first, after, last, before)
-        conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, open)
+        conds = _notice_filter(c, policy, region_code, kind, enterprise_code, since, until, open)
         stmt = id_page(
             select(NoticeRow, EnterpriseRow.code)
             .outerjoin(EnterpriseRow, EnterpriseRow.id == NoticeRow.enterprise_id)
