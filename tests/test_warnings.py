@@ -207,6 +207,9 @@ DATED = """query($since: Date, $until: Date, $kind: String) {
     totalCount edges { node { asOf } } } }"""
 
 
+NOTICES_OF = """query($code: String) { notices(enterpriseCode: $code) { totalCount } }"""
+
+
 async def test_notices_of_a_period_include_its_first_and_last_day(land: Any) -> None:
     """A month's report asks since its first day until its last: both days are in."""
     admin = await _token(land, "ADMIN")
@@ -228,7 +231,7 @@ async def test_notices_of_a_period_include_its_first_and_last_day(land: Any) -> 
         assert await count(on - day, on + day) == 1
 
 
-async def test_notices_refuse_a_period_that_ends_before_it_starts_and_an_unknown_kind(
+async def test_notices_refuse_a_backwards_period_an_unknown_kind_and_a_malformed_code(
     land: Any,
 ) -> None:
     admin = await _token(land, "ADMIN")
@@ -239,6 +242,11 @@ async def test_notices_refuse_a_period_that_ends_before_it_starts_and_an_unknown
         error = only_error(unknown)
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "kind"}
         assert "REGIONAL_WARNING" in error["message"]
+        mistyped = await gql(client, NOTICES_OF, {"code": "91330402MA2B0000X"})  # 17 characters
+        assert only_error(mistyped)["extensions"] == {
+            "code": "BAD_USER_INPUT",
+            "field": "enterpriseCode",
+        }
 
 
 async def test_pages_of_notices(land: Any) -> None:

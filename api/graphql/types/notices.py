@@ -50,7 +50,12 @@ from qcredit.core.contract import Audience
 from qcredit.core.contract import NoticeKind as NoticeKindValue
 from qcredit.core.disclosure.callers import REGIONAL_ROLES, CallerRole, Principal
 from qcredit.core.errors import InvalidInput, NotFound, QcreditError
-from qcredit.core.identifiers import region_covers, region_prefix, validate_region_code
+from qcredit.core.identifiers import (
+    region_covers,
+    region_prefix,
+    validate_credit_code,
+    validate_region_code,
+)
 from qcredit.core.store.tables import EnterpriseRow, NoticeRow
 from qcredit.core.supervision.live import Broker
 from sqlalchemy import and_, or_, select
@@ -275,7 +280,8 @@ def _notice_filter(
     if kind is not None:
         conds.append(NoticeRow.kind == kind)
     if enterprise_code is not None:
-        conds.append(NoticeRow.enterprise_id.in_(_enterprise_id(enterprise_code.strip().upper())))
+        code = validate_credit_code(enterprise_code, "enterpriseCode")
+        conds.append(NoticeRow.enterprise_id.in_(_enterprise_id(code)))
     if since is not None:
         conds.append(NoticeRow.as_of >= since)
     if until is not None:
