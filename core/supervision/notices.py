@@ -47,7 +47,21 @@ from qcredit.core.store.tables import (
     StandingGradeRow,
 )
 from qcredit.core.supervision import live as events_bus
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
@@ -215,18 +229,45 @@ async def _insert_notices(session: AsyncSession, notices: list[dict[str, Any]]) 
     return rows
 
 
+_SUBJECT = tuple_(NoticeRow.policy_id, NoticeRow.subject_type, NoticeRow.subject_id)
+# PostgreSQL: the subjects as three arrays joined by hash.  A list of row values is planned as
+# one index probe per subject OR-ed together: a first grading's chunk of ~3,000 subjects spent
+# ~50 ms planning and probing per statement, and the client as long rendering 9,000 parameters.
+_SUBJECTS = (
+    func.unnest(
+        bindparam("policies", type_=ARRAY(String)),
+        bindparam("types", type_=ARRAY(String)),
+        bindparam("subjects", type_=ARRAY(BigInteger)),
+    )
+    .table_valued("policy_id", "subject_type", "subject_id")
+    .render_derived()
+)
+_CLOSE_OF_ARRAYS = (
+    update(NoticeRow)
+    .where(NoticeRow.closed_at.is_(None), _SUBJECT.in_(select(*_SUBJECTS.c)))
+    .values(closed_at=bindparam("now"))
+)
+
+
 async def _close_moved_on(
     session: AsyncSession, closes: Sequence[tuple[str, str, int]], now: datetime
 ) -> None:
     """Close the notices of subjects whose grade moved on, before inserting the new ones."""
-    for part in chunks(sorted(set(closes))):
+    subjects = sorted(set(closes))
+    if not subjects:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        policies, types, ids = (list(column) for column in zip(*subjects, strict=True))
+        await session.execute(
+            _CLOSE_OF_ARRAYS,
+            {"policies": policies, "types": types, "subjects": ids, "now": now},
+        )
+        return
+    for part in chunks(subjects):
         await session.execute(
             update(NoticeRow)
-            .where(
-                NoticeRow.closed_at.is_(None),
-                # Row values, not a chain of ORs: SQLite caps expression depth at 1000.
-                tuple_(NoticeRow.policy_id, NoticeRow.subject_type, NoticeRow.subject_id).in_(part),
-            )
+            # Row values, not a chain of ORs: SQLite caps expression depth at 1000.
+            .where(NoticeRow.closed_at.is_(None), _SUBJECT.in_(part))
             .values(closed_at=now)
         )
 
