@@ -16,7 +16,7 @@ from qcredit.core.store.db import DATABASE_ENV, default_url
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 console = Console(stderr=True)  # messages and progress
 out = Console()  # the result a script reads
@@ -58,7 +58,9 @@ def progress() -> Progress:
 
 
 @asynccontextmanager
-async def opened(args: argparse.Namespace) -> AsyncIterator[tuple[async_sessionmaker, Engine]]:
+async def opened(
+    args: argparse.Namespace,
+) -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], Engine]]:
     """The database of ``--database``, migrated, with the installed policies' engine."""
     from qcredit.core.plugins import Registry
     from qcredit.core.store.db import check_reachable, create_engine, sessionmaker
@@ -76,7 +78,7 @@ async def opened(args: argparse.Namespace) -> AsyncIterator[tuple[async_sessionm
 
 async def load_records(
     load: Callable[..., Awaitable[Any]],
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     engine: Engine,
     records: Iterable[Any],
     *,

@@ -111,7 +111,7 @@ def _jobs(args: argparse.Namespace) -> int:
     if async_url(common.database(args)).get_backend_name() == "sqlite":
         return 1
     if args.jobs is not None:
-        return max(1, args.jobs)
+        return max(1, int(args.jobs))
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_JOBS))
 
 

@@ -35,9 +35,9 @@ class Services:
     settings: Settings
     registry: Registry
     engine: Engine
-    sessions: async_sessionmaker
+    sessions: async_sessionmaker[AsyncSession]
     # Sessions of query operations (core/store/db.py:read_sessionmaker); the ordinary ones if unset.
-    read_sessions: async_sessionmaker | None = None
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
 
 
 @dataclass

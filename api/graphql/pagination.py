@@ -36,6 +36,8 @@ T = TypeVar("T")
 CURSOR_PREFIX = "cursor:"
 #: The largest key a BIGINT column (PostgreSQL) or an INTEGER one (SQLite) holds.
 MAX_KEY = (1 << 63) - 1
+# A statement a page is cut from, whatever its columns (Select is generic in its row type).
+_Page = TypeVar("_Page", bound="Select[*tuple[Any, ...]]")
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -176,7 +178,7 @@ def slice_page(items: Sequence[T], key: Callable[[T], int], w: Window) -> tuple[
     return page, [key(i) for i in page]
 
 
-def id_page(stmt: Select, column: Any, w: Window, *, descending: bool = False) -> Select:
+def id_page(stmt: _Page, column: Any, w: Window, *, descending: bool = False) -> _Page:
     """``stmt`` cut to the window of a list ordered by its key ``column``, in scan order."""
     if w.after is not None:
         stmt = stmt.where(column < w.after if descending else column > w.after)
@@ -207,7 +209,7 @@ def keyset_after(keys: Sequence[SortKey], values: Sequence[Any], *, before: bool
     return or_(*terms) if terms else false()
 
 
-def ordered_page(stmt: Select, keys: Sequence[SortKey], w: Window) -> Select:
+def ordered_page(stmt: _Page, keys: Sequence[SortKey], w: Window) -> _Page:
     """``stmt`` ordered by ``keys`` in scan order (reversed for ``last``), one row more than
     the page; the caller has added the keyset bounds of the cursors."""
     order = [

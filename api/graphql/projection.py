@@ -220,7 +220,8 @@ class ProjectingExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 def _apply(plan: Plan, values: dict[str, Any]) -> dict[str, Any]:
-    return plan.complete(values)
+    completed: dict[str, Any] = plan.complete(values)
+    return completed
 
 
 # Built-in scalars whose output coercion leaves a value of the right Python type unchanged

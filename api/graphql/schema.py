@@ -264,7 +264,8 @@ class Query(AccessQuery, PlanningQuery, NoticeQuery, MapQuery, LabelQuery, Level
         if cls is None or key is None:
             raise InvalidInput(f"{id!r} is not the id of an object here", field="id")
         found = await cls.resolve_nodes(info=info, node_ids=[str(key)])  # type: ignore[attr-defined]
-        return found[0]
+        node: relay.Node | None = found[0]
+        return node
 
     @strawberry.field(description="Every installed policy.")
     def policies(self, info: Info) -> list[Policy]:
@@ -488,7 +489,7 @@ class Mutation(AccessMutation, PlanningMutation):
 
 
 # Validation rules built once, so the ValidationCache key stays stable (graphql.md §1.3).
-_RULES: dict[tuple[int, int], list] = {}
+_RULES: dict[tuple[int, int], list[Any]] = {}
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -506,7 +507,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         *_RULES[key],
         cost_rule(settings.max_cost, settings.default_page_size, settings.max_page_size),
     ]
-    extensions: list = [
+    extensions: list[Any] = [
         SocketOperationChecks,  # a WebSocket's operations: the token again, the rate limit
         ErrorCodes,
         ParseErrorCodes,  # before ParserCache: gives syntax errors a code

@@ -28,7 +28,7 @@ from qcredit.core.disclosure.tokens import (
     well_formed,
 )
 from qcredit.core.errors import InvalidInput
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def bearer(headers: Any) -> str | None:
     scheme, _, token = value.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise InvalidCredentials("Authorization must be 'Bearer <token>'")
-    return token.strip()
+    return str(token).strip()
 
 
 def principal_from_jwt(token: str, settings: JwtSettings) -> Principal:
@@ -160,7 +160,7 @@ def _jwt_expiry(token: str) -> datetime | None:
 
 
 async def _principal_of_bearer(
-    token: str, sessions: async_sessionmaker, cache: TokenCache | None
+    token: str, sessions: async_sessionmaker[AsyncSession], cache: TokenCache | None
 ) -> Principal:
     if not well_formed(token):  # not one of ours: no query
         raise InvalidCredentials("token unknown, revoked or expired")
@@ -194,7 +194,7 @@ def _stored(info: TokenInfo | None) -> tuple[Principal, datetime | None] | None:
 
 async def principal_for(
     headers: Any,
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     jwt_settings: JwtSettings,
     cache: TokenCache | None = None,
 ) -> Principal:

@@ -153,7 +153,9 @@ class TrustedDocumentsMiddleware:
         query_string = urlencode([("query", resolved["query"]), *rest]).encode()
         return {**scope, "query_string": query_string}
 
-    async def _rewrite_post(self, scope: dict[str, Any], receive: Any) -> tuple[dict, Any]:
+    async def _rewrite_post(
+        self, scope: dict[str, Any], receive: Any
+    ) -> tuple[dict[str, Any], Any]:
         body = bytearray()
         while True:  # the body size limit runs before this
             message = await receive()
@@ -191,7 +193,8 @@ class TrustedDocumentsMiddleware:
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
+            message: dict[str, Any] = await receive()
+            return message
 
         return scope, replay
 

@@ -4,7 +4,7 @@ caller's own identity.  Merged into Query and Mutation by ``build_schema``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from qcredit.api.graphql.enums import (
@@ -191,7 +191,7 @@ def _last_shown(principal: Principal) -> ScalarSelect[str | None]:
     return stmt.order_by(before.id.desc()).limit(1).correlate(GradeChangeRow).scalar_subquery()
 
 
-def notice_for(policy_id: str, info: Info) -> dict:
+def notice_for(policy_id: str, info: Info) -> dict[str, Any]:
     """Conditions a policy attaches to disclosed grades (``Policy.disclosure_notice``)."""
     policy = ctx(info).registry.policy(policy_id)
     notice = getattr(policy, "disclosure_notice", None)

@@ -66,7 +66,8 @@ BeforeArg = Annotated[str | None, BEFORE]
 
 
 def ctx(info: Info) -> Context:
-    return info.context
+    context: Context = info.context
+    return context
 
 
 def _from_value(attribute: str, type_: Any, description: str | None = None) -> Any:
@@ -499,13 +500,13 @@ async def assessment_of(
 
 def _page_of(
     info: Info,
-    items: list,
+    items: list[Any],
     to_node: Callable[[Any], Any],
     first: int | None,
     after: str | None,
     last: int | None = None,
     before: str | None = None,
-) -> Connection:
+) -> Connection[Any]:
     """A page of an already loaded list, ordered by id."""
     w = window(ctx(info).settings, first, after, last, before)
     page, keys = slice_page(items, lambda x: x.id, w)

@@ -142,7 +142,9 @@ class EnterpriseQuery:
                     )
                 registry.policy(term.policy)
 
-    def statement(self, dialect: str = "sqlite", search_mode: str = search.TRIGRAM) -> Select:
+    def statement(
+        self, dialect: str = "sqlite", search_mode: str = search.TRIGRAM
+    ) -> Select[*tuple[Any, ...]]:
         stmt = select(EnterpriseRow)
         if self.name_contains:
             stmt = stmt.where(search.name_condition(dialect, self.name_contains, search_mode))
@@ -249,7 +251,9 @@ def _term_keys(
     ]
 
 
-async def _sort_values(session: AsyncSession, keys: list[SortKey], key: int, field: str) -> list:
+async def _sort_values(
+    session: AsyncSession, keys: list[SortKey], key: int, field: str
+) -> list[Any]:
     row = (
         await session.execute(
             select(*[k.expression for k in keys])

@@ -375,7 +375,8 @@ def _note_reads(c: Context, rows: list[NoticeRow]) -> None:
 
 def _broker(info: Info) -> Broker:
     request = ctx(info).request
-    return request.scope["app"].state.broker
+    broker: Broker = request.scope["app"].state.broker
+    return broker
 
 
 def _check(c: Context, policy: str, region_code: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from qcredit.api.graphql.context import Context
@@ -207,7 +207,7 @@ class InspectionPlan:
         )
 
 
-def _level(d: dict) -> PlanLevel:
+def _level(d: dict[str, Any]) -> PlanLevel:
     return PlanLevel(
         level=d["level"],
         subjects=d["subjects"],
@@ -222,7 +222,7 @@ def _level(d: dict) -> PlanLevel:
     )
 
 
-def _shortfall(d: dict) -> PlanShortfall:
+def _shortfall(d: dict[str, Any]) -> PlanShortfall:
     return PlanShortfall(
         level=d.get("level"),
         kind=d["kind"],
