@@ -44,7 +44,7 @@ from sqlalchemy import Date, DateTime, String, Table, any_, bindparam, select, t
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy.schema import AddConstraint, CreateIndex, ForeignKeyConstraint
 
 # The columns a bulk insert of events writes (ids come from the table's sequence).
 # The tables as Tables (a mapped class's __table__ is typed as any FromClause).
@@ -444,3 +444,52 @@ async def rebuild_indexes(conn: AsyncConnection) -> None:
     for index in _deferrable():
         if index.name not in present:
             await conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+# An event's references to its enterprise and its product, checked once at the end of an initial
+# load on PostgreSQL rather than by a trigger per row: the bulk path finds every id it writes in
+# those tables itself, and enterprises and products are never deleted.  Measured on M's 991,378
+# events: a binary COPY took 9.4 s with the two references and 3.9 s without, and adding them
+# back afterwards (which checks every row) 0.3 s.  The reference of a correction to the event it
+# corrects stays: a correction's target is read back in the same load.
+DEFERRABLE_REFERENCES = ("enterprise_id", "product_id")
+
+
+def _deferrable_references() -> list[ForeignKeyConstraint]:
+    return [
+        fk
+        for fk in EVENTS.foreign_key_constraints
+        if len(fk.column_keys) == 1 and fk.column_keys[0] in DEFERRABLE_REFERENCES
+    ]
+
+
+async def _present_references(conn: AsyncConnection) -> dict[str, str]:
+    """Constrained column → name of each deferrable reference the events table has now."""
+    keys = await conn.run_sync(lambda sync: sa_inspect(sync).get_foreign_keys(EVENTS.name))
+    return {
+        fk["constrained_columns"][0]: fk["name"]
+        for fk in keys
+        if len(fk["constrained_columns"]) == 1
+        and fk["constrained_columns"][0] in DEFERRABLE_REFERENCES
+    }
+
+
+async def drop_deferrable_references(conn: AsyncConnection) -> None:
+    """Drop the deferrable references (an initial load on PostgreSQL; SQLite cannot drop a
+    constraint, and checks one per row cheaply); :func:`restore_references` adds them back."""
+    if conn.dialect.name != "postgresql":
+        return
+    for name in (await _present_references(conn)).values():
+        await conn.execute(text(f'ALTER TABLE {EVENTS.name} DROP CONSTRAINT IF EXISTS "{name}"'))
+
+
+async def restore_references(conn: AsyncConnection) -> None:
+    """Add back whichever deferrable reference is missing, checking every row (a row that broke
+    one would make this fail, and every later import with it, rather than be kept quietly).
+    Called before and after every bulk load, like :func:`rebuild_indexes`."""
+    if conn.dialect.name != "postgresql":
+        return
+    present = await _present_references(conn)
+    for fk in _deferrable_references():
+        if fk.column_keys[0] not in present:
+            await conn.execute(AddConstraint(fk))

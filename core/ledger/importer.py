@@ -36,7 +36,13 @@ from qcredit.core import clock
 from qcredit.core.errors import InvalidInput
 from qcredit.core.grading.engine import Engine
 from qcredit.core.grading.run import grade_everything, grade_in_processes
-from qcredit.core.ledger.bulk import drop_deferrable_indexes, ledger_is_empty, rebuild_indexes
+from qcredit.core.ledger.bulk import (
+    drop_deferrable_indexes,
+    drop_deferrable_references,
+    ledger_is_empty,
+    rebuild_indexes,
+    restore_references,
+)
 from qcredit.core.ledger.bulk_import import BulkImport
 from qcredit.core.ledger.messages import in_chinese
 from qcredit.core.ledger.per_record import ImportReport, Rejection, apply_record, import_records
@@ -233,18 +239,22 @@ async def import_records_bulk(
 
     Into an empty ledger (an initial load, with ``defer_indexes``) the events' secondary indexes
     that no check reads are dropped first and built once after the last batch, before the
-    re-grade reads them (:data:`qcredit.core.ledger.bulk.DEFERRABLE_INDEXES`); if the load is
-    killed on the way, the next import builds them before it loads.  An initial load is then
+    re-grade reads them (:data:`qcredit.core.ledger.bulk.DEFERRABLE_INDEXES`), and on PostgreSQL
+    the events' references to their enterprise and product are checked once, at the end, rather
+    than per row (:data:`~qcredit.core.ledger.bulk.DEFERRABLE_REFERENCES`); if the load is killed
+    on the way, the next import restores both before it loads.  An initial load is then
     graded as ``qcredit grade --jobs`` grades: by ``grade_jobs`` processes sharing the work
     queue on PostgreSQL (``database_url``; the same grades as one process), else in this one."""
     job = BulkImport(sessions, engine.registry.vocabulary)
     async with sessions() as session:
         conn = await session.connection()
         await rebuild_indexes(conn)
+        await restore_references(conn)
         initial = await ledger_is_empty(conn)
         deferred = defer_indexes and initial
         if deferred:
             await drop_deferrable_indexes(conn)
+            await drop_deferrable_references(conn)
         await session.commit()
     try:
         async for batch in read_ahead(records, batch_size):
@@ -254,7 +264,9 @@ async def import_records_bulk(
     finally:
         if deferred:
             async with sessions() as session:
-                await rebuild_indexes(await session.connection())
+                conn = await session.connection()
+                await rebuild_indexes(conn)
+                await restore_references(conn)
                 await session.commit()
     if regrade and job.touched:
         if initial:  # every enterprise is new: grade the ledger as `qcredit grade` does
