@@ -467,7 +467,7 @@ async def _present_references(conn: AsyncConnection) -> dict[str, str]:
     """Constrained column → name of each deferrable reference the events table has now."""
     keys = await conn.run_sync(lambda sync: sa_inspect(sync).get_foreign_keys(EVENTS.name))
     return {
-        fk["constrained_columns"][0]: fk["name"]
+        fk["constrained_columns"][0]: str(fk["name"])
         for fk in keys
         if len(fk["constrained_columns"]) == 1
         and fk["constrained_columns"][0] in DEFERRABLE_REFERENCES
