@@ -1,6 +1,7 @@
 """The bulk import's initial load: into an empty ledger the events' secondary indexes are dropped
-and built once at the end (and rebuilt by the next import if a load dies on the way); batches are
-read ahead in a thread, and the reader's error still reaches the caller."""
+and built once at the end (and rebuilt by the next import if a load dies on the way); the next
+batch is read and checked while this one is written, and a reader's error still reaches the
+caller."""
 
 from __future__ import annotations
 
@@ -81,13 +82,13 @@ def _deferred_references(sessions: Any) -> set[str]:
 def seen_during_batches(monkeypatch: pytest.MonkeyPatch) -> list[set[str]]:
     """The deferrable indexes present while each batch is written."""
     seen: list[set[str]] = []
-    run_batch = bulk_import.BulkImport.run_batch
+    write = bulk_import.BulkImport.write
 
-    async def watched(self: Any, batch: Any, engine: Any) -> None:
+    async def watched(self: Any, prepared: Any, engine: Any) -> None:
         seen.append(await _indexes(self.sessions) | await _references(self.sessions))
-        await run_batch(self, batch, engine)
+        await write(self, prepared, engine)
 
-    monkeypatch.setattr(bulk_import.BulkImport, "run_batch", watched)
+    monkeypatch.setattr(bulk_import.BulkImport, "write", watched)
     return seen
 
 

@@ -97,7 +97,13 @@ def equivalence_records(registry: Registry) -> list[tuple[int, dict[str, Any]]]:
     repeat = dict(events[-1])
     clash = {**events[-2], "occurredOn": "2001-01-01"}  # same externalId, other content
     wrong_product = {**events[-3], "trademark": "没有这个商标", "niceClass": 9}
+    # Two faults in one record: the bulk path checks the event before its batch is written,
+    # yet must report the fault the per-record importer finds first (the product, the owner).
+    wrong_product_and_kind = {**wrong_product, "kind": "没有这种事件"}
+    no_owner_and_kind = {"type": "event", "kind": "没有这种事件", "occurredOn": "2024-01-15"}
+    unknown_owner_and_kind = {**no_owner_and_kind, "enterpriseCode": "91410481MA00000000"}
     items += [repeat, clash, wrong_product, items[0], {**items[0], "name": "另一个名字"}]
+    items += [wrong_product_and_kind, no_owner_and_kind, unknown_owner_and_kind]
     return list(enumerate(items, start=1))
 
 

@@ -4,11 +4,18 @@ A batch is taken type by type — enterprises, products, events, corrections —
 lists them within each type; a file names an enterprise before its products and events, so the
 order of dependencies is kept.  Each record gets the verdict the per-record importer would give:
 accepted, already present (same data again), or rejected with the same code and field.
+
+A batch is taken in two steps: :meth:`BulkImport.prepare` makes the checks that need no
+database (credit codes, vocabulary, dates, attributes), and :meth:`BulkImport.write` resolves
+the subjects, writes, and judges what needs the stored ledger (idempotency, products,
+corrections).  The importer prepares the next batch while the database writes this one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -47,6 +54,28 @@ UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 CheckedCorrection = tuple[int, Target, tuple[date, dict[str, Any], str | None, str]]
 
 
+# Records checked between two hand-backs to the event loop while a batch is prepared (~2 ms).
+_PREPARE_STRIDE = 256
+
+
+@dataclass
+class PreparedBatch:
+    """A batch after the checks that need no database (:meth:`BulkImport.prepare`), by type in
+    file order: what is left to judge needs the stored subjects."""
+
+    today: date
+    enterprises: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    products: list[tuple[int, dict[str, Any], tuple[str, str, int, str | None]]] = field(
+        default_factory=list
+    )
+    # (line, record, canonical enterprise code, the event's own checks or their refusal)
+    events: list[tuple[int, dict[str, Any], str, CheckedEvent | QcreditError]] = field(
+        default_factory=list
+    )
+    deferred: list[Numbered] = field(default_factory=list)  # events that refer to events
+    corrections: list[Numbered] = field(default_factory=list)
+
+
 class BulkImport:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], vocabulary: Vocabulary) -> None:
         self.sessions = sessions
@@ -74,37 +103,77 @@ class BulkImport:
             self.report.by_type[kind] = self.report.by_type.get(kind, 0) + count
 
     # -- a batch -------------------------------------------------------------------------------
-    async def run_batch(self, batch: list[Numbered], engine: Engine) -> None:
+    async def prepare(self, batch: list[Numbered]) -> PreparedBatch:
+        """The checks of a batch that need no database, record by record, in the order the
+        per-record importer makes them; what fails here is rejected now.  The importer runs this
+        for the next batch while the database writes the previous one, so it hands the event loop
+        back every few hundred records: the write's COPY goes on meanwhile."""
         today = clock.today()
-        by_type: dict[str, list[Numbered]] = {
-            "enterprise": [],
-            "product": [],
-            "event": [],
-            "correction": [],
-        }
-        deferred: list[Numbered] = []
-        for number, record in batch:
+        prepared = PreparedBatch(today)
+        for i, (number, record) in enumerate(batch):
+            if i % _PREPARE_STRIDE == _PREPARE_STRIDE - 1:
+                await asyncio.sleep(0)
             if "_error" in record:
                 self._reject(number, InvalidInput(record["_error"], field="line"))
                 continue
             kind = record.get("type")
-            if kind not in by_type:
-                self._reject(
-                    number,
-                    InvalidInput(
+            try:
+                if kind == "event":
+                    self._prepare_event(prepared, number, record, today)
+                elif kind == "enterprise":
+                    prepared.enterprises.append((number, check_enterprise(record, today)))
+                elif kind == "product":
+                    prepared.products.append((number, record, check_product(record)))
+                elif kind == "correction":
+                    prepared.corrections.append((number, record))
+                else:
+                    raise InvalidInput(
                         "type must be enterprise, product, event or correction", field="type"
-                    ),
+                    )
+            except QcreditError as exc:
+                self._reject(number, exc)
+        return prepared
+
+    def _prepare_event(
+        self, prepared: PreparedBatch, number: int, record: dict[str, Any], today: date
+    ) -> None:
+        """Sort an event to the bulk or the per-record path, and check what the ledger checks
+        without the database.  A product event's own checks are judged after its product is
+        found (:meth:`_event`), so their verdict is kept, not raised, until then."""
+        kind = record.get("kind", "")
+        refers = self._refers.get(kind) if isinstance(kind, str) else False
+        if refers is None:
+            refers = self._refers[kind] = refers_to_events(self.vocabulary, kind)
+        if refers:
+            prepared.deferred.append((number, record))
+            return
+        code = _canonical(record.get("enterpriseCode"))
+        if record.get("trademark"):
+            try:
+                checked: CheckedEvent | QcreditError = self._checked(record, today, on_product=True)
+            except QcreditError as exc:
+                checked = exc
+        else:
+            if record.get("enterpriseCode") is None:
+                raise InvalidInput(
+                    "give exactly one of enterpriseCode and productId", field="enterpriseCode"
                 )
-                continue
-            by_type[kind].append((number, record))
+            checked = self._checked(record, today, on_product=False)
+        prepared.events.append((number, record, code, checked))
+
+    async def write(self, prepared: PreparedBatch, engine: Engine) -> None:
+        """Resolve a prepared batch's subjects, write it in one transaction, then send the
+        records the bulk path cannot judge through the per-record importer."""
+        today = prepared.today
+        deferred = list(prepared.deferred)
         accepted_before = self.report.accepted
         async with self.sessions() as session:
             conn = await session.connection()
             writer = BulkWriter(conn)
-            await self._enterprises(writer, by_type["enterprise"], today)
-            await self._products(writer, by_type["product"])
-            deferred += await self._events(writer, by_type["event"], today)
-            deferred += await self._corrections(writer, by_type["correction"], today)
+            await self._enterprises(writer, prepared.enterprises)
+            await self._products(writer, prepared.products)
+            await self._events(writer, prepared.events)
+            deferred += await self._corrections(writer, prepared.corrections, today)
             self._since_analyze += self.report.accepted - accepted_before
             # Doubling: O(log n) ANALYZE runs keep look-ups on their indexes as tables grow.
             if self._since_analyze >= max(10_000, self._at_analyze):
@@ -123,13 +192,9 @@ class BulkImport:
                 self.report.by_type[k] = self.report.by_type.get(k, 0) + n
             await self._touch_deferred(deferred)
 
-    async def _enterprises(self, writer: BulkWriter, items: list[Numbered], today: date) -> None:
-        checked: list[tuple[int, tuple[Any, ...]]] = []
-        for number, record in items:
-            try:
-                checked.append((number, check_enterprise(record, today)))
-            except QcreditError as exc:
-                self._reject(number, exc)
+    async def _enterprises(
+        self, writer: BulkWriter, checked: list[tuple[int, tuple[Any, ...]]]
+    ) -> None:
         stored = await writer.enterprise_ids([c[1][0] for c in checked])
         new: dict[str, tuple[Any, ...]] = {}
         now = clock.now()
@@ -185,14 +250,17 @@ class BulkImport:
                 self.product_of[key] = pid
             self._products_known.update(todo)
 
-    async def _products(self, writer: BulkWriter, items: list[Numbered]) -> None:
+    async def _products(
+        self,
+        writer: BulkWriter,
+        items: list[tuple[int, dict[str, Any], tuple[str, str, int, str | None]]],
+    ) -> None:
         await self._resolve_enterprises(
-            writer, [_canonical(r.get("enterpriseCode")) for _, r in items]
+            writer, [_canonical(r.get("enterpriseCode")) for _, r, _ in items]
         )
         checked: list[tuple[int, int, str, int, str | None, str]] = []
-        for number, record in items:
+        for number, record, (owner_code, mark, nice, cat) in items:
             try:
-                owner_code, mark, nice, cat = check_product(record)
                 owner = self._owner(record.get("enterpriseCode", ""))
                 checked.append((number, owner, mark, nice, cat, owner_code))
             except QcreditError as exc:
@@ -229,33 +297,21 @@ class BulkImport:
         self.touched.update(k[0] for k in new)
 
     async def _events(
-        self, writer: BulkWriter, items: list[Numbered], today: date
-    ) -> list[Numbered]:
-        deferred: list[Numbered] = []
-        plain: list[Numbered] = []
-        for number, record in items:
-            kind = record.get("kind", "")
-            refers = self._refers.get(kind) if isinstance(kind, str) else False
-            if refers is None:
-                refers = self._refers[kind] = refers_to_events(self.vocabulary, kind)
-            if refers:
-                deferred.append((number, record))
-            else:
-                plain.append((number, record))
-        await self._resolve_enterprises(
-            writer, [_canonical(r.get("enterpriseCode")) for _, r in plain]
-        )
+        self,
+        writer: BulkWriter,
+        items: list[tuple[int, dict[str, Any], str, CheckedEvent | QcreditError]],
+    ) -> None:
+        await self._resolve_enterprises(writer, [code for _, _, code, _ in items])
         owners = set()
-        for _, record in plain:
-            code = _canonical(record.get("enterpriseCode"))
+        for _, record, code, _ in items:
             if record.get("trademark") and code in self.enterprise_of:
                 owners.add(self.enterprise_of[code])
         await self._resolve_products(writer, owners)
         rows: list[tuple[int, int | None, CheckedEvent]] = []
         numbers: list[int] = []
-        for number, record in plain:
+        for number, record, _, checked in items:
             try:
-                rows.append(self._event(record, today))
+                rows.append(self._event(record, checked))
                 numbers.append(number)
             except QcreditError as exc:
                 self._reject(number, exc)
@@ -265,11 +321,13 @@ class BulkImport:
         self.report.duplicates += len(result.duplicates)
         self._accept("event", len(result.inserted))
         self.touched.update(rows[i][0] for i in result.inserted)
-        return deferred
 
-    def _event(self, record: dict[str, Any], today: date) -> tuple[int, int | None, CheckedEvent]:
-        """Checks in the per-record importer's order: a product event finds its product first,
-        then the ledger checks the event; an enterprise event is checked, then its owner found."""
+    def _event(
+        self, record: dict[str, Any], checked: CheckedEvent | QcreditError
+    ) -> tuple[int, int | None, CheckedEvent]:
+        """The per-record importer's order: a product event finds its product first, then its
+        own checks' verdict counts; an enterprise event was checked (:meth:`_prepare_event`),
+        then its owner is found."""
         if record.get("trademark"):
             eid = self._owner(record.get("enterpriseCode", ""))
             nice = record.get("niceClass")
@@ -277,13 +335,11 @@ class BulkImport:
             pid = self.product_of.get(key)
             if pid is None:
                 raise NotFound("no such product: register it before its events", field="trademark")
-            return eid, pid, self._checked(record, today, on_product=True)
-        if record.get("enterpriseCode") is None:
-            raise InvalidInput(
-                "give exactly one of enterpriseCode and productId", field="enterpriseCode"
-            )
-        ev = self._checked(record, today, on_product=False)
-        return self._owner(record.get("enterpriseCode", "")), None, ev
+            if isinstance(checked, QcreditError):
+                raise checked
+            return eid, pid, checked
+        assert not isinstance(checked, QcreditError)  # raised when it was prepared
+        return self._owner(record.get("enterpriseCode", "")), None, checked
 
     def _checked(self, record: dict[str, Any], today: date, *, on_product: bool) -> CheckedEvent:
         return check_event(

@@ -24,9 +24,8 @@ in CSV ``attributes`` is JSON text and ``roles`` are separated by ``;``)::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import queue
-import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -167,55 +166,62 @@ async def rolled_back(
 
 
 # -- the bulk path ---------------------------------------------------------------------------------
-_END = object()
+# Records read between two hand-backs to the event loop (~1 ms of parsing).
+_READ_STRIDE = 256
 
 
-async def read_ahead(
+async def in_batches(
     records: Iterable[tuple[int, dict[str, Any]]], batch_size: int
 ) -> AsyncIterator[list[tuple[int, dict[str, Any]]]]:
-    """Batches of ``records``, the next one read (parsed, turned into records) in a thread while
-    the database writes this one: the reader runs whenever the event loop waits on COPY.  At most
-    two batches wait, so memory stays bounded; the reader's error is raised here, in order."""
-    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
-    stop = threading.Event()
+    """Batches of ``records``, read (parsed, turned into records) in this thread, handing the
+    event loop back every few hundred records so that a batch being written goes on meanwhile.
 
-    def put(item: Any) -> None:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+    The reading used to run in a second thread.  Python runs one thread at a time, and the two
+    traded the interpreter lock at every socket call of the writer: the same work cost more
+    CPU, and the writer waited for the lock after each send (docs/scaling.md)."""
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for item in records:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield batch
+            batch = []
+        elif len(batch) % _READ_STRIDE == 0:
+            await asyncio.sleep(0)
+    if batch:
+        yield batch
 
-    def read() -> None:
-        batch: list[tuple[int, dict[str, Any]]] = []
-        try:
-            for item in records:
-                if stop.is_set():
-                    return
-                batch.append(item)
-                if len(batch) >= batch_size:
-                    put(batch)
-                    batch = []
-            if batch:
-                put(batch)
-            put(_END)
-        except BaseException as exc:  # handed to the importer, which raises it
-            put(exc)
 
-    reader = threading.Thread(target=read, name="qcredit-import-reader", daemon=True)
-    reader.start()
+async def _write_overlapped(
+    job: BulkImport,
+    batches: AsyncIterator[list[tuple[int, dict[str, Any]]]],
+    engine: Engine,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Write the batches in order, each prepared (the checks that need no database) while the
+    one before it is written.  Writing a batch is mostly waiting: on COPY, the anti-join and
+    the commit, while PostgreSQL maintains the indexes on the other core.  The next batch's
+    checks fill that wait in this thread, rather than in a second one that would contend for
+    the GIL.  One write runs at a time, in file order, so every verdict is the sequential one."""
+    writing: asyncio.Task[None] | None = None
+    written = 0
     try:
-        while True:
-            item = await asyncio.to_thread(ready.get)
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        async for batch in batches:
+            prepared = await job.prepare(batch)
+            if writing is not None:
+                await writing
+                if progress:
+                    progress(written)
+            writing = asyncio.create_task(job.write(prepared, engine))
+            written = len(batch)
+        if writing is not None:
+            await writing
+            if progress:
+                progress(written)
     finally:
-        stop.set()  # the importer stopped early (an error): the reader ends at its next record
-        await asyncio.to_thread(reader.join)
+        if writing is not None and not writing.done():  # a batch failed to prepare, or a stop
+            writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writing
 
 
 async def import_records_bulk(
@@ -257,10 +263,7 @@ async def import_records_bulk(
             await drop_deferrable_references(conn)
         await session.commit()
     try:
-        async for batch in read_ahead(records, batch_size):
-            await job.run_batch(batch, engine)
-            if progress:
-                progress(len(batch))
+        await _write_overlapped(job, in_batches(records, batch_size), engine, progress)
     finally:
         if deferred:
             async with sessions() as session:
