@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 from qcredit.core.store import driver
 from qcredit.core.store.assessments import stored_assessment_rows
 from qcredit.core.store.db import read_sessionmaker, sessionmaker
 from qcredit.core.store.statements import rows_where_in
 from qcredit.core.store.tables import AssessmentRow, AuditRow, EnterpriseRow, EventRow
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from .support import credit_code
 
@@ -227,3 +229,50 @@ async def test_a_statements_own_values_are_bound_with_the_callers(db_engine: Any
         assert got == expected == [(eid, credit_code(9101) + "·甲")]
     finally:
         await _unseed(db_engine, eid)
+
+
+async def test_a_read_session_gives_back_what_it_borrowed_before_taking_its_own(
+    db_engine: Any,
+) -> None:
+    # One connection in the pool: a request that held its borrowed connection while the
+    # session took one of its own would wait for itself until the pool timed out.
+    if db_engine.dialect.driver != "asyncpg":
+        pytest.skip("only PostgreSQL's read sessions borrow a connection")
+    eid = await _seed(db_engine)
+    small = create_async_engine(db_engine.url, pool_size=1, max_overflow=0, pool_timeout=2)
+    stmt = rows_where_in(EnterpriseRow.__table__, "id", dialect="postgresql")
+    try:
+        async with read_sessionmaker(small)() as read:
+            assert isinstance(read, driver.ReadSession)
+            first = await driver.fetch(read, stmt, {"keys": [eid]})
+            assert [type(r) for r in first] == [driver.Row]  # on the borrowed connection
+            assert small.pool.checkedout() == 1
+            # A statement the driver does not run: the session takes the pool's one connection.
+            name = await read.execute(select(EnterpriseRow.name).where(EnterpriseRow.id == eid))
+            assert name.scalar_one() == "驱动测试企业"
+            again = await driver.fetch(read, stmt, {"keys": [eid]})
+            assert [r.id for r in again] == [eid] and small.pool.checkedout() == 1
+        assert small.pool.checkedout() == 0
+    finally:
+        await small.dispose()
+        await _unseed(db_engine, eid)
+
+
+async def test_a_borrowed_connection_the_server_closed_is_not_lent_again(db_engine: Any) -> None:
+    if db_engine.dialect.driver != "asyncpg":
+        pytest.skip("only PostgreSQL's read sessions borrow a connection")
+    small = create_async_engine(db_engine.url, pool_size=1, max_overflow=0, pool_timeout=2)
+    stmt = select(func.pg_backend_pid())
+    try:
+        async with read_sessionmaker(small)() as read:
+            (held,) = await driver.fetch(read, stmt, {})
+            async with db_engine.connect() as other:
+                await other.execute(select(func.pg_terminate_backend(held[0])))
+            # The driver's words for a lost connection vary with timing.
+            with pytest.raises(Exception):  # noqa: B017
+                await driver.fetch(read, stmt, {})
+        async with read_sessionmaker(small)() as read:
+            (fresh,) = await driver.fetch(read, stmt, {})
+            assert fresh[0] != held[0]
+    finally:
+        await small.dispose()

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from qcredit.core.errors import InvalidInput
+from qcredit.core.store.driver import ReadSession
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -156,10 +157,14 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions for a read (a GraphQL query): on PostgreSQL without BEGIN and COMMIT, each
-    statement its own transaction, as it already sees its own snapshot under READ COMMITTED.
+    statement its own transaction, as it already sees its own snapshot under READ COMMITTED
+    (through asyncpg, a :class:`~qcredit.core.store.driver.ReadSession`).
     That is two round trips of a one-enterprise lookup's five; what a read writes (its audit
     entry, the gradings it stored) is one statement each.  SQLite's driver begins a transaction
     only before a write anyway, so there the sessions are the ordinary ones."""
     if engine.dialect.name != "postgresql":
         return sessionmaker(engine)
-    return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    if engine.dialect.driver == "asyncpg":  # its driver statements on a borrowed connection
+        return async_sessionmaker(autocommit, expire_on_commit=False, class_=ReadSession)
+    return sessionmaker(autocommit)
