@@ -143,6 +143,10 @@ class EventKind:
         """Attribute by every column name a file may use for it (name, label, aliases)."""
         return {h: a for a in self.all_attributes.values() for h in a.headers}
 
+    @cached_property
+    def _required(self) -> tuple[AttributeSpec, ...]:
+        return tuple(a for a in self.all_attributes.values() if a.required)
+
     def validate(
         self, attributes: Mapping[str, Any] | None, prefix: str = "attributes"
     ) -> dict[str, Any]:
@@ -164,8 +168,8 @@ class EventKind:
             if value is None:
                 continue
             out[name] = specs[name].coerce(value, f"{prefix}.{name}")
-        for spec in specs.values():
-            if spec.required and spec.name not in out:
+        for spec in self._required:
+            if spec.name not in out:
                 raise InvalidInput(
                     f"{self.code} needs attribute {spec.name!r}", field=f"{prefix}.{spec.name}"
                 )

@@ -52,6 +52,8 @@ def _iso_day(raw: Any) -> bool:
     """Whether ``raw`` is ASCII ``YYYY-MM-DD`` naming a real day (then it is its own ISO form)."""
     if not (type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-"):
         return False
+    if raw in _ISO_DAYS:  # a file's dates fall on a few thousand days
+        return True
     year, month, day = raw[:4], raw[5:7], raw[8:]
     if not (raw.isascii() and year.isdigit() and month.isdigit() and day.isdigit()):
         return False
@@ -59,7 +61,14 @@ def _iso_day(raw: Any) -> bool:
         date(int(year), int(month), int(day))
     except ValueError:
         return False  # the general path words the refusal
+    if len(_ISO_DAYS) < _ISO_DAYS_KEPT:
+        _ISO_DAYS.add(raw)
     return True
+
+
+# Days already found real, bounded (a century of days is ~36,500).
+_ISO_DAYS: set[str] = set()
+_ISO_DAYS_KEPT = 100_000
 
 
 def _serial(days: float, raw: Any, column: str, field: str) -> str:

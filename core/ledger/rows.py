@@ -22,6 +22,7 @@ _TRUE = frozenset({"是", "true", "yes", "y", "1", "√", "有"})
 # whose answers are remembered (a file repeats the same few types, kinds and actions).
 _TEXT_KEYS = frozenset(headers.COLUMNS) - headers.DATE_KEYS - {"attributes", "roles", "niceClass"}
 _CODED_KEYS = frozenset({"type", "kind", "action"})
+_PLAIN_TEXT_KEYS = _TEXT_KEYS - _CODED_KEYS  # taken as written
 _HEADERS_REMEMBERED = 1000  # a file names a few dozen columns; bounded against odd JSON Lines
 _FALSE = frozenset({"否", "false", "no", "n", "0", "×", "无"})
 
@@ -59,9 +60,14 @@ class RowReader:
         extra: dict[str, Any] = {}
         keys = self._keys
         for header, raw in cells.items():
-            value = _present(raw)
-            if value is None:
+            # A blank cell is no value; a text is trimmed; a text taken as written needs no
+            # _field call (this loop runs for every cell of a file).
+            if raw is None:
                 continue
+            if isinstance(raw, str):
+                raw = raw.strip()
+                if not raw:
+                    continue
             if header in keys:
                 key = keys[header]
             else:
@@ -69,9 +75,11 @@ class RowReader:
                 if len(keys) < _HEADERS_REMEMBERED:
                     keys[header] = key
             if key is None:
-                extra[header] = value
+                extra[header] = raw
+            elif key in _PLAIN_TEXT_KEYS and type(raw) is str:
+                record[key] = raw
             else:
-                record[key] = self._field(key, header, value)
+                record[key] = self._field(key, header, raw)
         if "type" not in record and sheet_type is not None:
             record["type"] = sheet_type
         if record.get("type") == "enterprise" and "code" not in record:
@@ -82,7 +90,7 @@ class RowReader:
         return record
 
     def _field(self, key: str, header: str, value: Any) -> Any:
-        if type(value) is str and key in _TEXT_KEYS:  # trimmed already (_present)
+        if type(value) is str and key in _TEXT_KEYS:  # trimmed already (record)
             if key not in _CODED_KEYS:
                 return value
             coded = self._coded.get((key, value))
@@ -187,14 +195,6 @@ def cell_value(spec: AttributeSpec, header: str, value: Any) -> Any:
                 pass
         return value if spec.type != "event" else _text(value, header, field)
     return _text(value, header, field)
-
-
-def _present(raw: Any) -> Any:
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return raw.strip() or None
-    return raw
 
 
 def _text(value: Any, header: str = "", field: str = "") -> str:
