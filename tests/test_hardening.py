@@ -365,6 +365,33 @@ async def test_validation_cache_is_hit_on_a_repeated_query(
     assert any(r.__name__.startswith("QueryCostRule") for r in calls[0])
 
 
+async def test_a_refused_query_is_refused_again_from_the_validation_cache(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache is keyed by the query text (api/graphql/extensions.py, ValidationByText): a
+    # repeat gets the errors of the first validation, not an empty list.
+    import strawberry.schema.schema as strawberry_schema
+    from qcredit.api.graphql import extensions
+
+    real = strawberry_schema.validate
+    calls: list[int] = []
+
+    def spy(schema: Any, document: Any, rules: Any, *args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        return real(schema, document, rules, *args, **kw)
+
+    monkeypatch.setattr(strawberry_schema, "validate", spy)
+    query = f"query Q{uuid.uuid4().hex} {{ policies {{ noSuchField }} }}"
+    for _ in range(2):
+        result = await gql(client, query)
+        assert result.get("data") is None
+        assert code_of(result) == "GRAPHQL_VALIDATION_FAILED"
+    assert len(calls) == 1
+    for n in range(extensions._VALIDATED_KEPT + 5):  # bounded: distinct texts cannot grow it
+        await gql(client, f"query B{n} {{ policies {{ id }} }}")
+    assert len(extensions._VALIDATED) <= extensions._VALIDATED_KEPT
+
+
 # -- the built-in limits ----------------------------------------------------------------------
 
 

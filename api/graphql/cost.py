@@ -1,6 +1,7 @@
 """Query cost limit: a graphql-core validation rule that estimates what a document will cost.
 
-Strawberry has depth, alias and token limits but no cost analysis (graphql.md §2). The estimate:
+Strawberry has depth, alias and token limits but no cost analysis (docs/hardening.md, "Query
+cost"). The estimate:
 
 * every field costs 1, or its weight from :data:`WEIGHTS`; a field that grades or aggregates on
   demand costs what it grades (:func:`field_weight`): a region by the level of its code
@@ -16,10 +17,11 @@ Strawberry has depth, alias and token limits but no cost analysis (graphql.md §
 * introspection (``__schema``, ``__type``) costs 1: it is bounded by the schema and switched off
   in production.
 
-The rule class is built once per limit (:func:`cost_rule` is cached), so strawberry's
-``ValidationCache``, which keys on the rule classes, keeps hitting (graphql.md §1.3).  Validation
-does not see variables: a region code held in one is costed as a county there, and
-:class:`VariableCost` costs the operation again with the values before it executes.
+The rule class is built once per limit (:func:`cost_rule` is cached), so the validation
+cache (:class:`~qcredit.api.graphql.extensions.ValidationByText`), which keys on the rule
+classes, keeps hitting.  Validation does not see variables: a region code held in one is
+costed as a county there, and :class:`VariableCost` costs the operation again with the values
+before it executes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Cursors are opaque (base64 of a row's key); a page asks for ``first`` rows after one, or for
 ``last`` rows before one.  Asking for more than the cap is an error, not a silent truncation
-(graphql.md §4); so is asking for ``first`` and ``last`` at once (the Relay specification
+(docs/api-lists.md); so is asking for ``first`` and ``last`` at once (the Relay specification
 discourages it and no front end needs it).  A key a caller writes (in a cursor or an id) is read
 by :func:`row_key`: ASCII digits within the 64 bits a key column holds, so no other text ever
 reaches a database driver as a number.

@@ -10,7 +10,12 @@ import strawberry
 from qcredit.api.graphql import writes
 from qcredit.api.graphql.enums import AttributeType, CorrectionAction, EnterpriseRole, SubjectType
 from qcredit.api.graphql.errors import ErrorCodes, QuietSchema
-from qcredit.api.graphql.extensions import NoSuggestions, ParseErrorCodes, StorableStrings
+from qcredit.api.graphql.extensions import (
+    NoSuggestions,
+    ParseErrorCodes,
+    StorableStrings,
+    ValidationByText,
+)
 from qcredit.api.graphql.pagination import (
     Connection,
     make_connection,
@@ -57,7 +62,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -488,7 +492,7 @@ class Mutation(AccessMutation, PlanningMutation):
         return Event.of(correction)
 
 
-# Validation rules built once, so the ValidationCache key stays stable (graphql.md §1.3).
+# Validation rules built once, so the validation cache's key stays stable (ValidationByText).
 _RULES: dict[tuple[int, int], list[Any]] = {}
 
 
@@ -512,7 +516,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ErrorCodes,
         ParseErrorCodes,  # before ParserCache: gives syntax errors a code
         ParserCache,
-        ValidationCache,
+        ValidationByText,  # strawberry's ValidationCache, keyed by the query text
         StorableStrings,  # after validation, before any resolver
         lambda: VariableCost(settings.max_cost, settings.default_page_size, settings.max_page_size),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
