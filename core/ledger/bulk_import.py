@@ -152,7 +152,7 @@ class BulkImport:
             try:
                 checked: CheckedEvent | QcreditError = self._checked(record, today, on_product=True)
             except QcreditError as exc:
-                checked = exc
+                checked = exc.with_traceback(None)  # kept until the batch is written
         else:
             if record.get("enterpriseCode") is None:
                 raise InvalidInput(

@@ -217,8 +217,14 @@ async def _write_overlapped(
             await writing
             if progress:
                 progress(written)
+    except Exception:
+        # Reading or checking a later batch failed: the batch being written is whole, and is
+        # written, as a sequential import writes every batch before the failing one.
+        if writing is not None and not writing.done():
+            await writing
+        raise
     finally:
-        if writing is not None and not writing.done():  # a batch failed to prepare, or a stop
+        if writing is not None and not writing.done():  # cancelled: the write stops with it
             writing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writing
