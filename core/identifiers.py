@@ -38,6 +38,9 @@ def validate_credit_code(raw: str, field: str = "code") -> str:
     """Return the code in canonical form (upper case, no blanks) or raise ``InvalidInput``."""
     if not isinstance(raw, str):
         raise InvalidInput("统一社会信用代码 must be a string", field=field)
+    known = _VALID.get(raw)
+    if known is not None:  # an import names each owner once per product and event
+        return known
     code = raw.strip().upper()
     if len(code) != 18:
         raise InvalidInput(
@@ -60,7 +63,18 @@ def validate_credit_code(raw: str, field: str = "code") -> str:
             f"统一社会信用代码 check character is {code[17]!r}, GB 32100-2015 gives {expected!r}",
             field=field,
         )
+    if len(raw) <= _VALID_LONGEST:  # never a key a caller padded to fill memory
+        if len(_VALID) >= _VALID_KEPT:
+            _VALID.clear()
+        _VALID[raw] = code
     return code
+
+
+# Codes as written → canonical, for codes found valid (a refusal is worked out each time: its
+# message names the field). Bounded; a full table starts again.
+_VALID: dict[str, str] = {}
+_VALID_KEPT = 100_000
+_VALID_LONGEST = 24
 
 
 def validate_region_code(raw: str, field: str = "regionCode") -> str:

@@ -114,3 +114,22 @@ def test_a_malformed_region_covers_nothing(ancestor: str) -> None:
     assert not region_covers(ancestor, "330402001")
     with pytest.raises(InvalidInput):
         region_prefix(ancestor)
+
+
+def test_a_code_checked_again_gives_the_same_verdict() -> None:
+    # Valid codes are remembered (an import checks each owner once per product and event); a
+    # refusal is worked out again, naming the field of each call, and a padded code is not kept.
+    from qcredit.core import identifiers
+
+    code = "91110000" + "0" * 9
+    code += identifiers.credit_code_check_character(code)
+    assert validate_credit_code(f" {code.lower()} ") == code
+    assert validate_credit_code(f" {code.lower()} ") == code
+    wrong = code[:17] + ("0" if code[17] != "0" else "1")
+    for field in ("code", "enterpriseCode"):
+        with pytest.raises(InvalidInput) as refused:
+            validate_credit_code(wrong, field)
+        assert refused.value.field == field
+    padded = " " * 1000 + code
+    assert validate_credit_code(padded) == code
+    assert padded not in identifiers._VALID
